@@ -1,0 +1,97 @@
+"""Mentor Marketplace: the application factory."""
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+from flask_babel import format_decimal, get_locale, gettext
+
+from . import ops, security
+from .config import PROJECT_ROOT, load_config
+from .errors import register_error_handlers
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .i18n import LANGUAGES, N_, select_locale, select_timezone
+
+
+def create_app(config=None):
+    """Build the app. `config` is a settings class, or a mapping of overrides applied
+    on top of the profile chosen by `MARKETPLACE_ENV`."""
+    app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"),
+                instance_relative_config=True)
+    configure(app, config)
+    ops.configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_request_hooks(app)
+    register_template_helpers(app)
+    from .cli import register_commands
+    register_commands(app)
+    return app
+
+
+def configure(app, config):
+    if config is None or isinstance(config, Mapping):
+        app.config.from_object(load_config())
+        app.config.update(config or {})
+    else:
+        app.config.from_object(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = (
+            "sqlite:///" + os.path.join(app.instance_path, "marketplace.db"))
+    if not app.config.get("SECRET_KEY") and app.config["ENV_NAME"] == "development":
+        app.config["SECRET_KEY"] = _development_secret(app)
+    security.check_production_settings(app)
+
+
+def _development_secret(app):
+    """A random key kept in instance/, so development logins survive a restart."""
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def register_extensions(app):
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+    login_manager.login_message = N_("Please log in to see this page.")
+    login_manager.localize_callback = gettext
+    from .accounts.views import load_user
+    login_manager.user_loader(load_user)
+
+
+def register_blueprints(app):
+    from .accounts import bp as accounts_bp
+    from .admin import bp as admin_bp
+    from .program import bp as program_bp
+    app.register_blueprint(ops.bp)
+    app.register_blueprint(program_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp)
+
+
+def register_request_hooks(app):
+    app.before_request(ops.assign_request_id)
+    app.after_request(security.set_security_headers)
+    app.after_request(ops.log_request)
+
+
+def register_template_helpers(app):
+    app.jinja_env.filters["number"] = format_decimal
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+
+    @app.context_processor
+    def locale_context():
+        return {"current_locale": str(get_locale() or "en")}

@@ -1,0 +1,133 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
+
+from ..forms import BaseForm, choices
+from ..geography import REGIONS, timezones
+from ..i18n import LANGUAGES
+from .models import (
+    COMPANY_MAX,
+    EMAIL_MAX,
+    EXTERNAL,
+    INTERNAL,
+    JOB_TITLE_MAX,
+    NAME_MAX,
+    PASSWORD_MAX,
+)
+from .services import password_problem
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+LANGUAGE_CHOICES = choices(LANGUAGES.items())
+AFFILIATION_CHOICES = choices([
+    (INTERNAL, _l("Internal – I work for the company")),
+    (EXTERNAL, _l("External – I work for another company or on my own")),
+])
+PASSWORD_HELP = _l("At least 12 characters. A few unrelated words are easy to remember "
+                   "and hard to guess.")
+
+
+def email_field(label=None):
+    return EmailField(label or _l("Email"), filters=[strip],
+                      validators=[DataRequired(), Email(), Length(max=EMAIL_MAX)])
+
+
+def new_password_field(label):
+    return PasswordField(label, description=PASSWORD_HELP,
+                         validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+
+
+def confirm_field():
+    return PasswordField(_l("Repeat the password"), validators=[
+        DataRequired(), EqualTo("password", message=_l("The two passwords are different."))])
+
+
+class PasswordPolicyMixin:
+    """Show what is wrong with a new password next to the field."""
+
+    def owner_email(self):
+        return self.email.data
+
+    def validate_password(self, field):
+        problem = password_problem(field.data or "", self.owner_email())
+        if problem:
+            raise ValidationError(problem)
+
+
+class RegistrationForm(PasswordPolicyMixin, BaseForm):
+    email = email_field()
+    full_name = StringField(_l("Full name"), filters=[strip],
+                            validators=[DataRequired(), Length(max=NAME_MAX)])
+    password = new_password_field(_l("Password"))
+    confirm = confirm_field()
+    language = RadioField(_l("Language"), choices=LANGUAGE_CHOICES, default="en",
+                          validators=[InputRequired()])
+    affiliation = RadioField(_l("Affiliation"), choices=AFFILIATION_CHOICES, default=INTERNAL,
+                             validators=[InputRequired()])
+    company = StringField(_l("Company"), filters=[strip],
+                          description=_l("Only for external people."),
+                          validators=[Length(max=COMPANY_MAX)])
+
+    def validate_company(self, field):
+        if self.affiliation.data == EXTERNAL and not field.data:
+            raise ValidationError(_l("Tell us which company you work for."))
+
+
+class LoginForm(BaseForm):
+    email = email_field()
+    password = PasswordField(_l("Password"), validators=[DataRequired(),
+                                                         Length(max=PASSWORD_MAX)])
+    remember = BooleanField(_l("Keep me logged in on this device"))
+
+
+class ForgotPasswordForm(BaseForm):
+    email = email_field()
+
+
+class ResetPasswordForm(PasswordPolicyMixin, BaseForm):
+    """A new password for `user`, whose email the password must not contain."""
+
+    password = new_password_field(_l("New password"))
+    confirm = confirm_field()
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def owner_email(self):
+        return self.user.email
+
+
+class ChangePasswordForm(ResetPasswordForm):
+    current_password = PasswordField(_l("Current password"),
+                                     validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+
+
+class AccountForm(BaseForm):
+    full_name = StringField(_l("Full name"), filters=[strip],
+                            validators=[DataRequired(), Length(max=NAME_MAX)])
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    timezone = SelectField(_l("Time zone"))
+    region = SelectField(_l("Region"), validators=[Optional()])
+    job_title = StringField(_l("Job title"), filters=[strip],
+                            validators=[Length(max=JOB_TITLE_MAX)])
+    manager_email = EmailField(
+        _l("Your manager's email"), filters=[strip],
+        description=_l("The person you report to now. Leave empty if you have none."),
+        validators=[Optional(), Email(), Length(max=EMAIL_MAX)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = choices((name, name) for name in timezones())
+        self.region.choices = choices([("", _l("Not set")), *REGIONS])

@@ -1,0 +1,102 @@
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..clock import UTCDateTime, utcnow
+from ..extensions import db
+
+INTERNAL = "internal"
+EXTERNAL = "external"
+AFFILIATIONS = (INTERNAL, EXTERNAL)
+
+# Column sizes, shared with the forms' Length validators.
+EMAIL_MAX = 254
+NAME_MAX = 120
+COMPANY_MAX = 120
+JOB_TITLE_MAX = 120
+TIMEZONE_MAX = 64
+REGION_MAX = 32
+PASSWORD_MIN = 12
+PASSWORD_MAX = 128
+
+
+def new_session_token():
+    return secrets.token_urlsafe(16)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("affiliation IN ('internal', 'external')", name="affiliation"),
+        CheckConstraint("language IN ('en', 'it')", name="language"),
+        CheckConstraint("manager_id IS NULL OR manager_id <> id", name="not_own_manager"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased, so uniqueness is case-insensitive on every database.
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
+    full_name: Mapped[str] = mapped_column(String(NAME_MAX))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    language: Mapped[str] = mapped_column(String(2), default="en")
+    timezone: Mapped[str] = mapped_column(String(TIMEZONE_MAX), default="UTC")
+    region: Mapped[str | None] = mapped_column(String(REGION_MAX))
+    job_title: Mapped[str | None] = mapped_column(String(JOB_TITLE_MAX))
+    affiliation: Mapped[str] = mapped_column(String(8), default=INTERNAL)
+    company: Mapped[str | None] = mapped_column(String(COMPANY_MAX))
+    manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of the login cookie: replacing it ends every session of the user.
+    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    manager: Mapped["User | None"] = relationship(remote_side=[id])
+
+    def __repr__(self):
+        return f"<User {self.id} {self.email}>"
+
+    @property
+    def is_active(self):
+        return self.active
+
+    @property
+    def is_verified(self):
+        return self.email_verified_at is not None
+
+    @property
+    def is_external(self):
+        return self.affiliation == EXTERNAL
+
+    def get_id(self):
+        return f"{self.id}:{self.session_token}"
+
+
+class AccountToken(db.Model):
+    """A single-use, expiring link sent by email (confirm the address, reset password).
+
+    Only a hash of the token is stored, so a leaked database cannot be used to take
+    over accounts.
+    """
+
+    __tablename__ = "account_tokens"
+    __table_args__ = (
+        CheckConstraint("purpose IN ('verify', 'reset')", name="purpose"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    purpose: Mapped[str] = mapped_column(String(8))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

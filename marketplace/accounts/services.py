@@ -1,0 +1,375 @@
+"""Every change to an account, and the rules around passwords and sign-in.
+
+Services take model objects and an explicit actor, flush but never commit, and raise
+`AccountError` with a message meant for the user.
+"""
+
+import hashlib
+import secrets
+from functools import cache
+from pathlib import Path
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .. import audit, mail
+from ..clock import utcnow
+from ..errors import DomainError
+from ..extensions import db
+from .models import (
+    AFFILIATIONS,
+    EXTERNAL,
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    AccountToken,
+    User,
+    new_session_token,
+)
+
+VERIFY = "verify"
+RESET = "reset"
+# The longest reporting line we follow; deeper ones are treated as a loop.
+MAX_REPORTING_DEPTH = 50
+
+
+class AccountError(DomainError):
+    pass
+
+
+# The same words whether the email is unknown or the password wrong (no enumeration).
+LOGIN_FAILED = _l("Wrong email or password.")
+
+
+def normalise_email(email):
+    return (email or "").strip().lower()
+
+
+def find_user_by_email(email):
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+# Passwords -------------------------------------------------------------------------
+
+@cache
+def common_passwords():
+    path = Path(__file__).with_name("common_passwords.txt")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line and not line.startswith("#"))
+
+
+def password_problem(password, email=None):
+    """Why a password is refused, or None. Length and a blocklist; no composition rules."""
+    if len(password) < PASSWORD_MIN:
+        return _("Use at least %(min)d characters.", min=PASSWORD_MIN)
+    if len(password) > PASSWORD_MAX:
+        return _("Use at most %(max)d characters.", max=PASSWORD_MAX)
+    lowered = password.lower()
+    if lowered in common_passwords() or len(set(lowered)) < 5:
+        return _("This password is too easy to guess. Try a few unrelated words.")
+    if email and normalise_email(email) in lowered:
+        return _("Your password must not contain your email address.")
+    return None
+
+
+def hash_password(password):
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def _set_password(user, password):
+    problem = password_problem(password, user.email)
+    if problem:
+        raise AccountError(problem)
+    user.password_hash = hash_password(password)
+    end_sessions(user)
+
+
+def end_sessions(user):
+    """Log the user out everywhere: every cookie made before now stops working."""
+    user.session_token = new_session_token()
+
+
+# One-time links ---------------------------------------------------------------------
+
+def _hash_token(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _issue_token(user, purpose):
+    max_age = current_app.config[
+        "EMAIL_VERIFY_MAX_AGE" if purpose == VERIFY else "PASSWORD_RESET_MAX_AGE"
+    ]
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(AccountToken(user=user, purpose=purpose, token_hash=_hash_token(token),
+                                created_at=now, expires_at=now + max_age))
+    db.session.flush()
+    return token
+
+
+def _valid_token_clause(token, purpose):
+    return (
+        AccountToken.token_hash == _hash_token(token or ""),
+        AccountToken.purpose == purpose,
+        AccountToken.used_at.is_(None),
+        AccountToken.expires_at > utcnow(),
+    )
+
+
+def token_user(token, purpose):
+    """The user a still-valid link belongs to, without using the link up."""
+    return db.session.scalar(
+        select(User).join(AccountToken, AccountToken.user_id == User.id)
+        .where(*_valid_token_clause(token, purpose), User.active.is_(True))
+    )
+
+
+def _consume_token(token, purpose):
+    """Use a link once. Two clicks at the same time: only one of them wins."""
+    user = token_user(token, purpose)
+    if user is None:
+        return None
+    used = db.session.execute(
+        update(AccountToken).where(*_valid_token_clause(token, purpose))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if used.rowcount != 1:
+        return None
+    # Any other link of the same kind sent to this user is void from now on.
+    db.session.execute(
+        update(AccountToken)
+        .where(AccountToken.user_id == user.id, AccountToken.purpose == purpose,
+               AccountToken.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return user
+
+
+# Registration and sign-in -------------------------------------------------------------
+
+def register_user(*, email, full_name, password, language, affiliation, company=None):
+    """Create an account that becomes usable once its email address is confirmed.
+
+    The answer to the person registering is the same whether or not the address is
+    already taken; the owner of a taken address gets an email saying so instead.
+    Returns the new user, or None when the address was taken.
+    """
+    email = normalise_email(email)
+    existing = find_user_by_email(email)
+    if existing is not None:
+        mail.send_after_commit(db.session, mail.render(
+            existing, "already_registered", _l("Someone tried to sign up with your email"),
+            login_url=url_for("accounts.login", _external=True),
+            reset_url=url_for("accounts.forgot_password", _external=True),
+        ))
+        audit.record("account.register_taken", subject=existing)
+        return None
+    if affiliation not in AFFILIATIONS:
+        raise AccountError(_("Choose internal or external."))
+    problem = password_problem(password, email)
+    if problem:
+        raise AccountError(problem)
+    company = (company or "").strip() if affiliation == EXTERNAL else ""
+    user = User(
+        email=email,
+        full_name=full_name.strip(),
+        password_hash=hash_password(password),
+        language=language,
+        timezone="Europe/Rome" if language == "it" else "UTC",
+        affiliation=affiliation,
+        company=company or None,
+    )
+    db.session.add(user)
+    db.session.flush()
+    send_verification(user)
+    audit.record("account.register", actor=user, subject=user)
+    return user
+
+
+def send_verification(user):
+    token = _issue_token(user, VERIFY)
+    mail.send_after_commit(db.session, mail.render(
+        user, "verify_email", _l("Confirm your email address"),
+        url=url_for("accounts.verify_email", token=token, _external=True),
+    ))
+
+
+def verify_email(token):
+    """Confirm the address with a link from `send_verification`. None if the link is bad."""
+    user = _consume_token(token, VERIFY)
+    if user is None:
+        return None
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    audit.record("account.verify_email", actor=user, subject=user)
+    return user
+
+
+def authenticate(email, password):
+    """The user with these credentials, or AccountError with a message that tells
+    an outsider nothing about which accounts exist."""
+    user = find_user_by_email(email)
+    if user is None:
+        # Spend the same time as a real check so timing does not tell either.
+        check_password_hash(_dummy_hash(), password)
+        audit.record("login.failed", reason="unknown")
+        raise AccountError(str(LOGIN_FAILED))
+    if not check_password_hash(user.password_hash, password):
+        audit.record("login.failed", subject=user, reason="password")
+        raise AccountError(str(LOGIN_FAILED))
+    if not user.active:
+        audit.record("login.failed", subject=user, reason="inactive")
+        raise AccountError(_("This account has been deactivated. "
+                             "Ask your program admin if you think this is a mistake."))
+    if not user.is_verified:
+        send_verification(user)
+        audit.record("login.failed", subject=user, reason="unverified")
+        raise AccountError(_("Confirm your email address first: "
+                             "we have sent you a new link."))
+    user.last_login_at = utcnow()
+    audit.record("login.success", actor=user, subject=user)
+    return user
+
+
+@cache
+def _dummy_hash_for(method):
+    return generate_password_hash(secrets.token_hex(16), method=method)
+
+
+def _dummy_hash():
+    return _dummy_hash_for(current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def record_logout(user):
+    end_sessions(user)
+    audit.record("logout", actor=user, subject=user)
+
+
+def change_password(user, *, current_password, new_password):
+    if not check_password_hash(user.password_hash, current_password):
+        raise AccountError(_("Your current password is not right."))
+    _set_password(user, new_password)
+    audit.record("account.password_changed", actor=user, subject=user)
+
+
+def request_password_reset(email):
+    """Email a reset link if the address belongs to an active account; silently do
+    nothing otherwise, so the page cannot be used to find out who has an account."""
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        return
+    token = _issue_token(user, RESET)
+    mail.send_after_commit(db.session, mail.render(
+        user, "reset_password", _l("Reset your password"),
+        url=url_for("accounts.reset_password", token=token, _external=True),
+        minutes=int(current_app.config["PASSWORD_RESET_MAX_AGE"].total_seconds() // 60),
+    ))
+    audit.record("account.password_reset_requested", subject=user)
+
+
+def reset_password(token, new_password):
+    """Set a new password with a reset link; None if the link is no longer valid."""
+    user = token_user(token, RESET)
+    if user is None:
+        return None
+    _set_password(user, new_password)  # checks the password before using up the link
+    if _consume_token(token, RESET) is None:
+        raise AccountError(_("This link has already been used."))
+    # Following the link proved the address works.
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    audit.record("account.password_reset", actor=user, subject=user)
+    return user
+
+
+# The account itself ---------------------------------------------------------------------
+
+def reporting_line(user):
+    """The user's manager, their manager's manager and so on, nearest first."""
+    line = []
+    seen = {user.id}
+    manager = user.manager
+    while manager is not None and manager.id not in seen and len(line) < MAX_REPORTING_DEPTH:
+        line.append(manager)
+        seen.add(manager.id)
+        manager = manager.manager
+    return line
+
+
+def resolve_manager(user, manager_email):
+    """The user named as manager, after checking the choice makes sense."""
+    if not (manager_email or "").strip():
+        return None
+    manager = find_user_by_email(manager_email)
+    if manager is None or not manager.active:
+        raise AccountError(_("There is no active account with this email address."))
+    if manager.id == user.id:
+        raise AccountError(_("You cannot be your own manager."))
+    if any(above.id == user.id for above in reporting_line(manager)):
+        raise AccountError(_("%(name)s reports to you, so they cannot be your manager.",
+                             name=manager.full_name))
+    return manager
+
+
+def update_account(user, *, full_name, language, timezone, region, job_title,
+                   manager_email):
+    user.manager = resolve_manager(user, manager_email)
+    user.full_name = full_name.strip()
+    user.language = language
+    user.timezone = timezone
+    user.region = region or None
+    user.job_title = (job_title or "").strip() or None
+    db.session.flush()
+    audit.record("account.updated", actor=user, subject=user)
+
+
+def set_language(user, language):
+    user.language = language
+    db.session.flush()
+
+
+# Administration -------------------------------------------------------------------------
+
+def deactivate_user(user, *, actor):
+    if user.id == actor.id:
+        raise AccountError(_("You cannot deactivate your own account."))
+    if not user.active:
+        raise AccountError(_("%(name)s is already deactivated.", name=user.full_name))
+    user.active = False
+    end_sessions(user)
+    audit.record("user.deactivated", actor=actor, subject=user)
+
+
+def reactivate_user(user, *, actor):
+    if user.active:
+        raise AccountError(_("%(name)s is already active.", name=user.full_name))
+    user.active = True
+    audit.record("user.reactivated", actor=actor, subject=user)
+
+
+def create_admin(*, email, full_name, password):
+    """Create an admin, or make an existing account admin. Returns (user, created)."""
+    user = find_user_by_email(email)
+    if user is not None:
+        user.is_admin = True
+        user.active = True
+        audit.record("user.made_admin", subject=user, source="command line")
+        return user, False
+    problem = password_problem(password, email)
+    if problem:
+        raise AccountError(problem)
+    user = User(email=normalise_email(email), full_name=full_name.strip(),
+                password_hash=hash_password(password), is_admin=True,
+                email_verified_at=utcnow())
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.admin_created", subject=user, source="command line")
+    return user, True
+
+
+def count_users():
+    return db.session.scalar(select(func.count(User.id)))

@@ -1,0 +1,237 @@
+import secrets
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import get_locale, refresh
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import db, limiter
+from ..forms import EmptyForm
+from ..i18n import LANGUAGES, SESSION_KEY
+from ..security import safe_next
+from . import bp, services
+from .forms import (
+    AccountForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    RegistrationForm,
+    ResetPasswordForm,
+)
+from .models import User
+from .services import AccountError
+
+
+def load_user(user_id):
+    """Flask-Login's loader: the id carries the user's session token, so replacing
+    the token (log out, password change, deactivation) ends old sessions."""
+    raw_id, _sep, token = (user_id or "").partition(":")
+    if not raw_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(raw_id))
+    if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
+        return None
+    return user
+
+
+def start_session(user, remember=False):
+    """Log in with a brand-new session, so nothing set before the login survives."""
+    session.clear()
+    login_user(user, remember=remember)
+    session.permanent = True
+
+
+def home():
+    return url_for("program.index")
+
+
+def submitted_email():
+    return "login:" + services.normalise_email(request.form.get("email"))
+
+
+def failed(response):
+    """Only unsuccessful attempts count towards the limits."""
+    return response.status_code != 302
+
+
+def login_limit():
+    return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
+
+
+def address_limit():
+    return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
+
+
+@bp.route("/auth/login", methods=["GET", "POST"])
+@limiter.limit(login_limit, key_func=submitted_email, methods=["POST"], deduct_when=failed)
+@limiter.limit(address_limit, methods=["POST"], deduct_when=failed)
+def login():
+    next_url = safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or home())
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except AccountError as error:
+            db.session.commit()  # keep the audit record and any new confirmation link
+            flash(error.message, "error")
+            return render_template("accounts/login.html", form=form)
+        db.session.commit()
+        start_session(user, remember=form.remember.data)
+        flash(_("Welcome back, %(name)s.", name=user.full_name), "success")
+        return redirect(next_url or home())
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/auth/logout")
+@login_required
+def logout():
+    services.record_logout(current_user)
+    db.session.commit()
+    logout_user()
+    flash(_("You have logged out."), "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/auth/register", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(home())
+    form = RegistrationForm()
+    if request.method == "GET":
+        form.language.data = str(get_locale())
+    if form.validate_on_submit():
+        try:
+            services.register_user(
+                email=form.email.data, full_name=form.full_name.data,
+                password=form.password.data, language=form.language.data,
+                affiliation=form.affiliation.data, company=form.company.data)
+        except AccountError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return render_template("accounts/register.html", form=form)
+        db.session.commit()
+        # The same answer whether the address was new or taken.
+        flash(_("Almost done: we have sent a link to %(email)s. Open it to confirm your "
+                "address, then you can log in.", email=form.email.data), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/auth/verify/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def verify_email(token):
+    # Confirming is a button (POST): mail scanners that open links must not use them up.
+    if request.method == "POST" and EmptyForm().validate_on_submit():
+        user = services.verify_email(token)
+        if user is not None:
+            db.session.commit()
+            start_session(user)
+            flash(_("Your email address is confirmed. Welcome, %(name)s!",
+                    name=user.full_name), "success")
+            return redirect(url_for("accounts.account"))
+    elif services.token_user(token, services.VERIFY) is not None:
+        return render_template("accounts/verify.html", form=EmptyForm())
+    return render_template("accounts/link_invalid.html")
+
+
+@bp.route("/auth/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per hour", key_func=submitted_email, methods=["POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        minutes = int(current_app.config["PASSWORD_RESET_MAX_AGE"].total_seconds() // 60)
+        flash(_("If %(email)s belongs to an account, we have sent it a link to choose a new "
+                "password. The link works for %(minutes)d minutes.",
+                email=form.email.data, minutes=minutes), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/auth/reset/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def reset_password(token):
+    user = services.token_user(token, services.RESET)
+    if user is None:
+        return render_template("accounts/link_invalid.html")
+    form = ResetPasswordForm(user)
+    if form.validate_on_submit():
+        try:
+            user = services.reset_password(token, form.password.data)
+        except AccountError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return render_template("accounts/reset_password.html", form=form)
+        if user is None:
+            return render_template("accounts/link_invalid.html")
+        db.session.commit()
+        start_session(user)
+        flash(_("Your password has been changed and you are logged in."), "success")
+        return redirect(home())
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    user = current_user
+    form = AccountForm(obj=user)
+    if request.method == "GET":
+        form.manager_email.data = user.manager.email if user.manager else ""
+        form.region.data = user.region or ""
+    if form.validate_on_submit():
+        try:
+            services.update_account(
+                user, full_name=form.full_name.data, language=form.language.data,
+                timezone=form.timezone.data, region=form.region.data,
+                job_title=form.job_title.data, manager_email=form.manager_email.data)
+        except AccountError as error:
+            db.session.rollback()
+            form.manager_email.errors.append(error.message)
+            return render_template("accounts/account.html", form=form, user=user)
+        db.session.commit()
+        session.pop(SESSION_KEY, None)
+        refresh()  # the confirmation already speaks the language just chosen
+        flash(_("Your account has been saved."), "success")
+        return redirect(url_for("accounts.account"))
+    return render_template("accounts/account.html", form=form, user=user)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm(current_user)
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, current_password=form.current_password.data,
+                                     new_password=form.password.data)
+        except AccountError as error:
+            db.session.rollback()
+            form.current_password.errors.append(error.message)
+            return render_template("accounts/change_password.html", form=form)
+        db.session.commit()
+        # Other devices are logged out; this one continues with the new session token.
+        remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") \
+            in request.cookies
+        start_session(current_user._get_current_object(), remember=remember)
+        flash(_("Your password has been changed. Other devices have been logged out."),
+              "success")
+        return redirect(url_for("accounts.account"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+@bp.post("/language")
+def set_language():
+    """The language switcher. Works without JavaScript and keeps the user on the page."""
+    language = request.form.get("language")
+    if language in LANGUAGES:
+        session[SESSION_KEY] = language
+        if current_user.is_authenticated:
+            services.set_language(current_user, language)
+            db.session.commit()
+    return redirect(safe_next(request.form.get("next")) or home())

@@ -1,0 +1,43 @@
+"""The audit log: who did what, when and from where.
+
+Security events and admin actions are recorded here (QUALITY.md, Security 14). Never
+pass passwords, tokens or cookies in `details`.
+"""
+
+from datetime import datetime
+
+from flask import has_request_context, request
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .clock import UTCDateTime, utcnow
+from .extensions import db
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    subject_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    ip: Mapped[str | None] = mapped_column(String(45))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+def record(action, *, actor=None, subject=None, **details):
+    """Add an audit event to the current transaction; it is kept if the action is."""
+    event = AuditEvent(
+        action=action,
+        actor_id=actor.id if actor is not None else None,
+        subject_id=subject.id if subject is not None else None,
+        ip=request.remote_addr if has_request_context() else None,
+        details=details,
+    )
+    db.session.add(event)
+    return event

@@ -1,0 +1,105 @@
+"""Commands: `flask --app wsgi <command>`."""
+
+import tempfile
+from pathlib import Path
+
+import click
+from babel.messages.frontend import CommandLineInterface
+from flask import current_app
+
+from .config import PROJECT_ROOT
+from .extensions import db
+from .i18n import EXTRACT_KEYWORDS
+
+TRANSLATIONS = PROJECT_ROOT / "translations"
+
+
+def register_commands(app):
+    app.cli.add_command(create_admin)
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(translate)
+
+
+@click.command("create-admin")
+@click.option("--email", required=True, help="The admin's email address.")
+@click.option("--name", required=True, help="The admin's full name.")
+@click.option("--password", help="Asked for (hidden) when not given.")
+def create_admin(email, name, password):
+    """Create the first admin, or make an existing account an admin."""
+    from .accounts import services
+
+    existing = services.find_user_by_email(email)
+    if existing is None and not password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user, created = services.create_admin(email=email, full_name=name, password=password)
+    except services.AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    if created:
+        click.echo(f"Created admin {user.email}.")
+    else:
+        click.echo(f"{user.email} already had an account; it is now an admin "
+                   "(its password is unchanged).")
+
+
+@click.command("seed-demo")
+def seed_demo():
+    """Load the bilingual demo data into an empty database and print the logins."""
+    from . import demo
+
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("seed-demo creates accounts with a known password; "
+                                   "it does not run in production.")
+    if demo.has_data():
+        click.echo("The database already has data; demo data not loaded.")
+    else:
+        demo.load()
+        db.session.commit()
+        click.echo("Demo data loaded.")
+    if demo.is_present():
+        click.echo(demo.logins_text())
+
+
+@click.group()
+def translate():
+    """Translation workflow: extract, update and compile the catalogs."""
+
+
+def _pybabel(*args):
+    CommandLineInterface().run(["pybabel", *args])
+
+
+def _extract(pot):
+    keywords = []
+    for keyword, spec in EXTRACT_KEYWORDS.items():
+        keywords += ["-k", keyword + (":" + ",".join(map(str, spec)) if spec else "")]
+    _pybabel("extract", "-F", str(PROJECT_ROOT / "babel.cfg"), *keywords,
+             "--add-comments=TRANSLATORS:", "--project=Mentor Marketplace",
+             "-o", str(pot), str(PROJECT_ROOT))
+
+
+@translate.command()
+def update():
+    """Extract the strings from code and templates and merge them into messages.po."""
+    with tempfile.TemporaryDirectory() as tmp:
+        pot = Path(tmp) / "messages.pot"
+        _extract(pot)
+        _pybabel("update", "-i", str(pot), "-d", str(TRANSLATIONS), "--ignore-obsolete")
+
+
+@translate.command()
+def compile():
+    """Compile messages.po into the .mo files the app reads."""
+    _pybabel("compile", "-d", str(TRANSLATIONS), "--statistics")
+
+
+@translate.command()
+@click.argument("language")
+def init(language):
+    """Start the catalog of a new language."""
+    with tempfile.TemporaryDirectory() as tmp:
+        pot = Path(tmp) / "messages.pot"
+        _extract(pot)
+        _pybabel("init", "-i", str(pot), "-d", str(TRANSLATIONS), "-l", language)

@@ -1,0 +1,73 @@
+"""Domain errors, and the plain error pages every failure ends on."""
+
+import logging
+
+from flask import render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A rule of the product was broken; `message` is shown to the user as it is."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+# Titles and explanations, in the user's language, for the codes users can meet.
+PAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood. Go back and try again.")),
+    403: (_l("Not allowed"), _l("You do not have permission to see this page.")),
+    404: (_l("Page not found"),
+          _l("There is nothing here. The link may be wrong or the page may have been removed.")),
+    405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
+    413: (_l("Too much data"), _l("What you sent is too large. Try a shorter text.")),
+    429: (_l("Too many attempts"),
+          _l("You have tried this too many times. Wait a few minutes and try again.")),
+    500: (_l("Something went wrong"),
+          _l("An unexpected error happened on our side. Nothing was saved; please try again.")),
+    503: (_l("Service busy"),
+          _l("The service is busy or being maintained. Please try again in a moment.")),
+}
+CSRF_PAGE = (_l("Form expired"),
+             _l("This form was open too long or was sent from another page. "
+                "Go back, reload the page and try again."))
+
+
+def render_error(code, page=None):
+    title, message = page or PAGES.get(code, PAGES[500])
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def register_error_handlers(app):
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        log.warning("CSRF check failed: %s", error.description)
+        return render_error(400, CSRF_PAGE)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        response = render_error(error.code if error.code in PAGES else 500)
+        if error.code == 405:
+            # Keep the Allow header Werkzeug computed.
+            return response[0], 405, {"Allow": ", ".join(error.valid_methods or [])}
+        return response
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error):
+        # "database is locked" on SQLite, or the database server unreachable.
+        db.session.rollback()
+        log.warning("Database unavailable: %s", error.orig)
+        return render_error(503)
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return render_error(500)

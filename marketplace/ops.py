@@ -1,0 +1,88 @@
+"""Operations: request ids in every log line, the health check, SQLite settings."""
+
+import logging
+import re
+import sqlite3
+import time
+import uuid
+
+from flask import Blueprint, current_app, g, has_request_context, request
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+
+from .extensions import db
+
+bp = Blueprint("ops", __name__)
+log = logging.getLogger(__name__)
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# One-time links carry a secret in their path; it must not reach the logs.
+_SECRET_PATH = re.compile(r"(/auth/(?:reset|verify)/)[^\s?\"]+")
+
+
+def redact(message):
+    return _SECRET_PATH.sub(r"\1[redacted]", message)
+
+
+class RequestContextFilter(logging.Filter):
+    """Adds the request id to every record and removes secrets from the message."""
+
+    def filter(self, record):
+        record.request_id = g.get("request_id", "-") if has_request_context() else "-"
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def configure_logging(app):
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter(
+        "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
+    handler.addFilter(RequestContextFilter())
+    for name in ("marketplace", "werkzeug", "gunicorn.error"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RequestContextFilter) for h in logger.handlers
+                   for f in h.filters):
+            logger.addHandler(handler)
+        logger.setLevel(app.config["LOG_LEVEL"])
+        logger.propagate = False
+
+
+def assign_request_id():
+    incoming = request.headers.get(REQUEST_ID_HEADER, "")
+    g.request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    g.request_started = time.perf_counter()
+
+
+def log_request(response):
+    response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
+    if request.endpoint != "static":
+        elapsed = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
+        log.info("%s %s %s %.1fms", request.method, request.path, response.status_code, elapsed)
+    return response
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection, connection_record):
+    """WAL lets readers work while one writer writes; the busy timeout makes a writer
+    wait for the lock instead of failing at once."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:
+        db.session.rollback()
+        current_app.logger.warning("Health check: database unreachable", exc_info=True)
+        return {"status": "unavailable", "database": "unreachable"}, 503
+    return {"status": "ok", "database": "ok"}

@@ -1,0 +1,149 @@
+"""Test fixtures: an app with a fresh database per test, on SQLite by default and on
+PostgreSQL when TEST_DATABASE_URL is set (the suite then creates its own database and
+drops it at the end, so runs never see each other's data)."""
+
+import os
+import re
+import uuid
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+os.environ["MARKETPLACE_ENV"] = "testing"
+
+from marketplace import create_app  # noqa: E402
+from marketplace.config import normalise_database_url  # noqa: E402
+from marketplace.extensions import db  # noqa: E402
+
+from . import factories  # noqa: E402
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+CSRF_INPUT = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+class Client(FlaskClient):
+    """The test client, plus form posts that carry a valid CSRF token like a browser."""
+
+    def csrf_token(self, url="/"):
+        page = self.get(url).get_data(as_text=True)
+        match = CSRF_INPUT.search(page)
+        assert match, f"no CSRF token on {url}"
+        return match.group(1)
+
+    def submit(self, url, data=None, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token())
+        return self.post(url, data=data, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A database of our own on the PostgreSQL server named by TEST_DATABASE_URL."""
+    if not TEST_DATABASE_URL:
+        yield None
+        return
+    server_url = make_url(normalise_database_url(TEST_DATABASE_URL))
+    name = f"marketplace_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def database_url(postgres_url, tmp_path):
+    return postgres_url or f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def make_app(database_url):
+    """Build an app on the test database, with optional setting overrides."""
+    apps = []
+
+    def make(**overrides):
+        app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
+        app.test_client_class = Client
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app, postgres_url):
+    app = make_app()
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        if postgres_url:
+            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            with db.engine.begin() as connection:
+                connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        else:
+            db.drop_all()
+
+
+@pytest.fixture
+def app_ctx(app):
+    """An application context for tests that call services directly."""
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def outbox(app):
+    """The mail the app has sent during the test (MAIL_BACKEND = "memory")."""
+    return app.extensions.setdefault("mail_outbox", [])
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email, password=factories.PASSWORD, **extra):
+        return self.client.submit("/auth/login",
+                                  data={"email": email, "password": password, **extra})
+
+    def logout(self):
+        return self.client.submit("/auth/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+@pytest.fixture
+def user(app):
+    with app.app_context():
+        return factories.make_user(email="rep@example.com", full_name="Rita Rep")
+
+
+@pytest.fixture
+def admin(app):
+    with app.app_context():
+        return factories.make_user(email="admin@example.com", full_name="Ada Admin",
+                                   is_admin=True)
