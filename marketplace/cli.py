@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 from babel.messages.frontend import CommandLineInterface
 from flask import current_app
+from flask.cli import with_appcontext
 
 from .config import PROJECT_ROOT
 from .extensions import db
@@ -24,6 +25,7 @@ def register_commands(app):
 @click.option("--email", required=True, help="The admin's email address.")
 @click.option("--name", required=True, help="The admin's full name.")
 @click.option("--password", help="Asked for (hidden) when not given.")
+@with_appcontext
 def create_admin(email, name, password):
     """Create the first admin, or make an existing account an admin."""
     from .accounts import services
@@ -45,6 +47,7 @@ def create_admin(email, name, password):
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo():
     """Load the bilingual demo data into an empty database and print the logins."""
     from . import demo

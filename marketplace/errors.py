@@ -24,16 +24,16 @@ class DomainError(Exception):
 # Titles and explanations, in the user's language, for the codes users can meet.
 PAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. Go back and try again.")),
-    403: (_l("Not allowed"), _l("You do not have permission to see this page.")),
+    403: (_l("Access denied"), _l("You do not have permission to see this page.")),
     404: (_l("Page not found"),
           _l("There is nothing here. The link may be wrong or the page may have been removed.")),
-    405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
+    405: (_l("Not allowed"), _l("This page does not accept that kind of request.")),
     413: (_l("Too much data"), _l("What you sent is too large. Try a shorter text.")),
     429: (_l("Too many attempts"),
           _l("You have tried this too many times. Wait a few minutes and try again.")),
     500: (_l("Something went wrong"),
           _l("An unexpected error happened on our side. Nothing was saved; please try again.")),
-    503: (_l("Service busy"),
+    503: (_l("Service unavailable"),
           _l("The service is busy or being maintained. Please try again in a moment.")),
 }
 CSRF_PAGE = (_l("Form expired"),

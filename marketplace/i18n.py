@@ -6,7 +6,7 @@ negotiated with q-values, then English.
 """
 
 from babel import negotiate_locale
-from flask import request, session
+from flask import has_request_context, request, session
 from flask_babel import force_locale, get_translations
 from flask_login import current_user
 
@@ -39,6 +39,8 @@ def accepted_locale():
 
 
 def select_locale():
+    if not has_request_context():  # commands; what they send uses in_language_of()
+        return DEFAULT_LOCALE
     if current_user.is_authenticated and current_user.language in LANGUAGES:
         return current_user.language
     chosen = session.get(SESSION_KEY)
@@ -48,7 +50,7 @@ def select_locale():
 
 
 def select_timezone():
-    if current_user.is_authenticated:
+    if has_request_context() and current_user.is_authenticated:
         return current_user.timezone
     return None
 

@@ -21,6 +21,7 @@ from .models import (
     JOB_TITLE_MAX,
     NAME_MAX,
     PASSWORD_MAX,
+    PASSWORD_MIN,
 )
 from .services import password_problem
 
@@ -34,8 +35,8 @@ AFFILIATION_CHOICES = choices([
     (INTERNAL, _l("Internal – I work for the company")),
     (EXTERNAL, _l("External – I work for another company or on my own")),
 ])
-PASSWORD_HELP = _l("At least 12 characters. A few unrelated words are easy to remember "
-                   "and hard to guess.")
+PASSWORD_HELP = _l("At least %(min)d characters. A few unrelated words are easy to remember "
+                   "and hard to guess.", min=PASSWORD_MIN)
 
 
 def email_field(label=None):
@@ -73,10 +74,10 @@ class RegistrationForm(PasswordPolicyMixin, BaseForm):
     confirm = confirm_field()
     language = RadioField(_l("Language"), choices=LANGUAGE_CHOICES, default="en",
                           validators=[InputRequired()])
-    affiliation = RadioField(_l("Affiliation"), choices=AFFILIATION_CHOICES, default=INTERNAL,
+    affiliation = RadioField(_l("Where you work"), choices=AFFILIATION_CHOICES, default=INTERNAL,
                              validators=[InputRequired()])
     company = StringField(_l("Company"), filters=[strip],
-                          description=_l("Only for external people."),
+                          description=_l("Only if you are external."),
                           validators=[Length(max=COMPANY_MAX)])
 
     def validate_company(self, field):

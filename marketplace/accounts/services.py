@@ -162,14 +162,15 @@ def register_user(*, email, full_name, password, language, affiliation, company=
     existing = find_user_by_email(email)
     if existing is not None:
         mail.send_after_commit(db.session, mail.render(
-            existing, "already_registered", _l("Someone tried to sign up with your email"),
+            existing, "already_registered",
+            _l("Someone tried to sign up with your email address"),
             login_url=url_for("accounts.login", _external=True),
             reset_url=url_for("accounts.forgot_password", _external=True),
         ))
         audit.record("account.register_taken", subject=existing)
         return None
     if affiliation not in AFFILIATIONS:
-        raise AccountError(_("Choose internal or external."))
+        raise AccountError(_("Choose whether you are internal or external."))
     problem = password_problem(password, email)
     if problem:
         raise AccountError(problem)
@@ -251,7 +252,7 @@ def record_logout(user):
 
 def change_password(user, *, current_password, new_password):
     if not check_password_hash(user.password_hash, current_password):
-        raise AccountError(_("Your current password is not right."))
+        raise AccountError(_("Your current password is incorrect."))
     _set_password(user, new_password)
     audit.record("account.password_changed", actor=user, subject=user)
 

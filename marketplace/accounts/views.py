@@ -2,6 +2,7 @@ import secrets
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import get_locale, refresh
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -146,9 +147,11 @@ def forgot_password():
         services.request_password_reset(form.email.data)
         db.session.commit()
         minutes = int(current_app.config["PASSWORD_RESET_MAX_AGE"].total_seconds() // 60)
-        flash(_("If %(email)s belongs to an account, we have sent it a link to choose a new "
-                "password. The link works for %(minutes)d minutes.",
-                email=form.email.data, minutes=minutes), "success")
+        flash(ngettext("If an account uses %(email)s, we have emailed it a link to choose a "
+                       "new password. The link works for %(num)d minute.",
+                       "If an account uses %(email)s, we have emailed it a link to choose a "
+                       "new password. The link works for %(num)d minutes.",
+                       minutes, email=form.email.data), "success")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot_password.html", form=form)
 
@@ -197,7 +200,7 @@ def account():
         db.session.commit()
         session.pop(SESSION_KEY, None)
         refresh()  # the confirmation already speaks the language just chosen
-        flash(_("Your account has been saved."), "success")
+        flash(_("Your changes have been saved."), "success")
         return redirect(url_for("accounts.account"))
     return render_template("accounts/account.html", form=form, user=user)
 

@@ -1,0 +1,85 @@
+"""Commands: create-admin and seed-demo."""
+
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash
+
+from marketplace import demo
+from marketplace.accounts.models import User
+from marketplace.extensions import db
+
+from .factories import make_user
+
+PASSWORD = "a long admin passphrase"
+
+
+def users(app):
+    with app.app_context():
+        return db.session.scalars(select(User).order_by(User.id)).all()
+
+
+def test_create_admin_with_password(app, runner):
+    result = runner.invoke(args=["create-admin", "--email", "Boss@Example.com",
+                                 "--name", "Bea Boss", "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    assert "Created admin boss@example.com." in result.output
+    [admin] = users(app)
+    assert admin.is_admin and admin.is_verified and admin.full_name == "Bea Boss"
+    assert check_password_hash(admin.password_hash, PASSWORD)
+
+
+def test_create_admin_prompts_for_the_password(app, runner):
+    result = runner.invoke(args=["create-admin", "--email", "boss@example.com",
+                                 "--name", "Bea Boss"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    assert check_password_hash(users(app)[0].password_hash, PASSWORD)
+
+
+def test_create_admin_refuses_a_weak_password(app, runner):
+    result = runner.invoke(args=["create-admin", "--email", "boss@example.com",
+                                 "--name", "Bea Boss", "--password", "password1234"])
+    assert result.exit_code == 1
+    assert "too easy to guess" in result.output
+    assert users(app) == []
+
+
+def test_create_admin_promotes_an_existing_account(app, runner):
+    with app.app_context():
+        make_user(email="rep@example.com")
+    result = runner.invoke(args=["create-admin", "--email", "rep@example.com",
+                                 "--name", "Whoever"])
+    assert result.exit_code == 0, result.output
+    assert "it is now an admin" in result.output
+    assert users(app)[0].is_admin
+
+
+def test_seed_demo_loads_once_and_prints_logins(app, runner):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "Demo data loaded." in result.output
+    assert demo.PASSWORD in result.output and demo.ADMIN_EMAIL in result.output
+    loaded = users(app)
+    assert len(loaded) == len(demo.PEOPLE)
+    assert {u.language for u in loaded} == {"en", "it"}
+    assert {u.affiliation for u in loaded} == {"internal", "external"}
+    assert any(u.is_admin for u in loaded) and all(u.is_verified for u in loaded)
+    marco = next(u for u in loaded if u.full_name == "Marco Bianchi")
+    giulia = next(u for u in loaded if u.full_name == "Giulia Romano")
+    assert marco.manager_id == giulia.id
+
+    again = runner.invoke(args=["seed-demo"])
+    assert "already has data" in again.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(User.id))) == len(demo.PEOPLE)
+
+
+def test_demo_logins_work(app, runner, auth, client):
+    runner.invoke(args=["seed-demo"])
+    response = auth.login(demo.ADMIN_EMAIL, demo.PASSWORD)
+    assert response.status_code == 302
+    assert client.get("/admin/users").status_code == 200
+
+
+def test_seed_demo_refuses_production(make_app, database_url):
+    app = make_app(ENV_NAME="production", MAIL_BACKEND="smtp", SECRET_KEY="k" * 64)
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 1 and "does not run in production" in result.output
