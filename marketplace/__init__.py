@@ -42,6 +42,11 @@ def configure(app, config):
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = (
             "sqlite:///" + os.path.join(app.instance_path, "marketplace.db"))
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+            "connect_args": {"timeout": app.config["SQLITE_BUSY_TIMEOUT"]},
+        }
     if not app.config.get("SECRET_KEY") and app.config["ENV_NAME"] == "development":
         app.config["SECRET_KEY"] = _development_secret(app)
     security.check_production_settings(app)

@@ -38,6 +38,8 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     SQLALCHEMY_DATABASE_URI = normalise_database_url(os.environ.get("DATABASE_URL", ""))
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # How long an SQLite writer waits for another one before giving up (seconds).
+    SQLITE_BUSY_TIMEOUT = 5.0
 
     BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
     BABEL_DEFAULT_LOCALE = "en"
@@ -59,7 +61,7 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT = 3600 * 4
 
-    PASSWORD_HASH_METHOD = "scrypt"
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a method name, not a password)
     PASSWORD_RESET_MAX_AGE = timedelta(hours=1)
     EMAIL_VERIFY_MAX_AGE = timedelta(days=2)
 
@@ -102,7 +104,7 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_BACKEND = "memory"
     # Cheap hashing keeps the suite fast; production uses Werkzeug's scrypt defaults.
-    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105
 
 
 PROFILES = {"production": Config, "development": DevelopmentConfig, "testing": TestConfig}

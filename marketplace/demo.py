@@ -11,7 +11,7 @@ from .accounts.services import count_users, hash_password
 from .clock import utcnow
 from .extensions import db
 
-PASSWORD = "mentoring-demo-2026"
+PASSWORD = "mentoring-demo-2026"  # noqa: S105 (the published demo password)
 
 # email, name, language, time zone, region, job title, company (external only),
 # manager's email, admin

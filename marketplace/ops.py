@@ -67,12 +67,11 @@ def log_request(response):
 
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection, connection_record):
-    """WAL lets readers work while one writer writes; the busy timeout makes a writer
-    wait for the lock instead of failing at once."""
+    """WAL lets readers work while one writer writes. (The busy timeout, which makes a
+    writer wait for the lock instead of failing at once, is SQLITE_BUSY_TIMEOUT.)"""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

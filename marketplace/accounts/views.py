@@ -1,9 +1,8 @@
 import secrets
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale, ngettext, refresh
 from flask_babel import gettext as _
-from flask_babel import ngettext
-from flask_babel import get_locale, refresh
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter
