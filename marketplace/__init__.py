@@ -22,10 +22,11 @@ def create_app(config=None):
                 instance_relative_config=True)
     configure(app, config)
     ops.configure_logging(app)
+    security.check_production_settings(app)
+    register_request_hooks(app)  # first, so that every log line has the request id
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
-    register_request_hooks(app)
     register_template_helpers(app)
     from .cli import register_commands
     register_commands(app)
@@ -49,7 +50,6 @@ def configure(app, config):
         }
     if not app.config.get("SECRET_KEY") and app.config["ENV_NAME"] == "development":
         app.config["SECRET_KEY"] = _development_secret(app)
-    security.check_production_settings(app)
 
 
 def _development_secret(app):

@@ -56,6 +56,9 @@ class Config:
     REMEMBER_COOKIE_DURATION = timedelta(days=14)
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
     TRUSTED_HOSTS = [h for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h] or None
+    # The public host name (mentors.example.com): links in emails are built from it,
+    # never from the Host header of whoever made the request.
+    SERVER_NAME = os.environ.get("SERVER_NAME") or None
     MAX_CONTENT_LENGTH = 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 500 * 1024
 

@@ -3,8 +3,10 @@
 import logging
 
 from flask import render_template
+from flask.globals import request_ctx
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -43,7 +45,15 @@ CSRF_PAGE = (_l("Form expired"),
 
 def render_error(code, page=None):
     title, message = page or PAGES.get(code, PAGES[500])
+    if request_ctx.url_adapter is None:
+        # The request never reached routing (an untrusted Host header, say), so the
+        # layout cannot build its links: answer with a bare page instead.
+        return PLAIN_PAGE.format(code=code, title=escape(title), message=escape(message)), code
     return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+PLAIN_PAGE = ("<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title>"
+              "</head><body><h1>{code} – {title}</h1><p>{message}</p></body></html>")
 
 
 def register_error_handlers(app):

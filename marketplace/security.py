@@ -1,5 +1,6 @@
 """Response headers, safe redirects and the checks made before the app starts."""
 
+import logging
 from urllib.parse import urlsplit
 
 from flask import request
@@ -56,6 +57,9 @@ def set_security_headers(response):
     return response
 
 
+log = logging.getLogger(__name__)
+
+
 def check_production_settings(app):
     """Refuse to start a production server with settings that are unsafe."""
     if app.config["ENV_NAME"] != "production":
@@ -69,3 +73,6 @@ def check_production_settings(app):
     if app.config["MAIL_BACKEND"] not in {"smtp"}:
         raise RuntimeError("MAIL_BACKEND must be 'smtp' in production: other backends "
                            "write the links in emails to the log.")
+    if not app.config.get("SERVER_NAME"):
+        log.warning("SERVER_NAME is not set: links in emails take the host name from the "
+                    "request, so set it (or at least TRUSTED_HOSTS) in production.")

@@ -113,3 +113,10 @@ def test_locked_sqlite_database_gives_a_503_page(make_app, database_url):
     assert locked.status_code == 503
     assert "Service unavailable" in locked.get_data(as_text=True)
     assert client.post("/auth/login", data=login).status_code == 302
+
+
+def test_refused_requests_are_logged_with_their_id_too(client, records):
+    response = client.post("/language", data={"language": "it"})  # no CSRF token
+    assert response.status_code == 400
+    request_id = response.headers["X-Request-ID"]
+    assert {r.request_id for r in records if r.name.startswith("marketplace")} == {request_id}

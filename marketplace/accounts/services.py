@@ -161,6 +161,7 @@ def register_user(*, email, full_name, password, language, affiliation, company=
     email = normalise_email(email)
     existing = find_user_by_email(email)
     if existing is not None:
+        hash_password(password)  # the same work as a new account, so timing tells nothing
         mail.send_after_commit(db.session, mail.render(
             existing, "already_registered",
             _l("Someone tried to sign up with your email address"),

@@ -204,8 +204,13 @@ def account():
     return render_template("accounts/account.html", form=form, user=user)
 
 
+def current_user_key():
+    return f"user:{current_user.id}"
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@limiter.limit(login_limit, key_func=current_user_key, methods=["POST"], deduct_when=failed)
 def change_password():
     form = ChangePasswordForm(current_user)
     if form.validate_on_submit():
