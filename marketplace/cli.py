@@ -71,7 +71,9 @@ def translate():
 
 
 def _pybabel(*args):
-    CommandLineInterface().run(["pybabel", *args])
+    status = CommandLineInterface().run(["pybabel", *args])
+    if status:
+        raise click.exceptions.Exit(status)
 
 
 def _extract(pot):

@@ -25,4 +25,5 @@ def make_user(*, email=None, full_name=None, password=PASSWORD, verified=True, *
     db.session.commit()
     db.session.refresh(user)
     db.session.expunge(user)
+    db.session.commit()  # end the transaction the refresh opened; it would hold locks
     return user

@@ -237,3 +237,13 @@ class TestChangePassword:
         response = client.submit("/account/password", data={
             "current_password": PASSWORD, "password": bad, "confirm": bad})
         assert "must not contain your email address" in response.get_data(as_text=True)
+
+
+def test_pages_after_logout_keep_the_users_language(app, client, auth):
+    with app.app_context():
+        make_user(email="it@example.com", language="it")
+    auth.login("it@example.com")
+    response = auth.logout()
+    assert flashed(client) == ["Hai chiuso la sessione."]
+    page = client.get(response.location, headers={"Accept-Language": "en"})
+    assert '<html lang="it">' in page.get_data(as_text=True)

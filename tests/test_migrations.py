@@ -54,6 +54,7 @@ def test_every_table_is_created(migrated_app):
 def test_down_and_up_again_keeps_working(migrated_app):
     with migrated_app.app_context():
         make_user(email="kept@example.com")
+        db.session.remove()
         downgrade(revision="base")
         assert "users" not in inspect(db.engine).get_table_names()
         upgrade()

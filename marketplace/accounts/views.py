@@ -87,9 +87,11 @@ def login():
 @bp.post("/auth/logout")
 @login_required
 def logout():
+    language = current_user.language
     services.record_logout(current_user)
     db.session.commit()
     logout_user()
+    session[SESSION_KEY] = language  # the pages after logging out keep speaking it
     flash(_("You have logged out."), "success")
     return redirect(url_for("accounts.login"))
 
