@@ -307,3 +307,18 @@ class TestAdministration:
         user, created = services.create_admin(email="rep@example.com", full_name="ignored",
                                               password=None)
         assert not created and user.is_admin and user.full_name != "ignored"
+
+
+class TestSessionsAndLanguage:
+    def test_logout_ends_every_session_and_is_audited(self, request_ctx):
+        user = db.session.merge(make_user())
+        token = user.session_token
+        services.record_logout(user)
+        assert user.session_token != token
+        assert actions() == ["logout"]
+
+    def test_set_language_saves_the_preference(self, app_ctx):
+        user = db.session.merge(make_user(language="en"))
+        services.set_language(user, "it")
+        db.session.commit()
+        assert db.session.get(User, user.id).language == "it"

@@ -46,7 +46,7 @@ def home():
 
 
 def submitted_email():
-    return "login:" + services.normalise_email(request.form.get("email"))
+    return "email:" + services.normalise_email(request.form.get("email"))
 
 
 def failed(response):
