@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask_babel import format_decimal, get_locale, gettext
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import ops, security
 from .config import PROJECT_ROOT, load_config
@@ -23,6 +24,11 @@ def create_app(config=None):
     configure(app, config)
     ops.configure_logging(app)
     security.check_production_settings(app)
+    if app.config["PROXY_FIX_HOPS"]:
+        # The client's address and https as the proxy saw them: for rate limits, the
+        # audit log, secure links and HSTS. The Host header is never taken from it.
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     register_request_hooks(app)  # first, so that every log line has the request id
     register_extensions(app)
     register_blueprints(app)
@@ -73,8 +79,10 @@ def register_extensions(app):
     login_manager.login_message_category = "info"
     login_manager.login_message = N_("Please log in to see this page.")
     login_manager.localize_callback = gettext
+    from .accounts.models import AnonymousUser
     from .accounts.views import load_user
     login_manager.user_loader(load_user)
+    login_manager.anonymous_user = AnonymousUser
 
 
 def register_blueprints(app):

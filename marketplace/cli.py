@@ -1,5 +1,6 @@
 """Commands: `flask --app wsgi <command>`."""
 
+import contextlib
 import tempfile
 from pathlib import Path
 
@@ -80,9 +81,11 @@ def _extract(pot):
     keywords = []
     for keyword, spec in EXTRACT_KEYWORDS.items():
         keywords += ["-k", keyword + (":" + ",".join(map(str, spec)) if spec else "")]
-    _pybabel("extract", "-F", str(PROJECT_ROOT / "babel.cfg"), *keywords,
-             "--add-comments=TRANSLATORS:", "--project=Mentor Marketplace",
-             "-o", str(pot), str(PROJECT_ROOT))
+    # From the project folder, so the catalog names files by relative paths.
+    with contextlib.chdir(PROJECT_ROOT):
+        _pybabel("extract", "-F", "babel.cfg", *keywords, "--add-comments=TRANSLATORS:",
+                 "--project=Mentor Marketplace", "--version=0.1",
+                 "--msgid-bugs-address=mentor-marketplace@example.com", "-o", str(pot), ".")
 
 
 @translate.command()

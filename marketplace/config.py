@@ -13,10 +13,6 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-# Values that must never sign a production session.
-KNOWN_WEAK_SECRETS = frozenset({"", "dev", "secret", "changeme", "change-me", "development"})
-
-
 def _env_bool(name, default):
     value = os.environ.get(name)
     if value is None:
@@ -72,6 +68,9 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
     LOGIN_LIMIT_PER_ADDRESS = "50 per 15 minutes"
+    REGISTRATION_LIMIT_PER_ADDRESS = "20 per hour"
+    # How many proxies in front of the app set X-Forwarded-For/-Proto (0: none).
+    PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
 
     # Mail: "log" prints messages to the application log, "smtp" sends them.
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")

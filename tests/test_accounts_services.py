@@ -97,6 +97,22 @@ class TestRegistration:
         assert message.subject == "Someone tried to sign up with your email address"
         assert "/auth/forgot" in message.text
 
+    def test_address_taken_between_check_and_insert(self, request_ctx, outbox, monkeypatch):
+        """A concurrent registration wins the race: the same neutral answer, no 500."""
+        owner = make_user(email="nina@example.com")
+        real_find = services.find_user_by_email
+        calls = []
+
+        def find_missing_once(email):
+            calls.append(email)
+            return None if len(calls) == 1 else real_find(email)
+
+        monkeypatch.setattr(services, "find_user_by_email", find_missing_once)
+        assert register() is None
+        db.session.commit()
+        assert db.session.scalar(select(func.count(User.id))) == 1
+        assert [message.to for message in outbox] == [owner.email]
+
     def test_nothing_is_sent_when_the_transaction_rolls_back(self, request_ctx, outbox):
         register()
         db.session.rollback()
@@ -253,15 +269,18 @@ class TestAccount:
         assert user.manager is None
 
     @pytest.mark.parametrize("email, message", [
-        ("nobody@example.com", "no active account"),
-        ("gone@example.com", "no active account"),
+        ("nobody@example.com", "no active colleague"),
+        ("gone@example.com", "no active colleague"),
+        ("outside@example.org", "no active colleague"),
         ("me@example.com", "your own manager"),
     ])
-    def test_manager_must_be_someone_else_and_active(self, app_ctx, email, message):
+    def test_manager_must_be_an_active_colleague(self, app_ctx, email, message):
         make_user(email="gone@example.com", active=False)
+        make_user(email="outside@example.org", affiliation="external", company="Elsewhere")
         user = db.session.merge(make_user(email="me@example.com"))
-        with pytest.raises(AccountError, match=message):
+        with pytest.raises(AccountError, match=message) as error:
             services.update_account(user, **self.account_values(manager_email=email))
+        assert error.value.field == "manager_email"
 
     def test_no_loops_in_the_reporting_line(self, app_ctx):
         top = make_user(email="top@example.com")
@@ -298,6 +317,16 @@ class TestAdministration:
         admin = db.session.merge(make_user(is_admin=True))
         with pytest.raises(AccountError, match="your own account"):
             services.deactivate_user(admin, actor=admin)
+
+    def test_create_admin_refuses_a_bad_address(self, app_ctx):
+        with pytest.raises(AccountError):
+            services.create_admin(email="not-an-email", full_name="X", password=NEW_PASSWORD)
+
+    def test_promoting_an_unconfirmed_account_confirms_it(self, app_ctx):
+        make_user(email="rep@example.com", verified=False)
+        user, created = services.create_admin(email="rep@example.com", full_name="Rep",
+                                              password=None)
+        assert not created and user.is_admin and user.is_verified
 
     def test_create_admin_new_and_existing(self, app_ctx):
         user, created = services.create_admin(email="Boss@Example.com", full_name="Boss",

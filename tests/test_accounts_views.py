@@ -190,7 +190,7 @@ class TestAccountPage:
         response = client.submit("/account", data={**self.DATA, "manager_email": "x@example.com"})
         page = response.get_data(as_text=True)
         assert response.status_code == 200
-        assert "There is no active account with this email address." in page
+        assert "There is no active colleague with this email address." in page
         assert 'value="Rita R. Rep"' in page  # input kept
         assert get_user(app, user.email).full_name == "Rita Rep"
 

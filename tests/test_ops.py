@@ -120,3 +120,11 @@ def test_refused_requests_are_logged_with_their_id_too(client, records):
     assert response.status_code == 400
     request_id = response.headers["X-Request-ID"]
     assert {r.request_id for r in records if r.name.startswith("marketplace")} == {request_id}
+
+
+def test_development_mail_is_printed_with_its_links(make_app, capsys, user):
+    app = make_app(MAIL_BACKEND="log", WTF_CSRF_ENABLED=False)
+    app.test_client().post("/auth/forgot", data={"email": user.email})
+    printed = capsys.readouterr().err
+    assert f"Mail to {user.email}" in printed
+    assert "/auth/reset/" in printed and "[redacted]" not in printed

@@ -714,3 +714,49 @@ def test_links_in_emails_use_server_name_not_the_host_header(make_app, outbox, u
     sent = app.extensions["mail_outbox"]
     assert len(sent) == 1 and "http://mentors.example.com/auth/reset/" in sent[0].text
     assert "evil" not in sent[0].text
+
+
+def test_options_on_admin_pages_never_fails(client, auth, user):
+    assert client.options("/admin/users").status_code in (200, 302, 403)
+    auth.login(user.email)
+    assert client.options("/admin/users").status_code == 403
+
+
+@pytest.mark.parametrize("field", ["full_name", "job_title"])
+def test_control_characters_are_refused_not_a_500(app, client, auth, user, field):
+    auth.login(user.email)
+    response = client.submit("/account", data=account_form(**{field: "Ri\x00ta"}))
+    assert response.status_code == 200
+    assert "Remove the invisible control characters" in response.get_data(as_text=True)
+    assert reload(app, user.id).full_name == "Rita Rep"
+
+
+def test_control_characters_in_the_admin_search(client, auth, admin):
+    auth.login(admin.email)
+    response = client.get("/admin/users?q=ad%00min")
+    assert response.status_code == 200
+    assert "admin@example.com" in response.get_data(as_text=True)
+
+
+def test_error_codes_without_a_page_keep_their_status(client):
+    response = client.get("/static/css/app.css", headers={"Range": "bytes=999999-"})
+    assert response.status_code == 416
+    assert "Content-Range" in response.headers
+
+
+def test_links_with_a_secret_are_not_passed_on_as_referrer(client):
+    for url in ("/auth/reset/some-token", "/auth/verify/some-token"):
+        assert client.get(url).headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_behind_a_proxy_the_client_address_and_https_are_used(make_app, user):
+    app = make_app(PROXY_FIX_HOPS=1)
+    client = app.test_client()
+    response = client.get("/", headers={"X-Forwarded-For": "203.0.113.9",
+                                        "X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" in response.headers
+    client.post("/auth/login", headers={"X-Forwarded-For": "203.0.113.9"}, data={
+        "csrf_token": client.csrf_token(), "email": user.email, "password": "wrong one here"})
+    with app.app_context():
+        from marketplace.audit import AuditEvent
+        assert db.session.scalar(select(AuditEvent.ip)) == "203.0.113.9"

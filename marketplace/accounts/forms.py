@@ -1,5 +1,13 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -30,7 +38,8 @@ def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-LANGUAGE_CHOICES = choices(LANGUAGES.items())
+# Each language named in itself, and marked as such for screen readers.
+LANGUAGE_CHOICES = [SelectChoice(code, name, {"lang": code}) for code, name in LANGUAGES.items()]
 AFFILIATION_CHOICES = choices([
     (INTERNAL, _l("Internal – I work for the company")),
     (EXTERNAL, _l("External – I work for another company or on my own")),

@@ -1,7 +1,7 @@
 import secrets
 from datetime import datetime
 
-from flask_login import UserMixin
+from flask_login import AnonymousUserMixin, UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -76,6 +76,12 @@ class User(UserMixin, db.Model):
 
     def get_id(self):
         return f"{self.id}:{self.session_token}"
+
+
+class AnonymousUser(AnonymousUserMixin):
+    """A visitor who has not logged in: never an admin."""
+
+    is_admin = False
 
 
 class AccountToken(db.Model):

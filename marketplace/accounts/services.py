@@ -9,10 +9,12 @@ import secrets
 from functools import cache
 from pathlib import Path
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit, mail
@@ -36,7 +38,11 @@ MAX_REPORTING_DEPTH = 50
 
 
 class AccountError(DomainError):
-    pass
+    """`field` names the form field the message belongs next to, if any."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
 
 
 # The same words whether the email is unknown or the password wrong (no enumeration).
@@ -127,26 +133,25 @@ def token_user(token, purpose):
 
 
 def _consume_token(token, purpose):
-    """Use a link once. Two clicks at the same time: only one of them wins."""
-    user = token_user(token, purpose)
-    if user is None:
-        return None
-    used = db.session.execute(
+    """Use a link once: a conditional update, so of two clicks at the same time only
+    one wins. Every other link of the same kind sent to the user is void too."""
+    user_id = db.session.execute(
         update(AccountToken).where(*_valid_token_clause(token, purpose))
         .values(used_at=utcnow())
+        .returning(AccountToken.user_id)
         .execution_options(synchronize_session=False)
-    )
-    if used.rowcount != 1:
+    ).scalar()
+    if user_id is None:
         return None
-    # Any other link of the same kind sent to this user is void from now on.
     db.session.execute(
         update(AccountToken)
-        .where(AccountToken.user_id == user.id, AccountToken.purpose == purpose,
+        .where(AccountToken.user_id == user_id, AccountToken.purpose == purpose,
                AccountToken.used_at.is_(None))
         .values(used_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    return user
+    user = db.session.get(User, user_id)
+    return user if user.active else None
 
 
 # Registration and sign-in -------------------------------------------------------------
@@ -162,13 +167,7 @@ def register_user(*, email, full_name, password, language, affiliation, company=
     existing = find_user_by_email(email)
     if existing is not None:
         hash_password(password)  # the same work as a new account, so timing tells nothing
-        mail.send_after_commit(db.session, mail.render(
-            existing, "already_registered",
-            _l("Someone tried to sign up with your email address"),
-            login_url=url_for("accounts.login", _external=True),
-            reset_url=url_for("accounts.forgot_password", _external=True),
-        ))
-        audit.record("account.register_taken", subject=existing)
+        _tell_owner_of_taken_address(existing)
         return None
     if affiliation not in AFFILIATIONS:
         raise AccountError(_("Choose whether you are internal or external."))
@@ -185,11 +184,26 @@ def register_user(*, email, full_name, password, language, affiliation, company=
         affiliation=affiliation,
         company=company or None,
     )
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError:
+        # Someone registered the same address a moment ago: the same answer as above.
+        _tell_owner_of_taken_address(find_user_by_email(email))
+        return None
     send_verification(user)
     audit.record("account.register", actor=user, subject=user)
     return user
+
+
+def _tell_owner_of_taken_address(owner):
+    mail.send_after_commit(db.session, mail.render(
+        owner, "already_registered",
+        _l("Someone tried to sign up with your email address"),
+        login_url=url_for("accounts.login", _external=True),
+        reset_url=url_for("accounts.forgot_password", _external=True),
+    ))
+    audit.record("account.register_taken", subject=owner)
 
 
 def send_verification(user):
@@ -253,7 +267,7 @@ def record_logout(user):
 
 def change_password(user, *, current_password, new_password):
     if not check_password_hash(user.password_hash, current_password):
-        raise AccountError(_("Your current password is incorrect."))
+        raise AccountError(_("Your current password is incorrect."), field="current_password")
     _set_password(user, new_password)
     audit.record("account.password_changed", actor=user, subject=user)
 
@@ -307,13 +321,14 @@ def resolve_manager(user, manager_email):
     if not (manager_email or "").strip():
         return None
     manager = find_user_by_email(manager_email)
-    if manager is None or not manager.active:
-        raise AccountError(_("There is no active account with this email address."))
+    if manager is None or not manager.active or manager.is_external:
+        raise AccountError(_("There is no active colleague with this email address."),
+                           field="manager_email")
     if manager.id == user.id:
-        raise AccountError(_("You cannot be your own manager."))
+        raise AccountError(_("You cannot be your own manager."), field="manager_email")
     if any(above.id == user.id for above in reporting_line(manager)):
         raise AccountError(_("%(name)s reports to you, so they cannot be your manager.",
-                             name=manager.full_name))
+                             name=manager.full_name), field="manager_email")
     return manager
 
 
@@ -355,10 +370,16 @@ def reactivate_user(user, *, actor):
 
 def create_admin(*, email, full_name, password):
     """Create an admin, or make an existing account admin. Returns (user, created)."""
+    try:
+        email = validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise AccountError(str(error)) from None
     user = find_user_by_email(email)
     if user is not None:
         user.is_admin = True
         user.active = True
+        if user.email_verified_at is None:  # the operator vouches for the address
+            user.email_verified_at = utcnow()
         audit.record("user.made_admin", subject=user, source="command line")
         return user, False
     problem = password_problem(password, email)

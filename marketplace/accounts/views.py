@@ -1,12 +1,20 @@
 import secrets
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale, ngettext, refresh
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter
-from ..forms import EmptyForm
 from ..i18n import LANGUAGES, SESSION_KEY
 from ..security import safe_next
 from . import bp, services
@@ -96,8 +104,16 @@ def logout():
     return redirect(url_for("accounts.login"))
 
 
+def registration_limit():
+    return current_app.config["REGISTRATION_LIMIT_PER_ADDRESS"]
+
+
+def succeeded(response):
+    return response.status_code == 302
+
+
 @bp.route("/auth/register", methods=["GET", "POST"])
-@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit(registration_limit, methods=["POST"], deduct_when=succeeded)
 def register():
     if current_user.is_authenticated:
         return redirect(home())
@@ -122,11 +138,21 @@ def register():
     return render_template("accounts/register.html", form=form)
 
 
+def no_referrer(response):
+    """Pages whose address holds a secret must not pass it on in the Referer header."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 @bp.route("/auth/verify/<token>", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
 def verify_email(token):
+    return no_referrer(make_response(_verify_email(token)))
+
+
+def _verify_email(token):
     # Confirming is a button (POST): mail scanners that open links must not use them up.
-    if request.method == "POST" and EmptyForm().validate_on_submit():
+    if request.method == "POST":
         user = services.verify_email(token)
         if user is not None:
             db.session.commit()
@@ -135,7 +161,7 @@ def verify_email(token):
                     name=user.full_name), "success")
             return redirect(url_for("accounts.account"))
     elif services.token_user(token, services.VERIFY) is not None:
-        return render_template("accounts/verify.html", form=EmptyForm())
+        return render_template("accounts/verify.html")
     return render_template("accounts/link_invalid.html")
 
 
@@ -160,6 +186,10 @@ def forgot_password():
 @bp.route("/auth/reset/<token>", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
 def reset_password(token):
+    return no_referrer(make_response(_reset_password(token)))
+
+
+def _reset_password(token):
     user = services.token_user(token, services.RESET)
     if user is None:
         return render_template("accounts/link_invalid.html")
@@ -180,8 +210,13 @@ def reset_password(token):
     return render_template("accounts/reset_password.html", form=form)
 
 
+def current_user_key():
+    return f"user:{current_user.id}"
+
+
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
+@limiter.limit("30 per hour", key_func=current_user_key, methods=["POST"])
 def account():
     user = current_user
     form = AccountForm(obj=user)
@@ -196,7 +231,7 @@ def account():
                 job_title=form.job_title.data, manager_email=form.manager_email.data)
         except AccountError as error:
             db.session.rollback()
-            form.manager_email.errors.append(error.message)
+            show_error(form, error)
             return render_template("accounts/account.html", form=form, user=user)
         db.session.commit()
         session.pop(SESSION_KEY, None)
@@ -206,8 +241,12 @@ def account():
     return render_template("accounts/account.html", form=form, user=user)
 
 
-def current_user_key():
-    return f"user:{current_user.id}"
+def show_error(form, error):
+    """Put a service's error next to its field, or at the top of the page."""
+    if error.field in form:
+        form[error.field].errors.append(error.message)
+    else:
+        flash(error.message, "error")
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -221,7 +260,7 @@ def change_password():
                                      new_password=form.password.data)
         except AccountError as error:
             db.session.rollback()
-            form.current_password.errors.append(error.message)
+            show_error(form, error)
             return render_template("accounts/change_password.html", form=form)
         db.session.commit()
         # Other devices are logged out; this one continues with the new session token.
