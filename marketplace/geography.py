@@ -22,11 +22,6 @@ REGIONS = (
     ("mea", _l("Middle East and Africa")),
     ("apac", _l("Asia-Pacific")),
 )
-REGION_CODES = frozenset(code for code, _label in REGIONS)
-
-
-def region_label(code):
-    return dict(REGIONS).get(code, "")
 
 
 @cache

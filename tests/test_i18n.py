@@ -256,16 +256,20 @@ def saved_language(app, user_id):
 
 # 1. The catalog matches the source ------------------------------------------------------
 
-@pytest.fixture(scope="session")
-def source_messages():
-    """The strings `flask translate update` would extract: babel.cfg's mapping, Babel's
+def extracted():
+    """Everything `flask translate update` would extract: babel.cfg's mapping, Babel's
     default keywords plus ours, over the project folder."""
     with (PROJECT_ROOT / "babel.cfg").open() as config:
         method_map, options_map = parse_mapping_cfg(config, str(PROJECT_ROOT / "babel.cfg"))
     keywords = {**DEFAULT_KEYWORDS, **EXTRACT_KEYWORDS}
+    return list(extract_from_dir(str(PROJECT_ROOT), method_map, options_map,
+                                 keywords=keywords))
+
+
+@pytest.fixture(scope="session")
+def source_messages():
     found = {}
-    for filename, lineno, message, _comments, context in extract_from_dir(
-            str(PROJECT_ROOT), method_map, options_map, keywords=keywords):
+    for filename, lineno, message, _comments, context in extracted():
         ids = message if isinstance(message, tuple) else (message,)
         found.setdefault((context, ids[0]), (ids, f"{filename}:{lineno}"))
     return found
@@ -275,6 +279,21 @@ def test_extraction_reads_code_and_both_kinds_of_template(source_messages):
     files = {place.rsplit(":", 1)[0] for _ids, place in source_messages.values()}
     assert {name.split("/")[0] for name in files} == {"marketplace", "templates"}
     assert {name.rsplit(".", 1)[1] for name in files} == {"py", "html", "txt"}
+
+
+def test_every_file_with_translatable_strings_is_extracted():
+    """Babel's walk skips folders starting with "_" or "."; no such folder may hide
+    strings from the catalog."""
+    files = {filename for filename, *_rest in extracted()}
+    gettext_call = re.compile(r"\b(?:_|_l|gettext|ngettext|N_)\(")
+    on_disk = {
+        str(path.relative_to(PROJECT_ROOT))
+        for folder, pattern in (("marketplace", "*.py"), ("templates", "*.html"),
+                                ("templates", "*.txt"))
+        for path in (PROJECT_ROOT / folder).rglob(pattern)
+        if gettext_call.search(path.read_text(encoding="utf-8"))
+    }
+    assert sorted(on_disk - files) == []
 
 
 def test_catalog_has_every_string_of_the_source_and_nothing_else(catalog, source_messages):
