@@ -88,11 +88,15 @@ def register_extensions(app):
 def register_blueprints(app):
     from .accounts import bp as accounts_bp
     from .admin import bp as admin_bp
+    from .mentors import bp as mentors_bp
     from .program import bp as program_bp
+    from .vetting import bp as vetting_bp
     app.register_blueprint(ops.bp)
     app.register_blueprint(program_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(mentors_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(vetting_bp)
 
 
 def register_request_hooks(app):

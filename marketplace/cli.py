@@ -19,6 +19,7 @@ TRANSLATIONS = PROJECT_ROOT / "translations"
 def register_commands(app):
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(expire_profiles)
     app.cli.add_command(translate)
 
 
@@ -64,6 +65,17 @@ def seed_demo():
         click.echo("Demo data loaded.")
     if demo.is_present():
         click.echo(demo.logins_text())
+
+
+@click.command("expire-profiles")
+@with_appcontext
+def expire_profiles():
+    """Send mentor profiles whose approval has run out back to review (run daily)."""
+    from .vetting.services import expire_approvals
+
+    count = expire_approvals()
+    db.session.commit()
+    click.echo(f"{count} profile(s) sent back to review.")
 
 
 @click.group()

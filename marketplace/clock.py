@@ -1,5 +1,6 @@
 """Time in one place: aware UTC datetimes in the code, UTC in the database."""
 
+import calendar
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime
@@ -8,6 +9,15 @@ from sqlalchemy.types import TypeDecorator
 
 def utcnow():
     return datetime.now(UTC)
+
+
+def add_months(moment, months):
+    """The same day `months` later, or the month's last day when it is shorter
+    (31 January + 1 month = 28 or 29 February)."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
 
 
 class UTCDateTime(TypeDecorator):

@@ -24,6 +24,10 @@ REGIONS = (
 )
 
 
+def region_label(code):
+    return dict(REGIONS).get(code, "")
+
+
 @cache
 def timezones():
     """IANA zone names people recognise (Europe/Rome), without legacy aliases."""

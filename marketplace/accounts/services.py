@@ -396,3 +396,21 @@ def create_admin(*, email, full_name, password):
 
 def count_users():
     return db.session.scalar(select(func.count(User.id)))
+
+
+def grant_admin(user, *, actor):
+    if user.is_admin:
+        raise AccountError(_("%(name)s is already an admin.", name=user.full_name))
+    if not user.active:
+        raise AccountError(_("Reactivate %(name)s first.", name=user.full_name))
+    user.is_admin = True
+    audit.record("user.admin_granted", actor=actor, subject=user)
+
+
+def revoke_admin(user, *, actor):
+    if not user.is_admin:
+        raise AccountError(_("%(name)s is not an admin.", name=user.full_name))
+    if user.id == actor.id:
+        raise AccountError(_("You cannot remove your own admin rights."))
+    user.is_admin = False
+    audit.record("user.admin_revoked", actor=actor, subject=user)

@@ -6,12 +6,14 @@ from flask_login import current_user, login_required
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-@bp.before_request
 @login_required
 def require_admin():
-    """Deny by default: no admin view can forget the check."""
+    """Deny by default: every blueprint under /admin runs this before its views."""
     if not current_user.is_admin:
         abort(403)
+
+
+bp.before_request(require_admin)
 
 
 from . import views  # noqa: E402,F401

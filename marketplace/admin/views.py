@@ -6,6 +6,9 @@ from sqlalchemy import or_, select
 from ..accounts import services as accounts
 from ..accounts.models import User
 from ..extensions import db
+from ..program import services as program
+from ..program.models import FocusArea
+from .forms import AreaForm, SettingsForm
 from ..forms import CONTROL_CHARACTERS
 from . import bp
 
@@ -50,3 +53,102 @@ def deactivate_user(user_id):
 def reactivate_user(user_id):
     return _change_state(user_id, accounts.reactivate_user, lambda user: _(
         "%(name)s can log in again.", name=user.full_name))
+
+
+@bp.post("/users/<int:user_id>/grant-admin")
+def grant_admin(user_id):
+    return _change_state(user_id, accounts.grant_admin, lambda user: _(
+        "%(name)s is now an admin.", name=user.full_name))
+
+
+@bp.post("/users/<int:user_id>/revoke-admin")
+def revoke_admin(user_id):
+    return _change_state(user_id, accounts.revoke_admin, lambda user: _(
+        "%(name)s is no longer an admin.", name=user.full_name))
+
+
+# Focus areas -----------------------------------------------------------------------------
+
+def get_area_or_404(area_id):
+    return db.get_or_404(FocusArea, area_id)
+
+
+@bp.route("/areas", methods=["GET", "POST"])
+def areas():
+    form = AreaForm()
+    if form.validate_on_submit():
+        try:
+            program.add_area(actor=current_user, name_en=form.name_en.data,
+                             name_it=form.name_it.data)
+        except program.ProgramError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("The area has been added."), "success")
+            return redirect(url_for("admin.areas"))
+    status = 422 if form.errors else 200
+    return render_template("admin/areas.html", form=form,
+                           areas=program.areas(include_retired=True)), status
+
+
+@bp.post("/areas/<int:area_id>")
+def rename_area(area_id):
+    area = get_area_or_404(area_id)
+    form = AreaForm()
+    if not form.validate():
+        flash(_("Give the area a name in both languages."), "error")
+        return redirect(url_for("admin.areas"))
+    try:
+        program.rename_area(area, actor=current_user, name_en=form.name_en.data,
+                            name_it=form.name_it.data)
+    except program.ProgramError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The area has been renamed."), "success")
+    return redirect(url_for("admin.areas"))
+
+
+def _area_change(area_id, change, confirmation):
+    area = get_area_or_404(area_id)
+    try:
+        change(area, actor=current_user)
+    except program.ProgramError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(confirmation, "success")
+    return redirect(url_for("admin.areas"))
+
+
+@bp.post("/areas/<int:area_id>/retire")
+def retire_area(area_id):
+    return _area_change(area_id, program.retire_area, _(
+        "The area is retired: it is no longer offered, and stays on the profiles that "
+        "have it."))
+
+
+@bp.post("/areas/<int:area_id>/restore")
+def restore_area(area_id):
+    return _area_change(area_id, program.restore_area, _("The area is offered again."))
+
+
+# Settings --------------------------------------------------------------------------------
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    current = program.settings()
+    form = SettingsForm(obj=current)
+    if form.validate_on_submit():
+        changes = program.update_settings(
+            actor=current_user, required_approvals=form.required_approvals.data,
+            approval_months=form.approval_months.data)
+        db.session.commit()
+        flash(_("The settings have been saved.") if changes else _("Nothing has changed."),
+              "success")
+        return redirect(url_for("admin.settings"))
+    status = 422 if form.errors else 200
+    return render_template("admin/settings.html", form=form), status

@@ -1,0 +1,204 @@
+from babel import Locale
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..accounts.forms import AFFILIATION_CHOICES, strip
+from ..accounts.models import COMPANY_MAX, EXTERNAL
+from ..forms import BaseForm, choices
+from ..geography import REGIONS
+from .models import (
+    BIO_MAX,
+    BIO_MIN,
+    CAPACITY_MAX,
+    CAPACITY_MIN,
+    CONFLICTS_MAX,
+    REJECT,
+    REQUEST_CHANGES,
+    HEADLINE_MAX,
+    HOURS_MAX,
+    HOURS_MIN,
+    MOTIVATION_MAX,
+    NOTES_MAX,
+    SPOKEN_LANGUAGES,
+    WORKING_STYLE_MAX,
+    YEARS_MAX,
+)
+
+FORMAT_LABELS = {"in_person": _l("In person"), "video": _l("Video call"),
+                 "phone": _l("Phone")}
+DECISION_LABELS = {"approve": _l("Approve"), "request_changes": _l("Request changes"),
+                   "reject": _l("Reject")}
+OTHER_LANGUAGE = {"en": "it", "it": "en"}
+
+
+def language_name(code, locale=None):
+    """A language's name in the viewer's language ("francese", "French")."""
+    name = Locale.parse(code).get_display_name(str(locale or get_locale() or "en"))
+    return name[:1].upper() + name[1:]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as a group of checkboxes (works without JavaScript)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def at_least_one(message):
+    def check(form, field):
+        if not field.data:
+            raise ValidationError(message)
+    return check
+
+
+class MentorProfileForm(BaseForm):
+    """The mentor profile. `headline` and `bio` are in the language the mentor uses
+    the site in; `headline_other` and `bio_other`, optional, in the other one."""
+
+    headline = StringField(_l("Headline"), filters=[strip], validators=[
+        DataRequired(), Length(max=HEADLINE_MAX)],
+        description=_l("One line on what you can help with, e.g. “Twenty years of "
+                       "enterprise deals in manufacturing”."))
+    headline_other = StringField(filters=[strip], validators=[Optional(),
+                                                              Length(max=HEADLINE_MAX)])
+    bio = TextAreaField(_l("About you"), filters=[strip], validators=[
+        DataRequired(), Length(min=BIO_MIN, max=BIO_MAX)],
+        description=_l("Your experience, what you have learned and how you like to "
+                       "mentor."))
+    bio_other = TextAreaField(filters=[strip], validators=[
+        Optional(), Length(min=BIO_MIN, max=BIO_MAX)])
+    areas = MultiCheckboxField(_l("Focus areas"), coerce=int, validators=[
+        at_least_one(_l("Choose at least one focus area."))])
+    years_experience = IntegerField(_l("Years of experience in sales"), validators=[
+        InputRequired(), NumberRange(min=0, max=YEARS_MAX)])
+    region = SelectField(_l("Region"), validators=[DataRequired()])
+    languages = MultiCheckboxField(_l("Languages you can mentor in"), validators=[
+        at_least_one(_l("Choose at least one language."))])
+    formats = MultiCheckboxField(_l("Meeting formats"), validators=[
+        at_least_one(_l("Choose at least one way of meeting."))])
+    capacity = IntegerField(_l("Mentees at the same time"), validators=[
+        InputRequired(), NumberRange(min=CAPACITY_MIN, max=CAPACITY_MAX)],
+        description=_l("From 1 to 10. You will never be given more."))
+    monthly_hours = IntegerField(_l("Hours a month you can give"), validators=[
+        InputRequired(), NumberRange(min=HOURS_MIN, max=HOURS_MAX)],
+        description=_l("In total, for all your mentees."))
+    working_style = TextAreaField(_l("Working style"), filters=[strip], validators=[
+        DataRequired(), Length(max=WORKING_STYLE_MAX)],
+        description=_l("How you like to work with a mentee: frequency, preparation, "
+                       "follow-up."))
+    motivation = TextAreaField(_l("What you get out of mentoring"), filters=[strip],
+                               validators=[DataRequired(), Length(max=MOTIVATION_MAX)])
+    accepting = BooleanField(_l("I accept new requests now"), default=True)
+    affiliation = RadioField(_l("Where you work"), choices=AFFILIATION_CHOICES,
+                             validators=[InputRequired()])
+    company = StringField(_l("Company"), filters=[strip],
+                          description=_l("Only if you are external."),
+                          validators=[Length(max=COMPANY_MAX)])
+    confidentiality = BooleanField(_l(
+        "I will keep confidential everything I learn about the company, its customers "
+        "and its people through mentoring."))
+    conflicts = TextAreaField(_l("Conflicts of interest"), filters=[strip], validators=[
+        Length(max=CONFLICTS_MAX)], description=_l(
+        "For example, working for a competitor, a customer or a supplier. Write “none” "
+        "if there are none."))
+
+    def __init__(self, language, areas, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language = language
+        other = "Italiano" if language == "en" else "English"
+        self.headline_other.label.text = _l("Headline in %(language)s (optional)",
+                                            language=other)
+        self.bio_other.label.text = _l("About you in %(language)s (optional)",
+                                       language=other)
+        self.area_objects = {area.id: area for area in areas}
+        self.areas.choices = choices((area.id, area.name(language)) for area in areas)
+        self.region.choices = choices([("", _l("Choose a region")), *REGIONS])
+        self.languages.choices = choices((code, language_name(code))
+                                         for code in SPOKEN_LANGUAGES)
+        self.formats.choices = choices(FORMAT_LABELS.items())
+
+    def validate_company(self, field):
+        if self.affiliation.data == EXTERNAL and not field.data:
+            raise ValidationError(_l("Tell us which company you work for."))
+
+    def validate_confidentiality(self, field):
+        if self.affiliation.data == EXTERNAL and not field.data:
+            raise ValidationError(_l("External mentors must agree to keep what they learn "
+                                "confidential."))
+
+    def validate_conflicts(self, field):
+        if self.affiliation.data == EXTERNAL and not field.data:
+            raise ValidationError(_l("Declare any conflict of interest, or write “none”."))
+
+    # Between the form and the services -------------------------------------------------
+
+    def load(self, content, profile):
+        """Fill the form from a revision (vetted content) and the profile (details)."""
+        own, other = self.language, OTHER_LANGUAGE[self.language]
+        self.headline.data = getattr(content, f"headline_{own}") or ""
+        self.headline_other.data = getattr(content, f"headline_{other}") or ""
+        self.bio.data = getattr(content, f"bio_{own}") or ""
+        self.bio_other.data = getattr(content, f"bio_{other}") or ""
+        self.areas.data = [area.id for area in content.areas]
+        for name in ("affiliation", "company", "confidentiality", "conflicts"):
+            getattr(self, name).data = getattr(content, name)
+        for name in ("years_experience", "region", "working_style", "motivation",
+                     "capacity", "monthly_hours", "accepting"):
+            getattr(self, name).data = getattr(profile, name)
+        self.languages.data = profile.language_codes
+        self.formats.data = profile.format_codes
+
+    def content(self):
+        own, other = self.language, OTHER_LANGUAGE[self.language]
+        return {
+            f"headline_{own}": self.headline.data or None,
+            f"headline_{other}": self.headline_other.data or None,
+            f"bio_{own}": self.bio.data or None,
+            f"bio_{other}": self.bio_other.data or None,
+            "areas": [self.area_objects[area_id] for area_id in self.areas.data],
+            "affiliation": self.affiliation.data,
+            "company": self.company.data or None,
+            "confidentiality": bool(self.confidentiality.data),
+            "conflicts": self.conflicts.data or None,
+        }
+
+    def details(self):
+        return {name: getattr(self, name).data for name in (
+            "years_experience", "region", "working_style", "motivation", "capacity",
+            "monthly_hours", "accepting", "languages", "formats")}
+
+
+class DecisionForm(BaseForm):
+    decision = RadioField(_l("Decision"), choices=choices(DECISION_LABELS.items()),
+                          validators=[InputRequired()])
+    notes = TextAreaField(_l("Notes for the mentor"), filters=[strip], validators=[
+        Length(max=NOTES_MAX)], description=_l(
+        "Required when you request changes or reject. The mentor will read them."))
+
+    def validate_notes(self, field):
+        if self.decision.data in (REQUEST_CHANGES, REJECT) and not field.data:
+            raise ValidationError(_l("Tell the mentor what to change or why the profile is "
+                                "not approved."))
+
+
+class SuspendForm(BaseForm):
+    reason = TextAreaField(_l("Reason for the suspension"), filters=[strip], validators=[
+        DataRequired(), Length(max=NOTES_MAX)])

@@ -1,0 +1,225 @@
+"""Mentor profiles, their vetted revisions and the reviews of those revisions.
+
+A profile holds what the mentor may change at once (capacity, hours, pausing, and the
+practical details used for matching). What admins vet — headline, bio, focus areas,
+affiliation, company and the declarations — lives in revisions: the listed profile
+shows its published revision, while a newer one waits for review.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import AFFILIATIONS, COMPANY_MAX, EXTERNAL, User
+from ..clock import UTCDateTime, utcnow
+from ..extensions import db
+from ..program.models import FocusArea
+
+# Profile states.
+DRAFT = "draft"
+PENDING = "pending"
+APPROVED = "approved"
+CHANGES_REQUESTED = "changes_requested"
+REJECTED = "rejected"
+SUSPENDED = "suspended"
+PROFILE_STATES = (DRAFT, PENDING, APPROVED, CHANGES_REQUESTED, REJECTED, SUSPENDED)
+# A revision can also be replaced by a newer one before anyone decided on it.
+SUPERSEDED = "superseded"
+REVISION_STATES = (DRAFT, PENDING, APPROVED, CHANGES_REQUESTED, REJECTED, SUPERSEDED)
+# The revision a mentor is still working on or waiting for: at most one per profile.
+OPEN_REVISION_STATES = (DRAFT, PENDING, CHANGES_REQUESTED)
+
+# Review decisions (the vetting form's `decision` values).
+APPROVE = "approve"
+REQUEST_CHANGES = "request_changes"
+REJECT = "reject"
+DECISIONS = (APPROVE, REQUEST_CHANGES, REJECT)
+
+FORMATS = ("in_person", "video", "phone")
+# Languages a mentor can mentor in, as ISO 639-1 codes; named by Babel in each locale.
+SPOKEN_LANGUAGES = ("en", "it", "fr", "de", "es", "pt", "nl", "pl", "ro", "el", "sv",
+                    "da", "fi", "cs", "hu", "ru", "tr", "ar", "hi", "zh", "ja")
+
+HEADLINE_MAX = 160
+BIO_MIN = 80
+BIO_MAX = 4000
+WORKING_STYLE_MAX = 1000
+MOTIVATION_MAX = 1000
+CONFLICTS_MAX = 1000
+NOTES_MAX = 2000
+CAPACITY_MIN, CAPACITY_MAX = 1, 10
+HOURS_MIN, HOURS_MAX = 1, 40
+YEARS_MAX = 60
+
+
+def _in(column, values):
+    return f"{column} IN ({', '.join(repr(value) for value in values)})"
+
+
+revision_areas = Table(
+    "revision_areas",
+    db.metadata,
+    Column("revision_id", ForeignKey("profile_revisions.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("area_id", ForeignKey("focus_areas.id"), primary_key=True, index=True),
+)
+
+
+class ProfileLanguage(db.Model):
+    __tablename__ = "profile_languages"
+
+    profile_id: Mapped[int] = mapped_column(
+        ForeignKey("mentor_profiles.id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(2), primary_key=True, index=True)
+
+
+class ProfileFormat(db.Model):
+    __tablename__ = "profile_formats"
+    __table_args__ = (CheckConstraint(_in("format", FORMATS), name="format"),)
+
+    profile_id: Mapped[int] = mapped_column(
+        ForeignKey("mentor_profiles.id", ondelete="CASCADE"), primary_key=True)
+    format: Mapped[str] = mapped_column(String(12), primary_key=True, index=True)
+
+
+class MentorProfile(db.Model):
+    __tablename__ = "mentor_profiles"
+    __table_args__ = (
+        CheckConstraint(_in("status", PROFILE_STATES), name="status"),
+        CheckConstraint(f"capacity BETWEEN {CAPACITY_MIN} AND {CAPACITY_MAX}", name="capacity"),
+        CheckConstraint(f"monthly_hours BETWEEN {HOURS_MIN} AND {HOURS_MAX}",
+                        name="monthly_hours"),
+        CheckConstraint(f"years_experience BETWEEN 0 AND {YEARS_MAX}", name="years"),
+        Index("ix_mentor_profiles_status_approved_at", "status", "approved_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         unique=True)
+    status: Mapped[str] = mapped_column(String(20), default=DRAFT)
+    # Takes effect at once, without review.
+    years_experience: Mapped[int] = mapped_column(default=0)
+    region: Mapped[str | None] = mapped_column(String(32), index=True)
+    working_style: Mapped[str] = mapped_column(Text, default="")
+    motivation: Mapped[str] = mapped_column(Text, default="")
+    capacity: Mapped[int] = mapped_column(default=2)
+    monthly_hours: Mapped[int] = mapped_column(default=4)
+    accepting: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The vetted content people see, and how long its approval lasts.
+    published_revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("profile_revisions.id", use_alter=True, ondelete="SET NULL"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approval_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspension_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+    published: Mapped["ProfileRevision | None"] = relationship(
+        foreign_keys=[published_revision_id], post_update=True)
+    languages: Mapped[list[ProfileLanguage]] = relationship(
+        cascade="all, delete-orphan", order_by=ProfileLanguage.code)
+    formats: Mapped[list[ProfileFormat]] = relationship(
+        cascade="all, delete-orphan", order_by=ProfileFormat.format)
+
+    @property
+    def is_listed(self):
+        return self.status == APPROVED
+
+    @property
+    def language_codes(self):
+        return [language.code for language in self.languages]
+
+    @property
+    def format_codes(self):
+        return [fmt.format for fmt in self.formats]
+
+
+class ProfileRevision(db.Model):
+    """One version of a profile's vetted content, as the mentor submitted it."""
+
+    __tablename__ = "profile_revisions"
+    __table_args__ = (
+        CheckConstraint(_in("status", REVISION_STATES), name="status"),
+        CheckConstraint(_in("affiliation", AFFILIATIONS), name="affiliation"),
+        UniqueConstraint("profile_id", "number"),
+        # At most one revision in the works per profile, whatever runs at once.
+        Index("uq_profile_revisions_open", "profile_id", unique=True,
+              sqlite_where=db.text(_in("status", OPEN_REVISION_STATES)),
+              postgresql_where=db.text(_in("status", OPEN_REVISION_STATES))),
+        Index("ix_profile_revisions_status_submitted_at", "status", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[int] = mapped_column(
+        ForeignKey("mentor_profiles.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(default=1)
+    status: Mapped[str] = mapped_column(String(20), default=DRAFT)
+    headline_en: Mapped[str | None] = mapped_column(String(HEADLINE_MAX))
+    headline_it: Mapped[str | None] = mapped_column(String(HEADLINE_MAX))
+    bio_en: Mapped[str | None] = mapped_column(Text)
+    bio_it: Mapped[str | None] = mapped_column(Text)
+    affiliation: Mapped[str] = mapped_column(String(8))
+    company: Mapped[str | None] = mapped_column(String(COMPANY_MAX))
+    # External mentors' declarations.
+    confidentiality: Mapped[bool] = mapped_column(Boolean, default=False)
+    conflicts: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    profile: Mapped[MentorProfile] = relationship(foreign_keys=[profile_id])
+    areas: Mapped[list[FocusArea]] = relationship(secondary=revision_areas,
+                                                  order_by=FocusArea.position)
+    reviews: Mapped[list["ProfileReview"]] = relationship(
+        back_populates="revision", order_by="ProfileReview.id")
+
+    @property
+    def is_external(self):
+        return self.affiliation == EXTERNAL
+
+    def headline(self, language):
+        """The headline in `language` when the mentor wrote one, else the other."""
+        preferred, other = ((self.headline_it, self.headline_en) if language == "it"
+                            else (self.headline_en, self.headline_it))
+        return preferred or other or ""
+
+    def bio(self, language):
+        preferred, other = ((self.bio_it, self.bio_en) if language == "it"
+                            else (self.bio_en, self.bio_it))
+        return preferred or other or ""
+
+
+class ProfileReview(db.Model):
+    """An admin's decision on a revision, kept as the profile's history."""
+
+    __tablename__ = "profile_reviews"
+    __table_args__ = (
+        CheckConstraint(_in("decision", DECISIONS), name="decision"),
+        # One decision per admin and revision: approvals from the same admin never
+        # count twice, even when submitted twice at once.
+        UniqueConstraint("revision_id", "reviewer_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision_id: Mapped[int] = mapped_column(
+        ForeignKey("profile_revisions.id", ondelete="CASCADE"), index=True)
+    reviewer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    decision: Mapped[str] = mapped_column(String(20))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    revision: Mapped[ProfileRevision] = relationship(back_populates="reviews")
+    reviewer: Mapped[User | None] = relationship()

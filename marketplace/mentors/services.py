@@ -1,0 +1,193 @@
+"""A mentor's own profile: creating it, editing it, sending it for review.
+
+Vetted content goes into revisions (see models.py); the practical details take effect
+at once. Decisions on revisions are in vetting/services.py.
+"""
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from .. import audit
+from ..accounts.models import EXTERNAL
+from ..clock import utcnow
+from ..errors import DomainError
+from ..extensions import db
+from .models import (
+    APPROVED,
+    CHANGES_REQUESTED,
+    DRAFT,
+    OPEN_REVISION_STATES,
+    PENDING,
+    REJECTED,
+    SUPERSEDED,
+    SUSPENDED,
+    MentorProfile,
+    ProfileFormat,
+    ProfileLanguage,
+    ProfileRevision,
+)
+
+# What admins vet, as stored on a revision (plus its focus areas).
+VETTED_FIELDS = ("headline_en", "headline_it", "bio_en", "bio_it", "affiliation", "company",
+                 "confidentiality", "conflicts")
+# What changes at once, as stored on the profile (plus languages and formats).
+DIRECT_FIELDS = ("years_experience", "region", "working_style", "motivation", "capacity",
+                 "monthly_hours", "accepting")
+
+SAVED = "saved"
+SENT_FOR_REVIEW = "sent_for_review"
+
+
+class ProfileError(DomainError):
+    pass
+
+
+def profile_of(user):
+    return db.session.scalar(select(MentorProfile).where(MentorProfile.user_id == user.id))
+
+
+def open_revision(profile):
+    """The revision the mentor is working on or waiting for, if any."""
+    return db.session.scalar(
+        select(ProfileRevision).where(ProfileRevision.profile_id == profile.id,
+                                      ProfileRevision.status.in_(OPEN_REVISION_STATES)))
+
+
+def working_content(profile):
+    """What the owner edits: the revision in the works, else the published one."""
+    return open_revision(profile) or profile.published
+
+
+def history(profile):
+    """Every revision with its reviews, newest first."""
+    return db.session.scalars(
+        select(ProfileRevision).where(ProfileRevision.profile_id == profile.id)
+        .order_by(ProfileRevision.number.desc())).all()
+
+
+def visible_profile(viewer, profile_id):
+    """The profile if `viewer` may see it, else None (the caller answers 404).
+
+    Listed profiles are visible to everyone; the others only to their owner and to
+    admins, so that outsiders cannot even tell they exist.
+    """
+    profile = db.session.get(MentorProfile, profile_id)
+    if profile is None:
+        return None
+    if profile.is_listed:
+        return profile
+    if viewer.is_authenticated and (viewer.is_admin or viewer.id == profile.user_id):
+        return profile
+    return None
+
+
+def _content_differs(revision, content):
+    if revision is None:
+        return True
+    if any(getattr(revision, name) != content[name] for name in VETTED_FIELDS):
+        return True
+    return {area.id for area in revision.areas} != {area.id for area in content["areas"]}
+
+
+def _new_revision(profile, content, status):
+    number = (db.session.scalar(select(func.max(ProfileRevision.number))
+                                .where(ProfileRevision.profile_id == profile.id)) or 0) + 1
+    revision = ProfileRevision(profile=profile, number=number, status=status)
+    _fill(revision, content)
+    if status == PENDING:
+        revision.submitted_at = utcnow()
+    db.session.add(revision)
+    db.session.flush()
+    return revision
+
+
+def _fill(revision, content):
+    for name in VETTED_FIELDS:
+        setattr(revision, name, content[name])
+    revision.areas = list(content["areas"])
+
+
+def _check_content(content):
+    if not (content["headline_en"] or content["headline_it"]):
+        raise ProfileError(_("Write a headline."))
+    if not (content["bio_en"] or content["bio_it"]):
+        raise ProfileError(_("Write a short bio."))
+    if not content["areas"]:
+        raise ProfileError(_("Choose at least one focus area."))
+    if content["affiliation"] == EXTERNAL:
+        if not content["company"]:
+            raise ProfileError(_("Tell us which company you work for."))
+        if not content["confidentiality"]:
+            raise ProfileError(_("External mentors must agree to keep what they learn "
+                                 "confidential."))
+    else:
+        content.update(company=None, confidentiality=False, conflicts=None)
+
+
+def save_profile(user, *, content, details):
+    """Create or update the user's profile. Returns (profile, outcome).
+
+    `content` holds the vetted fields and `areas`; `details` the direct fields,
+    `languages` and `formats`. On a listed profile, changed content becomes a new
+    revision waiting for review while the listed one stays as it is.
+    """
+    content = dict(content)
+    _check_content(content)
+    profile = profile_of(user)
+    if profile is None:
+        profile = MentorProfile(user=user, status=DRAFT)
+        db.session.add(profile)
+        _apply_details(profile, details)
+        db.session.flush()
+        _new_revision(profile, content, DRAFT)
+        audit.record("profile.created", actor=user, profile_id=profile.id)
+        return profile, SAVED
+
+    if profile.status == REJECTED:
+        raise ProfileError(_("Your profile was not approved, so it can no longer be "
+                             "changed. Ask the program team if you want to try again."))
+    _apply_details(profile, details)
+    revision = open_revision(profile)
+    if not _content_differs(revision or profile.published, content):
+        return profile, SAVED
+
+    if revision is not None and revision.status in (DRAFT, CHANGES_REQUESTED):
+        _fill(revision, content)
+        return profile, SAVED
+    if revision is not None:  # pending: the new version replaces it in the queue
+        revision.status = SUPERSEDED
+        db.session.flush()
+    _new_revision(profile, content, PENDING)
+    if profile.status not in (APPROVED, SUSPENDED):
+        profile.status = PENDING
+    audit.record("profile.submitted", actor=user, profile_id=profile.id)
+    return profile, SENT_FOR_REVIEW
+
+
+def _apply_details(profile, details):
+    for name in DIRECT_FIELDS:
+        setattr(profile, name, details[name])
+    if sorted(profile.language_codes) != sorted(details["languages"]):
+        profile.languages = [ProfileLanguage(code=code) for code in details["languages"]]
+    if sorted(profile.format_codes) != sorted(details["formats"]):
+        profile.formats = [ProfileFormat(format=code) for code in details["formats"]]
+
+
+def submit_profile(profile, *, actor):
+    """Send a draft, or a version changed on request, to the vetting queue."""
+    revision = open_revision(profile)
+    if revision is None or revision.status not in (DRAFT, CHANGES_REQUESTED):
+        raise ProfileError(_("There is nothing to send for review."))
+    revision.status = PENDING
+    revision.submitted_at = utcnow()
+    if profile.status not in (APPROVED, SUSPENDED):
+        profile.status = PENDING
+    audit.record("profile.submitted", actor=actor, profile_id=profile.id)
+    return revision
+
+
+def set_accepting(profile, *, actor, accepting):
+    """Pause new requests, or accept them again: effective at once."""
+    profile.accepting = accepting
+    audit.record("profile.accepting" if accepting else "profile.paused", actor=actor,
+                 profile_id=profile.id)

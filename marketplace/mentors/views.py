@@ -1,0 +1,140 @@
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..geography import region_label
+from ..program.services import areas as program_areas
+from . import bp, services
+from .forms import DECISION_LABELS, FORMAT_LABELS, MentorProfileForm, language_name
+from .models import (
+    APPROVED,
+    CHANGES_REQUESTED,
+    DRAFT,
+    PENDING,
+    REJECTED,
+    SUPERSEDED,
+    SUSPENDED,
+)
+
+STATUS_LABELS = {
+    DRAFT: _l("Draft"),
+    PENDING: _l("Waiting for review"),
+    APPROVED: _l("Approved"),
+    CHANGES_REQUESTED: _l("Changes requested"),
+    REJECTED: _l("Not approved"),
+    SUSPENDED: _l("Suspended"),
+    SUPERSEDED: _l("Replaced by a newer version"),
+}
+
+
+@bp.app_template_filter("status_label")
+def status_label(status):
+    return STATUS_LABELS.get(status, status)
+
+
+@bp.app_template_filter("decision_label")
+def decision_label(decision):
+    return DECISION_LABELS.get(decision, decision)
+
+
+@bp.app_template_filter("format_label")
+def format_label(code):
+    return FORMAT_LABELS.get(code, code)
+
+
+@bp.app_template_filter("language_name")
+def language_name_filter(code):
+    return language_name(code)
+
+
+@bp.app_template_filter("region_label")
+def region_label_filter(code):
+    return region_label(code)
+
+
+def _language():
+    return str(get_locale() or "en")
+
+
+def _offered_areas(content):
+    """The program's areas, plus any retired ones the profile already has."""
+    offered = program_areas()
+    kept = [area for area in (content.areas if content else []) if area.is_retired]
+    return [*offered, *kept]
+
+
+@bp.route("/profile/mentor", methods=["GET", "POST"])
+@login_required
+def my_profile():
+    profile = services.profile_of(current_user)
+    content = services.working_content(profile) if profile else None
+    form = MentorProfileForm(_language(), _offered_areas(content))
+    if request.method == "GET":
+        if content is not None:
+            form.load(content, profile)
+        else:
+            form.affiliation.data = current_user.affiliation
+            form.company.data = current_user.company
+            form.region.data = current_user.region or ""
+            form.languages.data = [current_user.language]
+    if form.validate_on_submit():
+        try:
+            profile, outcome = services.save_profile(
+                current_user, content=form.content(), details=form.details())
+        except services.ProfileError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_saved_message(profile, outcome), "success")
+            return redirect(url_for("mentors.my_profile"))
+    return render_template(
+        "mentors/my_profile.html", form=form, profile=profile,
+        revision=services.open_revision(profile) if profile else None,
+        history=services.history(profile) if profile else [])
+
+
+def _saved_message(profile, outcome):
+    if outcome == services.SENT_FOR_REVIEW and profile.status in (APPROVED, SUSPENDED):
+        return _("Your changes have been sent for review. Until they are approved, people "
+                 "see the approved version of your profile.")
+    if outcome == services.SENT_FOR_REVIEW:
+        return _("Your changes have been sent for review.")
+    if profile.status in (DRAFT, CHANGES_REQUESTED):
+        return _("Your profile has been saved. Send it for review when it is ready.")
+    return _("Your changes have been saved.")
+
+
+@bp.post("/profile/mentor/submit")
+@login_required
+def submit_profile():
+    profile = services.profile_of(current_user)
+    if profile is None:
+        abort(404)
+    try:
+        services.submit_profile(profile, actor=current_user)
+    except services.ProfileError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Your profile has been sent for review. We will let you know the outcome."),
+              "success")
+    return redirect(url_for("mentors.my_profile"))
+
+
+@bp.get("/mentors/<int:profile_id>")
+def mentor(profile_id):
+    """A mentor's page. Profiles that are not listed do not exist for outsiders."""
+    profile = services.visible_profile(current_user, profile_id)
+    if profile is None:
+        abort(404)
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.login", next=request.path))
+    is_insider = current_user.is_admin or current_user.id == profile.user_id
+    content = profile.published if profile.is_listed else services.working_content(profile)
+    return render_template("mentors/mentor.html", profile=profile, content=content,
+                           is_insider=is_insider, language=_language())

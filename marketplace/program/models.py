@@ -1,0 +1,46 @@
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..clock import UTCDateTime
+from ..extensions import db
+
+AREA_NAME_MAX = 80
+
+
+class FocusArea(db.Model):
+    """A focus area of the program's taxonomy, named in both languages.
+
+    Retired areas are no longer offered, but stay on the profiles that chose them.
+    """
+
+    __tablename__ = "focus_areas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name_en: Mapped[str] = mapped_column(String(AREA_NAME_MAX), unique=True)
+    name_it: Mapped[str] = mapped_column(String(AREA_NAME_MAX), unique=True)
+    position: Mapped[int] = mapped_column(default=0)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def name(self, language):
+        return self.name_it if language == "it" else self.name_en
+
+    @property
+    def is_retired(self):
+        return self.retired_at is not None
+
+
+class ProgramSettings(db.Model):
+    """The program's settings: a single row, changed by admins, every change audited."""
+
+    __tablename__ = "program_settings"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint("required_approvals BETWEEN 1 AND 3", name="required_approvals"),
+        CheckConstraint("approval_months BETWEEN 1 AND 36", name="approval_months"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    required_approvals: Mapped[int] = mapped_column(default=1)
+    approval_months: Mapped[int] = mapped_column(default=12)

@@ -1,0 +1,112 @@
+"""The program's taxonomy and settings. Admin-only changes, each one audited."""
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+
+from .. import audit
+from ..clock import utcnow
+from ..errors import DomainError
+from ..extensions import db
+from .models import FocusArea, ProgramSettings
+
+# The sales program's categories and skills, seeded by the first migration that
+# creates the taxonomy and by the demo data.
+DEFAULT_AREAS = (
+    ("Customer acquisition and retention", "Acquisizione e fidelizzazione dei clienti"),
+    ("Capability building", "Sviluppo delle competenze"),
+    ("Risk management", "Gestione dei rischi"),
+    ("Social media selling", "Vendita tramite social media"),
+    ("Global operations", "Internazionalizzazione"),
+    ("Prospecting", "Ricerca di nuovi clienti"),
+    ("Negotiation", "Negoziazione"),
+    ("Closing", "Chiusura delle trattative"),
+    ("Account management", "Gestione dei clienti"),
+    ("Sales leadership", "Leadership commerciale"),
+)
+
+
+class ProgramError(DomainError):
+    pass
+
+
+def settings():
+    """The program settings, created with their defaults the first time."""
+    current = db.session.get(ProgramSettings, 1)
+    if current is None:
+        current = ProgramSettings(id=1)
+        db.session.add(current)
+        db.session.flush()
+    return current
+
+
+def update_settings(*, actor, **values):
+    current = settings()
+    changes = {name: [getattr(current, name), value] for name, value in values.items()
+               if getattr(current, name) != value}
+    for name, (_old, new) in changes.items():
+        setattr(current, name, new)
+    if changes:
+        audit.record("settings.updated", actor=actor, changes=changes)
+    return changes
+
+
+# Focus areas -------------------------------------------------------------------------
+
+def areas(include_retired=False):
+    statement = select(FocusArea).order_by(FocusArea.position, FocusArea.id)
+    if not include_retired:
+        statement = statement.where(FocusArea.retired_at.is_(None))
+    return db.session.scalars(statement).all()
+
+
+def _check_names(name_en, name_it, area=None):
+    name_en, name_it = name_en.strip(), name_it.strip()
+    if not name_en or not name_it:
+        raise ProgramError(_("Give the area a name in both languages."))
+    clash = select(FocusArea.id).where(or_(func.lower(FocusArea.name_en) == name_en.lower(),
+                                          func.lower(FocusArea.name_it) == name_it.lower()))
+    if area is not None:
+        clash = clash.where(FocusArea.id != area.id)
+    if db.session.scalar(clash) is not None:
+        raise ProgramError(_("There is already an area with this name."))
+    return name_en, name_it
+
+
+def add_area(*, actor, name_en, name_it):
+    name_en, name_it = _check_names(name_en, name_it)
+    last = db.session.scalar(select(func.max(FocusArea.position))) or 0
+    area = FocusArea(name_en=name_en, name_it=name_it, position=last + 1)
+    db.session.add(area)
+    db.session.flush()
+    audit.record("area.added", actor=actor, area_id=area.id, name_en=name_en, name_it=name_it)
+    return area
+
+
+def rename_area(area, *, actor, name_en, name_it):
+    name_en, name_it = _check_names(name_en, name_it, area)
+    audit.record("area.renamed", actor=actor, area_id=area.id,
+                 old=[area.name_en, area.name_it], new=[name_en, name_it])
+    area.name_en, area.name_it = name_en, name_it
+
+
+def retire_area(area, *, actor):
+    if area.is_retired:
+        raise ProgramError(_("This area is already retired."))
+    area.retired_at = utcnow()
+    audit.record("area.retired", actor=actor, area_id=area.id)
+
+
+def restore_area(area, *, actor):
+    if not area.is_retired:
+        raise ProgramError(_("This area is not retired."))
+    area.retired_at = None
+    audit.record("area.restored", actor=actor, area_id=area.id)
+
+
+def seed_default_areas():
+    """Add the program's standard areas to an empty taxonomy."""
+    if db.session.scalar(select(func.count(FocusArea.id))):
+        return
+    for position, (name_en, name_it) in enumerate(DEFAULT_AREAS, start=1):
+        db.session.add(FocusArea(name_en=name_en, name_it=name_it, position=position))
+    db.session.flush()

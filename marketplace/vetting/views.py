@@ -1,0 +1,121 @@
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..mentors import services as mentors
+from ..mentors.forms import DecisionForm, SuspendForm
+from ..mentors.models import PROFILE_STATES, MentorProfile
+from ..mentors.views import STATUS_LABELS
+from . import bp, services
+
+PER_PAGE = 25
+
+
+def get_profile_or_404(profile_id):
+    profile = db.session.get(MentorProfile, profile_id,
+                             options=[joinedload(MentorProfile.user)])
+    if profile is None:
+        abort(404)
+    return profile
+
+
+@bp.get("")
+def queue():
+    """Waiting for review (oldest first), or every profile in one state."""
+    status = request.args.get("status", "waiting")
+    if status == "waiting":
+        return render_template("vetting/queue.html", revisions=services.queue(),
+                               status=status, states=STATUS_LABELS)
+    if status not in PROFILE_STATES:
+        abort(404)
+    page = db.paginate(
+        select(MentorProfile).where(MentorProfile.status == status)
+        .options(joinedload(MentorProfile.user))
+        .order_by(MentorProfile.created_at.desc(), MentorProfile.id.desc()),
+        per_page=PER_PAGE, error_out=False)
+    return render_template("vetting/queue.html", page=page, status=status,
+                           states=STATUS_LABELS)
+
+
+def _profile_page(profile, decision_form=None, suspend_form=None, status=200):
+    revision = mentors.open_revision(profile)
+    can_decide = (revision is not None and revision.status == "pending"
+                  and profile.user_id != current_user.id)
+    return render_template(
+        "vetting/profile.html", profile=profile, revision=revision,
+        history=mentors.history(profile), can_decide=can_decide,
+        approvals=services.approval_summary(revision) if can_decide else None,
+        decision_form=decision_form or DecisionForm(),
+        suspend_form=suspend_form or SuspendForm()), status
+
+
+@bp.get("/<int:profile_id>")
+def profile(profile_id):
+    return _profile_page(get_profile_or_404(profile_id))
+
+
+@bp.post("/<int:profile_id>")
+def decide(profile_id):
+    profile = get_profile_or_404(profile_id)
+    form = DecisionForm()
+    if not form.validate():
+        return _profile_page(profile, decision_form=form, status=422)
+    try:
+        outcome = services.decide(profile, reviewer=current_user, decision=form.decision.data,
+                                  notes=form.notes.data)
+    except services.VettingError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("vetting.profile", profile_id=profile.id))
+    db.session.commit()
+    flash(_decision_message(profile, outcome), "success")
+    return redirect(url_for("vetting.queue"))
+
+
+def _decision_message(profile, outcome):
+    name = profile.user.full_name
+    if outcome == services.APPROVED_NOW:
+        return _("%(name)s's profile is approved and listed.", name=name)
+    if outcome == services.APPROVAL_RECORDED:
+        return ngettext(
+            "Your approval is recorded. The profile needs %(num)d more, from another admin.",
+            "Your approval is recorded. The profile needs %(num)d more, from other admins.",
+            services.remaining_approvals(mentors.open_revision(profile)))
+    if outcome == services.CHANGES_REQUESTED:
+        return _("%(name)s has been asked for changes.", name=name)
+    return _("%(name)s's profile has been rejected.", name=name)
+
+
+@bp.post("/<int:profile_id>/suspend")
+def suspend(profile_id):
+    profile = get_profile_or_404(profile_id)
+    form = SuspendForm()
+    if not form.validate():
+        return _profile_page(profile, suspend_form=form, status=422)
+    try:
+        services.suspend(profile, actor=current_user, reason=form.reason.data)
+    except services.VettingError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The profile is suspended and no longer listed."), "success")
+    return redirect(url_for("vetting.profile", profile_id=profile.id))
+
+
+@bp.post("/<int:profile_id>/reinstate")
+def reinstate(profile_id):
+    profile = get_profile_or_404(profile_id)
+    try:
+        services.reinstate(profile, actor=current_user)
+    except services.VettingError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The suspension is lifted."), "success")
+    return redirect(url_for("vetting.profile", profile_id=profile.id))
