@@ -6,6 +6,7 @@ from werkzeug.security import check_password_hash
 from marketplace import demo
 from marketplace.accounts.models import User
 from marketplace.extensions import db
+from marketplace.mentors.models import MentorProfile
 
 from .factories import make_user
 
@@ -70,6 +71,21 @@ def test_seed_demo_loads_once_and_prints_logins(app, runner):
     assert "already has data" in again.output
     with app.app_context():
         assert db.session.scalar(select(func.count(User.id))) == len(demo.PEOPLE)
+
+
+def test_demo_has_mentors_in_every_state(app, runner):
+    runner.invoke(args=["seed-demo"])
+    with app.app_context():
+        profiles = db.session.scalars(select(MentorProfile)).all()
+        states = {profile.status for profile in profiles}
+        listed = [profile for profile in profiles if profile.is_listed]
+        assert {"approved", "pending", "changes_requested", "rejected"} <= states
+        assert {profile.published.affiliation for profile in listed} == {"internal", "external"}
+        assert {profile.user.language for profile in listed} == {"en", "it"}
+        assert all(profile.published.headline_en or profile.published.headline_it
+                   for profile in listed)
+        assert any(profile.published.headline_en and profile.published.headline_it
+                   for profile in listed)
 
 
 def test_demo_logins_work(app, runner, auth, client):

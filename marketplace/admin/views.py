@@ -5,12 +5,13 @@ from sqlalchemy import or_, select
 
 from ..accounts import services as accounts
 from ..accounts.models import User
+from ..actions import perform
 from ..extensions import db
+from ..forms import CONTROL_CHARACTERS
 from ..program import services as program
 from ..program.models import FocusArea
-from .forms import AreaForm, SettingsForm
-from ..forms import CONTROL_CHARACTERS
 from . import bp
+from .forms import AreaForm, SettingsForm
 
 USERS_PER_PAGE = 25
 
@@ -32,14 +33,7 @@ def users():
 
 def _change_state(user_id, change, confirmation):
     user = get_user_or_404(user_id)
-    try:
-        change(user, actor=current_user)
-    except accounts.AccountError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(confirmation(user), "success")
+    perform(lambda: change(user, actor=current_user), lambda _result: confirmation(user))
     return redirect(url_for("admin.users", q=request.args.get("q") or None))
 
 
@@ -76,17 +70,11 @@ def get_area_or_404(area_id):
 @bp.route("/areas", methods=["GET", "POST"])
 def areas():
     form = AreaForm()
-    if form.validate_on_submit():
-        try:
-            program.add_area(actor=current_user, name_en=form.name_en.data,
-                             name_it=form.name_it.data)
-        except program.ProgramError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The area has been added."), "success")
-            return redirect(url_for("admin.areas"))
+    if form.validate_on_submit() and perform(
+            lambda: program.add_area(actor=current_user, name_en=form.name_en.data,
+                                     name_it=form.name_it.data),
+            _("The area has been added.")):
+        return redirect(url_for("admin.areas"))
     status = 422 if form.errors else 200
     return render_template("admin/areas.html", form=form,
                            areas=program.areas(include_retired=True)), status
@@ -99,28 +87,15 @@ def rename_area(area_id):
     if not form.validate():
         flash(_("Give the area a name in both languages."), "error")
         return redirect(url_for("admin.areas"))
-    try:
-        program.rename_area(area, actor=current_user, name_en=form.name_en.data,
-                            name_it=form.name_it.data)
-    except program.ProgramError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("The area has been renamed."), "success")
+    perform(lambda: program.rename_area(area, actor=current_user, name_en=form.name_en.data,
+                                        name_it=form.name_it.data),
+            _("The area has been renamed."))
     return redirect(url_for("admin.areas"))
 
 
 def _area_change(area_id, change, confirmation):
     area = get_area_or_404(area_id)
-    try:
-        change(area, actor=current_user)
-    except program.ProgramError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(confirmation, "success")
+    perform(lambda: change(area, actor=current_user), confirmation)
     return redirect(url_for("admin.areas"))
 
 

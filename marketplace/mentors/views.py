@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from ..actions import perform
 from ..extensions import db
 from ..geography import region_label
 from ..program.services import areas as program_areas
@@ -114,15 +115,8 @@ def submit_profile():
     profile = services.profile_of(current_user)
     if profile is None:
         abort(404)
-    try:
-        services.submit_profile(profile, actor=current_user)
-    except services.ProfileError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Your profile has been sent for review. We will let you know the outcome."),
-              "success")
+    perform(lambda: services.submit_profile(profile, actor=current_user),
+            _("Your profile has been sent for review. We will let you know the outcome."))
     return redirect(url_for("mentors.my_profile"))
 
 

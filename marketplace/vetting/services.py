@@ -19,7 +19,6 @@ from ..mentors.models import (
     CHANGES_REQUESTED,
     DECISIONS,
     PENDING,
-    REJECT,
     REJECTED,
     REQUEST_CHANGES,
     SUSPENDED,

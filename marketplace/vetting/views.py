@@ -1,10 +1,11 @@
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from ..actions import perform
 from ..extensions import db
 from ..mentors import services as mentors
 from ..mentors.forms import DecisionForm, SuspendForm
@@ -64,16 +65,11 @@ def decide(profile_id):
     form = DecisionForm()
     if not form.validate():
         return _profile_page(profile, decision_form=form, status=422)
-    try:
-        outcome = services.decide(profile, reviewer=current_user, decision=form.decision.data,
-                                  notes=form.notes.data)
-    except services.VettingError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("vetting.profile", profile_id=profile.id))
-    db.session.commit()
-    flash(_decision_message(profile, outcome), "success")
-    return redirect(url_for("vetting.queue"))
+    if perform(lambda: services.decide(profile, reviewer=current_user,
+                                       decision=form.decision.data, notes=form.notes.data),
+               lambda outcome: _decision_message(profile, outcome)):
+        return redirect(url_for("vetting.queue"))
+    return redirect(url_for("vetting.profile", profile_id=profile.id))
 
 
 def _decision_message(profile, outcome):
@@ -96,26 +92,14 @@ def suspend(profile_id):
     form = SuspendForm()
     if not form.validate():
         return _profile_page(profile, suspend_form=form, status=422)
-    try:
-        services.suspend(profile, actor=current_user, reason=form.reason.data)
-    except services.VettingError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("The profile is suspended and no longer listed."), "success")
+    perform(lambda: services.suspend(profile, actor=current_user, reason=form.reason.data),
+            _("The profile is suspended and no longer listed."))
     return redirect(url_for("vetting.profile", profile_id=profile.id))
 
 
 @bp.post("/<int:profile_id>/reinstate")
 def reinstate(profile_id):
     profile = get_profile_or_404(profile_id)
-    try:
-        services.reinstate(profile, actor=current_user)
-    except services.VettingError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("The suspension is lifted."), "success")
+    perform(lambda: services.reinstate(profile, actor=current_user),
+            _("The suspension is lifted."))
     return redirect(url_for("vetting.profile", profile_id=profile.id))
