@@ -123,7 +123,7 @@ class MentorProfileForm(BaseForm):
     def __init__(self, language, areas, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.language = language
-        other = "Italiano" if language == "en" else "English"
+        other = language_name(OTHER_LANGUAGE[language], language)
         self.headline_other.label.text = _l("Headline in %(language)s (optional)",
                                             language=other)
         self.bio_other.label.text = _l("About you in %(language)s (optional)",

@@ -9,13 +9,16 @@ from ..extensions import db
 from ..geography import region_label
 from ..program.services import areas as program_areas
 from . import bp, services
-from .forms import DECISION_LABELS, FORMAT_LABELS, MentorProfileForm, language_name
+from .forms import FORMAT_LABELS, MentorProfileForm, language_name
 from .models import (
+    APPROVE,
     APPROVED,
     CHANGES_REQUESTED,
     DRAFT,
     PENDING,
+    REJECT,
     REJECTED,
+    REQUEST_CHANGES,
     SUPERSEDED,
     SUSPENDED,
 )
@@ -36,9 +39,17 @@ def status_label(status):
     return STATUS_LABELS.get(status, status)
 
 
+# Decisions as they read in a profile's history (the form offers them as actions).
+DECISIONS_TAKEN = {
+    APPROVE: _l("Approved"),
+    REQUEST_CHANGES: _l("Changes requested"),
+    REJECT: _l("Rejected"),
+}
+
+
 @bp.app_template_filter("decision_label")
 def decision_label(decision):
-    return DECISION_LABELS.get(decision, decision)
+    return DECISIONS_TAKEN.get(decision, decision)
 
 
 @bp.app_template_filter("format_label")
