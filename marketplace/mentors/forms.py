@@ -73,14 +73,15 @@ class MentorProfileForm(BaseForm):
     """The mentor profile. `headline` and `bio` are in the language the mentor uses
     the site in; `headline_other` and `bio_other`, optional, in the other one."""
 
+    # A headline and a bio in at least one of the two languages (see validate_*).
     headline = StringField(_l("Headline"), filters=[strip], validators=[
-        DataRequired(), Length(max=HEADLINE_MAX)],
+        Length(max=HEADLINE_MAX)],
         description=_l("One line on what you can help with, e.g. “Twenty years of "
                        "enterprise deals in manufacturing”."))
     headline_other = StringField(filters=[strip], validators=[Optional(),
                                                               Length(max=HEADLINE_MAX)])
     bio = TextAreaField(_l("About you"), filters=[strip], validators=[
-        DataRequired(), Length(min=BIO_MIN, max=BIO_MAX)],
+        Length(max=BIO_MAX), lambda form, field: field.data and Length(min=BIO_MIN)(form, field)],
         description=_l("Your experience, what you have learned and how you like to "
                        "mentor."))
     bio_other = TextAreaField(filters=[strip], validators=[
@@ -134,6 +135,14 @@ class MentorProfileForm(BaseForm):
         self.languages.choices = choices((code, language_name(code))
                                          for code in SPOKEN_LANGUAGES)
         self.formats.choices = choices(FORMAT_LABELS.items())
+
+    def validate_headline(self, field):
+        if not (field.data or self.headline_other.data):
+            raise ValidationError(_l("Write a headline."))
+
+    def validate_bio(self, field):
+        if not (field.data or self.bio_other.data):
+            raise ValidationError(_l("Write a short bio."))
 
     def validate_company(self, field):
         if self.affiliation.data == EXTERNAL and not field.data:

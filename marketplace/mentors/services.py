@@ -54,8 +54,9 @@ def open_revision(profile):
 
 
 def working_content(profile):
-    """What the owner edits: the revision in the works, else the published one."""
-    return open_revision(profile) or profile.published
+    """What the owner edits and sees: the revision in the works, else the published
+    one, else (a profile that was never approved) the latest."""
+    return open_revision(profile) or profile.published or history(profile)[0]
 
 
 def history(profile):
@@ -120,6 +121,8 @@ def _check_content(content):
         if not content["confidentiality"]:
             raise ProfileError(_("External mentors must agree to keep what they learn "
                                  "confidential."))
+        if not content["conflicts"]:
+            raise ProfileError(_("Declare any conflict of interest, or write “none”."))
     else:
         content.update(company=None, confidentiality=False, conflicts=None)
 

@@ -110,7 +110,7 @@ def my_profile():
 
 
 def _saved_message(profile, outcome):
-    if outcome == services.SENT_FOR_REVIEW and profile.status in (APPROVED, SUSPENDED):
+    if outcome == services.SENT_FOR_REVIEW and profile.status == APPROVED:
         return _("Your changes have been sent for review. Until they are approved, people "
                  "see the approved version of your profile.")
     if outcome == services.SENT_FOR_REVIEW:
