@@ -300,7 +300,9 @@ class TestSubmit:
         assert profile.status == PENDING
         assert revision.status == PENDING and revision.submitted_at is not None
         assert services.open_revision(profile) is revision
-        assert revisions_of(profile) == [(1, PENDING)]
+        # A version sent back stays as it was reviewed; what is sent again is new.
+        assert revisions_of(profile) == (
+            [(1, PENDING)] if status == DRAFT else [(1, CHANGES_REQUESTED), (2, PENDING)])
 
     @pytest.mark.parametrize("status", [APPROVED, PENDING, REJECTED, SUSPENDED])
     def test_nothing_to_submit(self, mentor, area, status):
@@ -433,14 +435,15 @@ class TestReviewOfAnEdit:
         assert decide(edited, reviewer=reviewer, decision="request_changes",
                       notes=NOTES) == CHANGES_REQUESTED
         assert edited.status == APPROVED and edited.published.headline_en == HEADLINE
-        revision = services.open_revision(edited)
-        assert (revision.number, revision.status) == (2, CHANGES_REQUESTED)
+        assert services.open_revision(edited) is None
+        assert services.working_content(edited).headline_en == "Changed"  # to be fixed
 
+        # On a listed profile, the fix goes straight to review as a new version.
         _profile, outcome = services.save_profile(
             mentor, content=content([area], headline_en="Changed again"), details=details())
-        assert outcome == SAVED
-        assert revisions_of(edited) == [(1, APPROVED), (2, CHANGES_REQUESTED)]
-        assert services.submit_profile(edited, actor=mentor) is revision
+        assert outcome == SENT_FOR_REVIEW
+        assert revisions_of(edited) == [(1, APPROVED), (2, CHANGES_REQUESTED), (3, PENDING)]
+        revision = services.open_revision(edited)
         assert revision.status == PENDING and revision.headline_en == "Changed again"
         assert edited.status == APPROVED and edited.published.headline_en == HEADLINE
 
@@ -467,7 +470,18 @@ class TestReviewOfAnEdit:
 
 
 class TestEditUnlisted:
-    @pytest.mark.parametrize("status", [DRAFT, CHANGES_REQUESTED])
+    def test_a_version_sent_back_is_fixed_in_a_new_draft(self, mentor, area, second_area):
+        profile = db.session.get(MentorProfile, make_profile(
+            mentor, status=CHANGES_REQUESTED, areas=[area], content=CLEAN_CONTENT).id)
+        _profile, outcome = services.save_profile(
+            mentor, content=content([second_area], headline_en="Better"), details=details())
+        assert outcome == SAVED
+        assert profile.status == CHANGES_REQUESTED
+        assert revisions_of(profile) == [(1, CHANGES_REQUESTED), (2, DRAFT)]
+        assert services.open_revision(profile).headline_en == "Better"
+        assert services.can_submit(profile)
+
+    @pytest.mark.parametrize("status", [DRAFT])
     def test_revision_is_updated_in_place(self, mentor, area, second_area, status):
         profile = db.session.get(MentorProfile, make_profile(
             mentor, status=status, areas=[area], content=CLEAN_CONTENT).id)
@@ -796,7 +810,8 @@ class TestEditViews:
         with app.app_context():
             stored = db.session.get(MentorProfile, profile.id)
             assert stored.status == status
-            assert revisions_of(stored) == [(1, status)]
+            assert revisions_of(stored) == (
+                [(1, DRAFT)] if status == DRAFT else [(1, CHANGES_REQUESTED), (2, DRAFT)])
             revision = services.open_revision(stored)
             assert revision.headline_en == "Better headline"
             assert [a.id for a in revision.areas] == area_ids[1:]
@@ -859,7 +874,7 @@ class TestSubmitView:
         with app.app_context():
             stored = db.session.get(MentorProfile, profile.id)
             assert stored.status == PENDING
-            assert revisions_of(stored) == [(1, PENDING)]
+            assert revisions_of(stored) == [(1, CHANGES_REQUESTED), (2, PENDING)]
             assert services.open_revision(stored).bio_en == BIO + " Food."
 
     def test_without_a_profile_is_404(self, client, auth, user):

@@ -10,6 +10,7 @@ from ..extensions import db
 from ..forms import CONTROL_CHARACTERS
 from ..program import services as program
 from ..program.models import FocusArea
+from ..vetting import services as vetting
 from . import bp
 from .forms import AreaForm, SettingsForm
 
@@ -117,13 +118,19 @@ def restore_area(area_id):
 def settings():
     current = program.settings()
     form = SettingsForm(obj=current)
-    if form.validate_on_submit():
-        changes = program.update_settings(
-            actor=current_user, required_approvals=form.required_approvals.data,
-            approval_months=form.approval_months.data)
-        db.session.commit()
-        flash(_("The settings have been saved.") if changes else _("Nothing has changed."),
-              "success")
+    if form.validate_on_submit() and perform(
+            lambda: _update_settings(form), lambda changes: _(
+                "The settings have been saved.") if changes else _("Nothing has changed.")):
         return redirect(url_for("admin.settings"))
     status = 422 if form.errors else 200
     return render_template("admin/settings.html", form=form), status
+
+
+def _update_settings(form):
+    changes = program.update_settings(
+        actor=current_user, required_approvals=form.required_approvals.data,
+        approval_months=form.approval_months.data)
+    if "required_approvals" in changes:
+        # Versions that already have the approvals now asked for are published.
+        vetting.publish_fully_approved(actor=current_user)
+    return changes

@@ -37,8 +37,10 @@ PROFILE_STATES = (DRAFT, PENDING, APPROVED, CHANGES_REQUESTED, REJECTED, SUSPEND
 # A revision can also be replaced by a newer one before anyone decided on it.
 SUPERSEDED = "superseded"
 REVISION_STATES = (DRAFT, PENDING, APPROVED, CHANGES_REQUESTED, REJECTED, SUPERSEDED)
-# The revision a mentor is still working on or waiting for: at most one per profile.
-OPEN_REVISION_STATES = (DRAFT, PENDING, CHANGES_REQUESTED)
+# The revision a mentor is still writing or waiting for: at most one per profile. A
+# decision closes a revision for good; what the mentor sends after it is a new one, so
+# every version is reviewed afresh by every admin.
+OPEN_REVISION_STATES = (DRAFT, PENDING)
 
 # Review decisions (the vetting form's `decision` values).
 APPROVE = "approve"

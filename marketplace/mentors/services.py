@@ -53,10 +53,31 @@ def open_revision(profile):
                                       ProfileRevision.status.in_(OPEN_REVISION_STATES)))
 
 
+def latest_revision(profile):
+    return db.session.scalar(
+        select(ProfileRevision).where(ProfileRevision.profile_id == profile.id)
+        .order_by(ProfileRevision.number.desc()).limit(1))
+
+
 def working_content(profile):
-    """What the owner edits and sees: the revision in the works, else the published
-    one, else (a profile that was never approved) the latest."""
-    return open_revision(profile) or profile.published or history(profile)[0]
+    """What the owner edits and sees: the revision in the works; else the version sent
+    back for changes, to be fixed; else the published one; else (a profile that was
+    never approved) the latest."""
+    revision = open_revision(profile)
+    if revision is not None:
+        return revision
+    latest = latest_revision(profile)
+    if latest.status == CHANGES_REQUESTED:
+        return latest
+    return profile.published or latest
+
+
+def can_submit(profile):
+    """A draft, or a version sent back for changes, can go (back) to review."""
+    revision = open_revision(profile)
+    if revision is not None:
+        return revision.status == DRAFT
+    return latest_revision(profile).status == CHANGES_REQUESTED
 
 
 def history(profile):
@@ -90,7 +111,7 @@ def _content_differs(revision, content):
     return {area.id for area in revision.areas} != {area.id for area in content["areas"]}
 
 
-def _new_revision(profile, content, status):
+def new_revision(profile, content, status):
     number = (db.session.scalar(select(func.max(ProfileRevision.number))
                                 .where(ProfileRevision.profile_id == profile.id)) or 0) + 1
     revision = ProfileRevision(profile=profile, number=number, status=status)
@@ -100,6 +121,11 @@ def _new_revision(profile, content, status):
     db.session.add(revision)
     db.session.flush()
     return revision
+
+
+def content_of(revision):
+    return {**{name: getattr(revision, name) for name in VETTED_FIELDS},
+            "areas": list(revision.areas)}
 
 
 def _fill(revision, content):
@@ -142,7 +168,7 @@ def save_profile(user, *, content, details):
         db.session.add(profile)
         _apply_details(profile, details)
         db.session.flush()
-        _new_revision(profile, content, DRAFT)
+        new_revision(profile, content, DRAFT)
         audit.record("profile.created", actor=user, profile_id=profile.id)
         return profile, SAVED
 
@@ -150,17 +176,21 @@ def save_profile(user, *, content, details):
         raise ProfileError(_("Your profile was not approved, so it can no longer be "
                              "changed. Ask the program team if you want to try again."))
     _apply_details(profile, details)
-    revision = open_revision(profile)
-    if not _content_differs(revision or profile.published, content):
+    if not _content_differs(working_content(profile), content):
         return profile, SAVED
 
-    if revision is not None and revision.status in (DRAFT, CHANGES_REQUESTED):
+    revision = open_revision(profile)
+    if revision is not None and revision.status == DRAFT:
         _fill(revision, content)
+        return profile, SAVED
+    if revision is None and profile.status == CHANGES_REQUESTED:
+        # Never listed and sent back: the fix is a new draft, sent when the mentor says.
+        new_revision(profile, content, DRAFT)
         return profile, SAVED
     if revision is not None:  # pending: the new version replaces it in the queue
         revision.status = SUPERSEDED
         db.session.flush()
-    _new_revision(profile, content, PENDING)
+    new_revision(profile, content, PENDING)
     if profile.status not in (APPROVED, SUSPENDED):
         profile.status = PENDING
     audit.record("profile.submitted", actor=user, profile_id=profile.id)
@@ -177,10 +207,13 @@ def _apply_details(profile, details):
 
 
 def submit_profile(profile, *, actor):
-    """Send a draft, or a version changed on request, to the vetting queue."""
-    revision = open_revision(profile)
-    if revision is None or revision.status not in (DRAFT, CHANGES_REQUESTED):
+    """Send a draft, or (as it is) a version sent back for changes, to the vetting
+    queue."""
+    if not can_submit(profile):
         raise ProfileError(_("There is nothing to send for review."))
+    revision = open_revision(profile)
+    if revision is None:
+        revision = new_revision(profile, content_of(latest_revision(profile)), PENDING)
     revision.status = PENDING
     revision.submitted_at = utcnow()
     if profile.status not in (APPROVED, SUSPENDED):

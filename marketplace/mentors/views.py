@@ -106,6 +106,7 @@ def my_profile():
     return render_template(
         "mentors/my_profile.html", form=form, profile=profile,
         revision=services.open_revision(profile) if profile else None,
+        can_submit=bool(profile) and services.can_submit(profile),
         history=services.history(profile) if profile else [])
 
 

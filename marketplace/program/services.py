@@ -1,9 +1,11 @@
 """The program's taxonomy and settings. Admin-only changes, each one audited."""
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from flask_babel import ngettext
+from sqlalchemy import func, select
 
 from .. import audit
+from ..accounts.models import User
 from ..clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
@@ -40,7 +42,17 @@ def settings():
 
 
 def update_settings(*, actor, **values):
+    """Change settings. More required approvals than there are admins to give them
+    would leave every profile waiting for ever, so that is refused."""
     current = settings()
+    required = values.get("required_approvals", current.required_approvals)
+    admins = db.session.scalar(select(func.count(User.id))
+                               .where(User.is_admin.is_(True), User.active.is_(True)))
+    if required > admins:
+        raise ProgramError(ngettext(
+            "There is only %(num)d active admin, so profiles cannot need more approvals.",
+            "There are only %(num)d active admins, so profiles cannot need more approvals.",
+            admins))
     changes = {name: [getattr(current, name), value] for name, value in values.items()
                if getattr(current, name) != value}
     for name, (_old, new) in changes.items():
@@ -63,11 +75,11 @@ def _check_names(name_en, name_it, area=None):
     name_en, name_it = name_en.strip(), name_it.strip()
     if not name_en or not name_it:
         raise ProgramError(_("Give the area a name in both languages."))
-    clash = select(FocusArea.id).where(or_(func.lower(FocusArea.name_en) == name_en.lower(),
-                                          func.lower(FocusArea.name_it) == name_it.lower()))
-    if area is not None:
-        clash = clash.where(FocusArea.id != area.id)
-    if db.session.scalar(clash) is not None:
+    # Compared here rather than with SQL lower(), which on SQLite ignores accents
+    # ("QUALITÀ"); the taxonomy is a few dozen rows.
+    taken = {name.casefold() for other in areas(include_retired=True) if other is not area
+             for name in (other.name_en, other.name_it)}
+    if name_en.casefold() in taken or name_it.casefold() in taken:
         raise ProgramError(_("There is already an area with this name."))
     return name_en, name_it
 

@@ -26,7 +26,7 @@ from ..mentors.models import (
     ProfileReview,
     ProfileRevision,
 )
-from ..mentors.services import VETTED_FIELDS, open_revision
+from ..mentors.services import content_of, new_revision, open_revision
 from ..program.services import settings
 
 APPROVED_NOW = "approved"
@@ -178,20 +178,23 @@ def expire_approvals(now=None):
 
 
 def _send_back_to_review(profile):
-    """Unlist the profile until an admin approves it again: the version in the works,
-    or else a copy of the published one, waits in the queue."""
-    revision = open_revision(profile)
-    if revision is None:
-        published = profile.published
-        revision = ProfileRevision(
-            profile=profile, status=PENDING, submitted_at=utcnow(),
-            number=(db.session.scalar(select(func.max(ProfileRevision.number))
-                                      .where(ProfileRevision.profile_id == profile.id))) + 1,
-            **{name: getattr(published, name) for name in VETTED_FIELDS})
-        revision.areas = list(published.areas)
-        db.session.add(revision)
-    elif revision.status != PENDING:
-        revision.status = PENDING
-        revision.submitted_at = utcnow()
+    """Unlist the profile until an admin approves it again. A change the mentor has
+    waiting is what gets reviewed; otherwise a copy of the published version."""
+    if open_revision(profile) is None:
+        new_revision(profile, content_of(profile.published), PENDING)
     profile.status = PENDING
-    db.session.flush()
+
+
+def publish_fully_approved(*, actor):
+    """Publish the versions waiting for review that already have the approvals the
+    program now asks for (after an admin lowered the number). Returns how many."""
+    published = 0
+    for revision in queue():
+        if approvals_of(revision) >= settings().required_approvals:
+            _close(revision, APPROVED)
+            _publish(revision.profile, revision)
+            audit.record("profile.approved", actor=actor, subject=revision.profile.user,
+                         profile_id=revision.profile_id, revision=revision.number,
+                         reason="fewer approvals required")
+            published += 1
+    return published

@@ -124,7 +124,7 @@ def upgrade():
     )
     with op.batch_alter_table('profile_revisions', schema=None) as batch_op:
         batch_op.create_index('ix_profile_revisions_status_submitted_at', ['status', 'submitted_at'], unique=False)
-        batch_op.create_index('uq_profile_revisions_open', ['profile_id'], unique=True, sqlite_where=sa.text("status IN ('draft', 'pending', 'changes_requested')"), postgresql_where=sa.text("status IN ('draft', 'pending', 'changes_requested')"))
+        batch_op.create_index('uq_profile_revisions_open', ['profile_id'], unique=True, sqlite_where=sa.text("status IN ('draft', 'pending')"), postgresql_where=sa.text("status IN ('draft', 'pending')"))
 
     op.create_table('profile_reviews',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -186,7 +186,7 @@ def downgrade():
 
     op.drop_table('profile_reviews')
     with op.batch_alter_table('profile_revisions', schema=None) as batch_op:
-        batch_op.drop_index('uq_profile_revisions_open', sqlite_where=sa.text("status IN ('draft', 'pending', 'changes_requested')"), postgresql_where=sa.text("status IN ('draft', 'pending', 'changes_requested')"))
+        batch_op.drop_index('uq_profile_revisions_open', sqlite_where=sa.text("status IN ('draft', 'pending')"), postgresql_where=sa.text("status IN ('draft', 'pending')"))
         batch_op.drop_index('ix_profile_revisions_status_submitted_at')
 
     op.drop_table('profile_revisions')
