@@ -49,10 +49,11 @@ DECISION_LABELS = {"approve": _l("Approve"), "request_changes": _l("Request chan
 OTHER_LANGUAGE = {"en": "it", "it": "en"}
 
 
-def language_name(code, locale=None):
-    """A language's name in the viewer's language ("francese", "French")."""
+def language_name(code, locale=None, capitalize=True):
+    """A language's name in the viewer's language ("Francese", "French"; with
+    `capitalize=False` as inside an Italian sentence, "francese")."""
     name = Locale.parse(code).get_display_name(str(locale or get_locale() or "en"))
-    return name[:1].upper() + name[1:]
+    return name[:1].upper() + name[1:] if capitalize else name
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -124,7 +125,7 @@ class MentorProfileForm(BaseForm):
     def __init__(self, language, areas, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.language = language
-        other = language_name(OTHER_LANGUAGE[language], language)
+        other = language_name(OTHER_LANGUAGE[language], language, capitalize=False)
         self.headline_other.label.text = _l("Headline in %(language)s (optional)",
                                             language=other)
         self.bio_other.label.text = _l("About you in %(language)s (optional)",
