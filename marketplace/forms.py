@@ -4,7 +4,8 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice
+from wtforms import SelectChoice, SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from .i18n import form_translations
 
@@ -42,3 +43,10 @@ class EmptyForm(BaseForm):
 def choices(pairs):
     """WTForms choices from (value, label) pairs (WTForms 3.3 deprecates tuples)."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as a group of checkboxes (works without JavaScript)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

@@ -751,7 +751,7 @@ class TestEditViews:
         page = logged_in_client(app, viewer).get(f"/mentors/{profile.id}").get_data(
             as_text=True)
         if "capacity" in expected:
-            assert "<dt>Mentees at the same time</dt><dd>5</dd>" in page
+            assert "<dt>Places</dt><dd>5 of 5 places free</dd>" in page
         if "monthly_hours" in expected:
             assert "<dt>Hours a month</dt><dd>12</dd>" in page
         if "accepting" in expected:
@@ -1219,7 +1219,7 @@ def test_mentor_page_in_the_viewers_language(app, auth, area_ids):
     assert "Negoziazione" in page and "Inglese" in page
     assert_italian_ui(app, page, [
         "About", "Working style", "What I get out of mentoring", "In short", "Experience",
-        "Region", "Languages", "Meeting formats", "Mentees at the same time", "Hours a month",
+        "Region", "Languages", "Meeting formats", "Places", "Hours a month",
         "Video call", "Internal", "Italy – North"])
     assert ">Working style<" not in page and ">Experience<" not in page
 

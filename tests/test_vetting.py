@@ -715,7 +715,8 @@ class TestAudit:
         with app.app_context():
             suspended, reinstated = profile_events()
             assert suspended.action == "profile.suspended"
-            assert suspended.details == {"profile_id": listed.id, "reason": "Complaints."}
+            assert suspended.details == {"profile_id": listed.id, "reason": "Complaints.",
+                                         "requests_expired": 0}
             assert reinstated.action == "profile.reinstated"
             for event in (suspended, reinstated):
                 assert (event.actor_id, event.subject_id, event.ip) == (

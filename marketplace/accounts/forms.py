@@ -2,6 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     EmailField,
+    IntegerField,
     PasswordField,
     RadioField,
     SelectChoice,
@@ -14,11 +15,12 @@ from wtforms.validators import (
     EqualTo,
     InputRequired,
     Length,
+    NumberRange,
     Optional,
     ValidationError,
 )
 
-from ..forms import BaseForm, choices
+from ..forms import BaseForm, MultiCheckboxField, choices
 from ..geography import REGIONS, timezones
 from ..i18n import LANGUAGES
 from .models import (
@@ -122,6 +124,24 @@ class ResetPasswordForm(PasswordPolicyMixin, BaseForm):
 class ChangePasswordForm(ResetPasswordForm):
     current_password = PasswordField(_l("Current password"),
                                      validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+
+
+class LookingForForm(BaseForm):
+    """What the user is looking for in a mentor, for matching."""
+
+    interests = MultiCheckboxField(_l("Areas you want to work on"), coerce=int)
+    desired_hours = IntegerField(
+        _l("Hours a month you can give to mentoring"),
+        validators=[Optional(), NumberRange(min=1, max=20)],
+        description=_l("From 1 to 20. Leave empty if you do not know yet."))
+
+    def __init__(self, areas, language, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.area_objects = {area.id: area for area in areas}
+        self.interests.choices = choices((area.id, area.name(language)) for area in areas)
+
+    def areas(self):
+        return [self.area_objects[area_id] for area_id in self.interests.data]
 
 
 class AccountForm(BaseForm):

@@ -2,11 +2,12 @@ import secrets
 from datetime import datetime
 
 from flask_login import AnonymousUserMixin, UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import UTCDateTime, utcnow
 from ..extensions import db
+from ..program.models import FocusArea
 
 INTERNAL = "internal"
 EXTERNAL = "external"
@@ -23,6 +24,15 @@ PASSWORD_MIN = 12
 PASSWORD_MAX = 128
 
 
+# The focus areas a user wants to work on, for matching them with mentors.
+user_interests = Table(
+    "user_interests",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("area_id", ForeignKey("focus_areas.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
 def new_session_token():
     return secrets.token_urlsafe(16)
 
@@ -33,6 +43,8 @@ class User(UserMixin, db.Model):
         CheckConstraint("affiliation IN ('internal', 'external')", name="affiliation"),
         CheckConstraint("language IN ('en', 'it')", name="language"),
         CheckConstraint("manager_id IS NULL OR manager_id <> id", name="not_own_manager"),
+        CheckConstraint("desired_hours IS NULL OR desired_hours BETWEEN 1 AND 20",
+                        name="desired_hours"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,6 +58,8 @@ class User(UserMixin, db.Model):
     job_title: Mapped[str | None] = mapped_column(String(JOB_TITLE_MAX))
     affiliation: Mapped[str] = mapped_column(String(8), default=INTERNAL)
     company: Mapped[str | None] = mapped_column(String(COMPANY_MAX))
+    # What the user is looking for in a mentor: hours a month they can give to it.
+    desired_hours: Mapped[int | None]
     manager_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
@@ -58,6 +72,8 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     manager: Mapped["User | None"] = relationship(remote_side=[id])
+    interests: Mapped[list[FocusArea]] = relationship(secondary=user_interests,
+                                                      order_by=FocusArea.position)
 
     def __repr__(self):
         return f"<User {self.id} {self.email}>"

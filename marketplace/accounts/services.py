@@ -344,6 +344,13 @@ def update_account(user, *, full_name, language, timezone, region, job_title,
     audit.record("account.updated", actor=user, subject=user)
 
 
+def set_looking_for(user, *, areas, hours):
+    """What the user wants to work on, and the hours a month they can give to it."""
+    user.interests = list(areas)
+    user.desired_hours = hours
+    db.session.flush()
+
+
 def set_language(user, language):
     user.language = language
     db.session.flush()

@@ -16,6 +16,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter
 from ..i18n import LANGUAGES, SESSION_KEY
+from ..program.services import areas as program_areas
 from ..security import safe_next
 from . import bp, services
 from .forms import (
@@ -23,6 +24,7 @@ from .forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
+    LookingForForm,
     RegistrationForm,
     ResetPasswordForm,
 )
@@ -271,6 +273,22 @@ def change_password():
               "success")
         return redirect(url_for("accounts.account"))
     return render_template("accounts/change_password.html", form=form)
+
+
+@bp.route("/account/looking-for", methods=["GET", "POST"])
+@login_required
+def looking_for():
+    language = str(get_locale())
+    form = LookingForForm(program_areas(), language, obj=current_user)
+    if request.method == "GET":
+        form.interests.data = [area.id for area in current_user.interests]
+    if form.validate_on_submit():
+        services.set_looking_for(current_user, areas=form.areas(),
+                                 hours=form.desired_hours.data)
+        db.session.commit()
+        flash(_("Thanks: mentors are now matched with what you are looking for."), "success")
+        return redirect(safe_next(request.args.get("next")) or url_for("mentors.browse"))
+    return render_template("accounts/looking_for.html", form=form)
 
 
 @bp.post("/language")

@@ -6,7 +6,6 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -18,11 +17,10 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accounts.forms import AFFILIATION_CHOICES, strip
 from ..accounts.models import COMPANY_MAX, EXTERNAL
-from ..forms import BaseForm, choices
+from ..forms import BaseForm, MultiCheckboxField, choices
 from ..geography import REGIONS
 from .models import (
     BIO_MAX,
@@ -54,13 +52,6 @@ def language_name(code, locale=None, capitalize=True):
     `capitalize=False` as inside an Italian sentence, "francese")."""
     name = Locale.parse(code).get_display_name(str(locale or get_locale() or "en"))
     return name[:1].upper() + name[1:] if capitalize else name
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """Several choices as a group of checkboxes (works without JavaScript)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def at_least_one(message):

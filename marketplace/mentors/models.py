@@ -103,7 +103,14 @@ class MentorProfile(db.Model):
         CheckConstraint(f"monthly_hours BETWEEN {HOURS_MIN} AND {HOURS_MAX}",
                         name="monthly_hours"),
         CheckConstraint(f"years_experience BETWEEN 0 AND {YEARS_MAX}", name="years"),
+        # The last line of defence for capacity: never more mentees or hours than offered.
+        CheckConstraint("active_mentees BETWEEN 0 AND capacity", name="active_mentees"),
+        CheckConstraint("committed_hours BETWEEN 0 AND monthly_hours",
+                        name="committed_hours"),
         Index("ix_mentor_profiles_status_approved_at", "status", "approved_at"),
+        Index("ix_mentor_profiles_status_years", "status", "years_experience"),
+        Index("ix_mentor_profiles_status_free_places", "status",
+              db.text("(capacity - active_mentees)")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -118,6 +125,9 @@ class MentorProfile(db.Model):
     capacity: Mapped[int] = mapped_column(default=2)
     monthly_hours: Mapped[int] = mapped_column(default=4)
     accepting: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Kept by the mentorship services in the same transaction as the mentorships.
+    active_mentees: Mapped[int] = mapped_column(default=0, server_default="0")
+    committed_hours: Mapped[int] = mapped_column(default=0, server_default="0")
     # The vetted content people see, and how long its approval lasts.
     published_revision_id: Mapped[int | None] = mapped_column(
         ForeignKey("profile_revisions.id", use_alter=True, ondelete="SET NULL"))
@@ -138,6 +148,14 @@ class MentorProfile(db.Model):
     @property
     def is_listed(self):
         return self.status == APPROVED
+
+    @property
+    def free_places(self):
+        return max(self.capacity - self.active_mentees, 0)
+
+    @property
+    def free_hours(self):
+        return max(self.monthly_hours - self.committed_hours, 0)
 
     @property
     def language_codes(self):

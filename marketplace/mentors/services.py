@@ -5,6 +5,7 @@ at once. Decisions on revisions are in vetting/services.py.
 """
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from .. import audit
@@ -198,6 +199,16 @@ def save_profile(user, *, content, details):
 
 
 def _apply_details(profile, details):
+    if details["capacity"] < (profile.active_mentees or 0):
+        raise ProfileError(ngettext(
+            "You are mentoring %(num)d person now: your capacity cannot be lower.",
+            "You are mentoring %(num)d people now: your capacity cannot be lower.",
+            profile.active_mentees))
+    if details["monthly_hours"] < (profile.committed_hours or 0):
+        raise ProfileError(ngettext(
+            "Your mentees count on %(num)d hour a month: you cannot offer fewer.",
+            "Your mentees count on %(num)d hours a month: you cannot offer fewer.",
+            profile.committed_hours))
     for name in DIRECT_FIELDS:
         setattr(profile, name, details[name])
     if sorted(profile.language_codes) != sorted(details["languages"]):

@@ -7,8 +7,9 @@ from flask_login import current_user, login_required
 from ..actions import perform
 from ..extensions import db
 from ..geography import region_label
+from ..mentorships.services import completed_mentees
 from ..program.services import areas as program_areas
-from . import bp, services
+from . import bp, search, services
 from .forms import FORMAT_LABELS, MentorProfileForm, language_name
 from .models import (
     APPROVE,
@@ -22,6 +23,7 @@ from .models import (
     SUPERSEDED,
     SUSPENDED,
 )
+from .search import BrowseForm
 
 STATUS_LABELS = {
     DRAFT: _l("Draft"),
@@ -132,6 +134,19 @@ def submit_profile():
     return redirect(url_for("mentors.my_profile"))
 
 
+@bp.get("/mentors")
+@login_required
+def browse():
+    language = _language()
+    areas = program_areas()
+    form = BrowseForm(areas, language, request.args)
+    filters = form.filters()
+    page, cards = search.browse(filters, current_user, language,
+                                request.args.get("page", 1, type=int))
+    return render_template("mentors/browse.html", form=form, filters=filters, page=page,
+                           cards=cards, knows_interests=bool(current_user.interests))
+
+
 @bp.get("/mentors/<int:profile_id>")
 def mentor(profile_id):
     """A mentor's page. Profiles that are not listed do not exist for outsiders."""
@@ -140,7 +155,11 @@ def mentor(profile_id):
         abort(404)
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login", next=request.path))
+    language = _language()
     is_insider = current_user.is_admin or current_user.id == profile.user_id
     content = profile.published if profile.is_listed else services.working_content(profile)
+    card = search.cards([profile], current_user, search.seeker_for(current_user),
+                        language)[0] if profile.is_listed else None
     return render_template("mentors/mentor.html", profile=profile, content=content,
-                           is_insider=is_insider, language=_language())
+                           card=card, is_insider=is_insider, language=language,
+                           completed=completed_mentees(profile))

@@ -39,8 +39,12 @@ class ProgramSettings(db.Model):
         CheckConstraint("id = 1", name="single_row"),
         CheckConstraint("required_approvals BETWEEN 1 AND 3", name="required_approvals"),
         CheckConstraint("approval_months BETWEEN 1 AND 36", name="approval_months"),
+        CheckConstraint("max_open_requests BETWEEN 1 AND 10", name="max_open_requests"),
+        CheckConstraint("request_expiry_days BETWEEN 1 AND 90", name="request_expiry_days"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
     required_approvals: Mapped[int] = mapped_column(default=1)
     approval_months: Mapped[int] = mapped_column(default=12)
+    max_open_requests: Mapped[int] = mapped_column(default=3, server_default="3")
+    request_expiry_days: Mapped[int] = mapped_column(default=14, server_default="14")

@@ -27,6 +27,7 @@ from ..mentors.models import (
     ProfileRevision,
 )
 from ..mentors.services import content_of, new_revision, open_revision
+from ..mentorships.services import expire_requests_to
 from ..program.services import settings
 
 APPROVED_NOW = "approved"
@@ -146,8 +147,10 @@ def suspend(profile, *, actor, reason):
     profile.status = SUSPENDED
     profile.suspended_at = utcnow()
     profile.suspension_reason = reason
+    # Open requests to a suspended mentor expire; running mentorships carry on.
+    expired = expire_requests_to(profile)
     audit.record("profile.suspended", actor=actor, subject=profile.user,
-                 profile_id=profile.id, reason=reason)
+                 profile_id=profile.id, reason=reason, requests_expired=expired)
 
 
 def reinstate(profile, *, actor):

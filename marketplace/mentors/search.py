@@ -1,0 +1,240 @@
+"""Browsing listed mentors: the filters of /mentors, their query, and the cards.
+
+The page costs a fixed number of queries whatever its size: the page of profiles (and
+its count), their areas and languages in one query each, their answer times in one,
+and what the viewer may ask in a few (see mentorships.services.requester).
+"""
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
+from wtforms import BooleanField, IntegerField, SearchField, SelectField
+from wtforms.validators import NumberRange, Optional
+
+from ..accounts.models import EXTERNAL, INTERNAL, User
+from ..extensions import db
+from ..forms import BaseForm, choices
+from ..geography import REGIONS
+from ..mentorships.services import (
+    answer_time_text,
+    requester,
+    typical_answer_times,
+    why_cannot_request,
+)
+from . import matching
+from .forms import FORMAT_LABELS, language_name
+from .models import (
+    APPROVED,
+    SPOKEN_LANGUAGES,
+    YEARS_MAX,
+    MentorProfile,
+    ProfileFormat,
+    ProfileLanguage,
+    ProfileRevision,
+    revision_areas,
+)
+
+PER_PAGE = 12
+SORTS = {
+    "match": _l("Best match"),
+    "experience": _l("Most experience"),
+    "availability": _l("Most availability"),
+    "newest": _l("Newest"),
+}
+Q_MAX = 100
+
+
+class BrowseForm(BaseForm):
+    """The filters, read from the query string (GET: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Search"), filters=[lambda value: (value or "").strip()[:Q_MAX]],
+                    description=_l("Name, headline or bio"))
+    area = SelectField(_l("Focus area"), validators=[Optional()])
+    region = SelectField(_l("Region"), validators=[Optional()])
+    language = SelectField(_l("Language"), validators=[Optional()])
+    affiliation = SelectField(_l("Internal or external"), validators=[Optional()], choices=choices([
+        ("", _l("Both")), (INTERNAL, _l("Internal")), (EXTERNAL, _l("External"))]))
+    format = SelectField(_l("Meeting format"), validators=[Optional()])
+    available = BooleanField(_l("Only mentors with a free place"))
+    min_years = IntegerField(_l("At least this many years of experience"),
+                             validators=[Optional(), NumberRange(min=0, max=YEARS_MAX)])
+    sort = SelectField(_l("Sort by"), choices=choices(SORTS.items()), default="match",
+                       validators=[Optional()])
+
+    def __init__(self, areas, language, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.area.choices = choices([("", _l("Any area")),
+                                     *((str(a.id), a.name(language)) for a in areas)])
+        self.region.choices = choices([("", _l("Any region")), *REGIONS])
+        self.language.choices = choices([("", _l("Any language")),
+                                         *((code, language_name(code))
+                                           for code in SPOKEN_LANGUAGES)])
+        self.format.choices = choices([("", _l("Any format")), *FORMAT_LABELS.items()])
+
+    def filters(self):
+        """The valid filters only: a bad value in the address is ignored, not an error."""
+        self.validate()
+        value = {name: field.data for name, field in self._fields.items()
+                 if not field.errors}
+        return Filters(
+            q=value.get("q") or "",
+            area=int(value["area"]) if value.get("area") else None,
+            region=value.get("region") or None,
+            language=value.get("language") or None,
+            affiliation=value.get("affiliation") or None,
+            format=value.get("format") or None,
+            available=bool(value.get("available")),
+            min_years=value.get("min_years"),
+            sort=value.get("sort") if value.get("sort") in SORTS else "match",
+        )
+
+
+@dataclass(frozen=True)
+class Filters:
+    q: str = ""
+    area: int | None = None
+    region: str | None = None
+    language: str | None = None
+    affiliation: str | None = None
+    format: str | None = None
+    available: bool = False
+    min_years: int | None = None
+    sort: str = "match"
+
+    @property
+    def active(self):
+        """Whether anything narrows the list (the sort does not)."""
+        return any((self.q, self.area, self.region, self.language, self.affiliation,
+                    self.format, self.available, self.min_years is not None))
+
+    def args(self):
+        """The query string that gives these filters back, for links and pages."""
+        pairs = {"q": self.q, "area": self.area, "region": self.region,
+                 "language": self.language, "affiliation": self.affiliation,
+                 "format": self.format, "available": "y" if self.available else None,
+                 "min_years": self.min_years, "sort": self.sort}
+        return {key: value for key, value in pairs.items() if value not in (None, "")}
+
+
+def listed_profiles():
+    """Listed mentors, with their user and published revision joined."""
+    return (select(MentorProfile)
+            .join(User, User.id == MentorProfile.user_id)
+            .join(ProfileRevision, ProfileRevision.id == MentorProfile.published_revision_id)
+            .where(MentorProfile.status == APPROVED, User.active.is_(True))
+            .options(contains_eager(MentorProfile.user),
+                     contains_eager(MentorProfile.published)
+                     .selectinload(ProfileRevision.areas),
+                     selectinload(MentorProfile.languages)))
+
+
+def query(filters, seeker):
+    statement = listed_profiles()
+    if filters.q:
+        statement = statement.where(or_(*(
+            column.icontains(filters.q, autoescape=True) for column in (
+                User.full_name, ProfileRevision.headline_en, ProfileRevision.headline_it,
+                ProfileRevision.bio_en, ProfileRevision.bio_it))))
+    if filters.area:
+        statement = statement.where(exists().where(
+            revision_areas.c.revision_id == MentorProfile.published_revision_id,
+            revision_areas.c.area_id == filters.area))
+    if filters.region:
+        statement = statement.where(MentorProfile.region == filters.region)
+    if filters.language:
+        statement = statement.where(exists().where(
+            ProfileLanguage.profile_id == MentorProfile.id,
+            ProfileLanguage.code == filters.language))
+    if filters.affiliation:
+        statement = statement.where(ProfileRevision.affiliation == filters.affiliation)
+    if filters.format:
+        statement = statement.where(exists().where(
+            ProfileFormat.profile_id == MentorProfile.id,
+            ProfileFormat.format == filters.format))
+    if filters.available:
+        statement = statement.where(and_(
+            matching.has_place_clause(),
+            MentorProfile.committed_hours < MentorProfile.monthly_hours))
+    if filters.min_years is not None:
+        statement = statement.where(MentorProfile.years_experience >= filters.min_years)
+    return statement.order_by(*_order(filters.sort, seeker))
+
+
+def _order(sort, seeker):
+    newest = (MentorProfile.approved_at.desc(), MentorProfile.id.desc())
+    if sort == "experience":
+        return (MentorProfile.years_experience.desc(), *newest)
+    if sort == "availability":
+        return ((MentorProfile.capacity - MentorProfile.active_mentees).desc(),
+                (MentorProfile.monthly_hours - MentorProfile.committed_hours).desc(), *newest)
+    if sort == "newest":
+        return newest
+    return (matching.score_expression(seeker).desc(), *newest)
+
+
+@dataclass
+class Card:
+    """One mentor as the list shows them to the viewer."""
+
+    profile: MentorProfile
+    headline: str
+    areas: list
+    match: matching.Match
+    reasons: list
+    answer_time: str
+    blocked_because: str | None
+
+
+def seeker_for(user):
+    return matching.Seeker(area_ids=frozenset(area.id for area in user.interests),
+                           region=user.region, language=user.language,
+                           hours=user.desired_hours)
+
+
+def cards(profiles, viewer, seeker, language):
+    """Everything a card shows, for a page of profiles, in a fixed number of queries."""
+    waits = typical_answer_times([profile.id for profile in profiles])
+    who = requester(viewer)
+    result = []
+    for profile in profiles:
+        content = profile.published
+        areas_by_id = {area.id: area for area in content.areas}
+        found = matching.match(seeker, offer_of(profile))
+        result.append(Card(
+            profile=profile, headline=content.headline(language), areas=content.areas,
+            match=found, reasons=matching.reasons(found, seeker, areas_by_id, language),
+            answer_time=answer_time_text(waits.get(profile.id)),
+            blocked_because=why_cannot_request(who, profile)))
+    return result
+
+
+def offer_of(profile):
+    return matching.Offer(
+        area_ids=frozenset(area.id for area in profile.published.areas),
+        region=profile.region, languages=frozenset(profile.language_codes),
+        has_place=profile.accepting and profile.free_places > 0,
+        free_hours=profile.free_hours)
+
+
+def browse(filters, viewer, language, page):
+    seeker = seeker_for(viewer)
+    pagination = db.paginate(query(filters, seeker), page=page, per_page=PER_PAGE,
+                             error_out=False)
+    return pagination, cards(pagination.items, viewer, seeker, language)
+
+
+def suggestions(viewer, language, area_id=None, exclude=(), limit=3):
+    """The best-matching mentors the viewer can ask now, e.g. after a mentor declined."""
+    seeker = seeker_for(viewer)
+    statement = (query(Filters(area=area_id, available=True), seeker)
+                 .where(MentorProfile.id.not_in(list(exclude) or [0]))
+                 .limit(limit * 4))
+    profiles = db.session.scalars(statement).unique().all()
+    found = [card for card in cards(profiles, viewer, seeker, language)
+             if not card.blocked_because]
+    return found[:limit]

@@ -1,0 +1,97 @@
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+
+from ..accounts.forms import strip
+from ..clock import add_months
+from ..forms import BaseForm, choices
+from ..mentors.forms import FORMAT_LABELS
+from .models import DURATION_MONTHS, HOURS_PER_MONTH
+
+GOAL_MIN, GOAL_MAX = 40, 1000
+SITUATION_MIN, SITUATION_MAX = 80, 3000
+MEASURES_MIN, MEASURES_MAX = 30, 1500
+MESSAGE_MAX = 1500
+NOTE_MAX = 1500
+
+CADENCE_LABELS = {"weekly": _l("Weekly"), "biweekly": _l("Every two weeks"),
+                  "monthly": _l("Monthly")}
+DECLINE_LABELS = {
+    "no_time": _l("I do not have enough time"),
+    "not_my_expertise": _l("This is not my area of expertise"),
+    "better_fit": _l("Another mentor would fit better"),
+    "other": _l("Another reason"),
+}
+RESPONSIBILITIES = _l(
+    "As a mentee I take the lead: I prepare every meeting and send the agenda beforehand, "
+    "I keep the agreed time and frequency, I do what we agree between meetings, I log our "
+    "check-ins, I tell my mentor early when something changes, and I keep what we "
+    "discuss confidential.")
+
+
+
+def text(label, minimum, maximum, description=None):
+    return TextAreaField(label, filters=[strip], description=description, validators=[
+        DataRequired(), Length(min=minimum, max=maximum)])
+
+
+class RequestForm(BaseForm):
+    area = SelectField(_l("Focus area"), coerce=int, validators=[InputRequired()])
+    goal = text(_l("Your goal"), GOAL_MIN, GOAL_MAX, _l(
+        "What you want to achieve, concretely: e.g. “Close my first multi-year deal with a "
+        "manufacturing customer”."))
+    target_date = DateField(_l("By when"), validators=[InputRequired()])
+    current_situation = text(_l("Where you are now"), SITUATION_MIN, SITUATION_MAX, _l(
+        "Where you stand today against where you need to be, what you have tried, what "
+        "has worked and what has not."))
+    success_measures = text(_l("How you will measure success"), MEASURES_MIN, MEASURES_MAX, _l(
+        "Results you and your mentor can check: numbers, deals, skills shown."))
+    hours_per_month = IntegerField(_l("Hours a month you commit"), default=2, validators=[
+        InputRequired(), NumberRange(*HOURS_PER_MONTH)], description=_l("From 1 to 20."))
+    duration_months = SelectField(_l("For how long"), coerce=int, default=6, choices=choices(
+        (months, _l("%(num)s months", num=months))
+        for months in range(DURATION_MONTHS[0], DURATION_MONTHS[1] + 1)))
+    cadence = RadioField(_l("How often you will meet"), default="biweekly",
+                         choices=choices(CADENCE_LABELS.items()), validators=[InputRequired()])
+    meeting_format = RadioField(_l("How you would like to meet"),
+                                validators=[InputRequired()])
+    message = TextAreaField(_l("A message for the mentor (optional)"), filters=[strip],
+                            validators=[Length(max=MESSAGE_MAX)])
+    acknowledge = BooleanField(_l("I have read my responsibilities as a mentee and I commit "
+                                  "to them."), validators=[DataRequired(message=_l(
+                                      "Confirm that you commit to your responsibilities."))])
+
+    def __init__(self, profile, language, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.area.choices = choices((area.id, area.name(language))
+                                    for area in profile.published.areas)
+        self.meeting_format.choices = choices((code, FORMAT_LABELS[code])
+                                              for code in profile.format_codes)
+
+    def validate_target_date(self, field):
+        if field.data is None:
+            return
+        if field.data <= date.today():
+            raise ValidationError(_l("Choose a date in the future."))
+        months = self.duration_months.data or DURATION_MONTHS[1]
+        if field.data > add_months(date.today(), months):
+            raise ValidationError(_l("Choose a date within the duration of the mentoring."))
+
+    def fields(self):
+        return {name: getattr(self, name).data for name in (
+            "goal", "target_date", "current_situation", "success_measures",
+            "hours_per_month", "duration_months", "cadence", "meeting_format", "message")}
+
+
+class AcceptForm(BaseForm):
+    note = TextAreaField(_l("A note for the mentee (optional)"), filters=[strip],
+                         validators=[Length(max=NOTE_MAX)])
+
+
+class DeclineForm(BaseForm):
+    reason = RadioField(_l("Why you decline"), choices=choices(DECLINE_LABELS.items()),
+                        validators=[InputRequired()])
+    note = TextAreaField(_l("A note for the mentee (optional)"), filters=[strip],
+                         validators=[Length(max=NOTE_MAX)])

@@ -1,0 +1,120 @@
+"""Requests for mentoring, and the mentorships they become when a mentor accepts.
+
+A request states a goal and the mentee's commitments; while it is open the mentor may
+accept or decline it. Accepting creates a mentorship holding the agreement, and takes
+one of the mentor's places and the hours committed (counters on the mentor profile,
+checked by the database).
+"""
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import User
+from ..clock import UTCDateTime, utcnow
+from ..extensions import db
+from ..mentors.models import FORMATS, MentorProfile, _in
+from ..program.models import FocusArea
+
+# Request states.
+OPEN = "open"
+ACCEPTED = "accepted"
+DECLINED = "declined"
+WITHDRAWN = "withdrawn"
+EXPIRED = "expired"
+REQUEST_STATES = (OPEN, ACCEPTED, DECLINED, WITHDRAWN, EXPIRED)
+
+CADENCES = ("weekly", "biweekly", "monthly")
+DECLINE_REASONS = ("no_time", "not_my_expertise", "better_fit", "other")
+
+# Mentorship states.
+ACTIVE = "active"
+COMPLETED = "completed"
+ENDED = "ended"
+MENTORSHIP_STATES = (ACTIVE, COMPLETED, ENDED)
+
+HOURS_PER_MONTH = (1, 20)
+DURATION_MONTHS = (3, 12)
+
+
+class MentorshipRequest(db.Model):
+    __tablename__ = "mentorship_requests"
+    __table_args__ = (
+        CheckConstraint(_in("status", REQUEST_STATES), name="status"),
+        CheckConstraint(_in("cadence", CADENCES), name="cadence"),
+        CheckConstraint(_in("meeting_format", FORMATS), name="meeting_format"),
+        CheckConstraint("hours_per_month BETWEEN 1 AND 20", name="hours_per_month"),
+        CheckConstraint("duration_months BETWEEN 3 AND 12", name="duration_months"),
+        # One open request per mentee and mentor, whatever is submitted at once.
+        Index("uq_mentorship_requests_open", "mentee_id", "profile_id", unique=True,
+              sqlite_where=db.text("status = 'open'"),
+              postgresql_where=db.text("status = 'open'")),
+        Index("ix_mentorship_requests_profile_status", "profile_id", "status"),
+        Index("ix_mentorship_requests_mentee_status", "mentee_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mentee_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    profile_id: Mapped[int] = mapped_column(
+        ForeignKey("mentor_profiles.id", ondelete="CASCADE"))
+    area_id: Mapped[int] = mapped_column(ForeignKey("focus_areas.id"))
+    goal: Mapped[str] = mapped_column(Text)
+    target_date: Mapped[date] = mapped_column(Date)
+    current_situation: Mapped[str] = mapped_column(Text)
+    success_measures: Mapped[str] = mapped_column(Text)
+    hours_per_month: Mapped[int]
+    duration_months: Mapped[int] = mapped_column(default=6)
+    cadence: Mapped[str] = mapped_column(String(10))
+    meeting_format: Mapped[str] = mapped_column(String(12))
+    message: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(10), default=OPEN)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the mentor accepted or declined: the basis of their typical answer time.
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decline_reason: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    mentee: Mapped[User] = relationship()
+    profile: Mapped[MentorProfile] = relationship()
+    area: Mapped[FocusArea] = relationship()
+
+
+class Mentorship(db.Model):
+    __tablename__ = "mentorships"
+    __table_args__ = (
+        CheckConstraint(_in("status", MENTORSHIP_STATES), name="status"),
+        CheckConstraint(_in("cadence", CADENCES), name="cadence"),
+        # One running mentorship per mentee and mentor.
+        Index("uq_mentorships_active", "mentee_id", "profile_id", unique=True,
+              sqlite_where=db.text("status = 'active'"),
+              postgresql_where=db.text("status = 'active'")),
+        Index("ix_mentorships_profile_status", "profile_id", "status"),
+        Index("ix_mentorships_mentee_status", "mentee_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("mentorship_requests.id", ondelete="CASCADE"), unique=True)
+    mentee_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    profile_id: Mapped[int] = mapped_column(
+        ForeignKey("mentor_profiles.id", ondelete="CASCADE"))
+    area_id: Mapped[int] = mapped_column(ForeignKey("focus_areas.id"))
+    goal: Mapped[str] = mapped_column(Text)
+    success_measures: Mapped[str] = mapped_column(Text)
+    target_date: Mapped[date] = mapped_column(Date)
+    hours_per_month: Mapped[int]
+    cadence: Mapped[str] = mapped_column(String(10))
+    meeting_format: Mapped[str] = mapped_column(String(12))
+    started_on: Mapped[date] = mapped_column(Date)
+    planned_end_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default=ACTIVE)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    request: Mapped[MentorshipRequest] = relationship()
+    mentee: Mapped[User] = relationship()
+    profile: Mapped[MentorProfile] = relationship()
+    area: Mapped[FocusArea] = relationship()

@@ -1,0 +1,136 @@
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from ..actions import perform
+from ..extensions import db
+from ..mentors.search import suggestions
+from ..mentors.services import visible_profile
+from ..program.models import FocusArea
+from . import bp, services
+from .forms import (
+    CADENCE_LABELS,
+    DECLINE_LABELS,
+    RESPONSIBILITIES,
+    AcceptForm,
+    DeclineForm,
+    RequestForm,
+)
+from .models import ACCEPTED, DECLINED, EXPIRED, OPEN, WITHDRAWN
+
+REQUEST_STATE_LABELS = {
+    OPEN: _l("Waiting for an answer"),
+    ACCEPTED: _l("Accepted"),
+    DECLINED: _l("Declined"),
+    WITHDRAWN: _l("Withdrawn"),
+    EXPIRED: _l("Expired"),
+}
+
+
+def listed_profile_or_404(profile_id):
+    profile = visible_profile(current_user, profile_id)
+    if profile is None or not profile.is_listed:
+        abort(404)
+    return profile
+
+
+@bp.route("/mentors/<int:profile_id>/request", methods=["GET", "POST"])
+@login_required
+def new_request(profile_id):
+    """Ask a mentor for mentoring: a goal, where you stand, and your commitments."""
+    profile = listed_profile_or_404(profile_id)
+    blocked = services.why_cannot_request(services.requester(current_user), profile)
+    form = RequestForm(profile, str(get_locale()))
+    if not blocked and form.validate_on_submit():
+        try:
+            services.submit_request(current_user, profile,
+                                    area=db.session.get(FocusArea, form.area.data),
+                                    **form.fields())
+        except services.RequestError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Your request has been sent to %(name)s. You will be told when they "
+                    "answer.", name=profile.user.full_name), "success")
+            return redirect(url_for("mentorships.requests"))
+    return render_template("mentorships/new_request.html", profile=profile, form=form,
+                           blocked=blocked, responsibilities=RESPONSIBILITIES)
+
+
+def own_request_or_404(request_id, role):
+    """The request if the viewer is its mentee (`role` "mentee") or mentor ("mentor")."""
+    request = services.request_for(current_user, request_id)
+    if request is None:
+        abort(404)
+    owner_id = request.mentee_id if role == "mentee" else request.profile.user_id
+    if owner_id != current_user.id:
+        abort(404)
+    return request
+
+
+@bp.get("/requests")
+@login_required
+def requests():
+    sent, received = services.requests_of(current_user)
+    return render_template("mentorships/requests.html", sent=group(sent),
+                           received=group(received), states=REQUEST_STATE_LABELS,
+                           decline_reasons=DECLINE_LABELS, cadences=CADENCE_LABELS,
+                           suggestions=_suggestions_after(sent))
+
+
+def _suggestions_after(sent):
+    """Other suitable mentors, when the latest request did not work out."""
+    if not sent or sent[0].status not in (DECLINED, WITHDRAWN, EXPIRED):
+        return []
+    return suggestions(current_user, str(get_locale()), area_id=sent[0].area_id,
+                       exclude=[request.profile_id for request in sent])
+
+
+def group(requests):
+    """Requests by state, open ones first."""
+    groups = {state: [] for state in REQUEST_STATE_LABELS}
+    for request in requests:
+        groups[request.status].append(request)
+    return {state: items for state, items in groups.items() if items}
+
+
+@bp.post("/requests/<int:request_id>/withdraw")
+@login_required
+def withdraw(request_id):
+    request = own_request_or_404(request_id, "mentee")
+    perform(lambda: services.withdraw_request(request, mentee=current_user),
+            _("Your request has been withdrawn."))
+    return redirect(url_for("mentorships.requests"))
+
+
+@bp.post("/requests/<int:request_id>/accept")
+@login_required
+def accept(request_id):
+    request = own_request_or_404(request_id, "mentor")
+    form = AcceptForm()
+    if not form.validate():
+        flash(_("The note is too long."), "error")
+    else:
+        perform(lambda: services.accept_request(request, mentor=current_user,
+                                                note=form.note.data),
+                _("You are now mentoring %(name)s.", name=request.mentee.full_name))
+    return redirect(url_for("mentorships.requests"))
+
+
+@bp.post("/requests/<int:request_id>/decline")
+@login_required
+def decline(request_id):
+    request = own_request_or_404(request_id, "mentor")
+    form = DeclineForm()
+    if not form.validate():
+        flash(_("Choose why you decline the request."), "error")
+    else:
+        perform(lambda: services.decline_request(request, mentor=current_user,
+                                                 reason=form.reason.data,
+                                                 note=form.note.data),
+                _("The request has been declined. %(name)s will be told.",
+                  name=request.mentee.full_name))
+    return redirect(url_for("mentorships.requests"))
