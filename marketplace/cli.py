@@ -20,6 +20,7 @@ def register_commands(app):
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
     app.cli.add_command(expire_profiles)
+    app.cli.add_command(expire_requests)
     app.cli.add_command(translate)
 
 
@@ -76,6 +77,20 @@ def expire_profiles():
     count = expire_approvals()
     db.session.commit()
     click.echo(f"{count} profile(s) sent back to review.")
+
+
+@click.command("expire-requests")
+@with_appcontext
+def expire_requests():
+    """Expire requests left unanswered too long, and send expired mentor approvals
+    back to review (run daily; safe to run again)."""
+    from .mentorships.services import expire_requests as expire
+    from .vetting.services import expire_approvals
+
+    requests = expire()
+    profiles = expire_approvals()
+    db.session.commit()
+    click.echo(f"{requests} request(s) expired; {profiles} profile(s) sent back to review.")
 
 
 @click.group()
