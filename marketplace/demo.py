@@ -4,6 +4,8 @@ It is meant to show every screen with believable content; it grows with the prod
 Every demo account shares one password, printed by the command.
 """
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from .accounts.models import EXTERNAL, User
@@ -12,6 +14,7 @@ from .clock import utcnow
 from .extensions import db
 from .mentors import services as mentors
 from .mentors.models import APPROVE, REJECT, REQUEST_CHANGES
+from .mentorships import services as mentoring
 from .program import services as program
 from .vetting import services as vetting
 
@@ -66,6 +69,7 @@ def load():
     db.session.flush()
     program.seed_default_areas()
     load_profiles(users)
+    load_mentoring(users)
     return users
 
 
@@ -172,6 +176,113 @@ def load_profiles(users):
         decision = {"approved": APPROVE, "changes_requested": REQUEST_CHANGES,
                     "rejected": REJECT}[outcome]
         vetting.decide(profile, reviewer=reviewer, decision=decision, notes=notes)
+
+
+# mentee, mentor, outcome, days ago sent, days to answer, area position, goal,
+# situation, measures, hours, months, cadence, format
+REQUESTS = (
+    ("marco.bianchi@example.com", "elena.ferri@example.org", "active", 40, 1, 7,
+     "Chiudere entro giugno il mio primo contratto pluriennale con un cliente "
+     "manifatturiero della Lombardia.",
+     "Ho tre trattative aperte con aziende manifatturiere, ma mi fermo sempre sul prezzo: "
+     "concedo sconti troppo presto e i clienti lo sanno. Ho seguito un corso di "
+     "negoziazione, ma non riesco ad applicarlo sotto pressione.",
+     "Un contratto firmato di almeno tre anni, con uno sconto sotto il 10%.",
+     3, 6, "biweekly", "video"),
+    ("francesca.esposito@example.com", "roberto.conti@example.com", "completed", 230, 3, 9,
+     "Costruire un piano per ciascuno dei miei cinque clienti principali entro la fine "
+     "del trimestre.",
+     "Gestisco cinque grandi clienti della distribuzione ma lavoro in modo reattivo: "
+     "rispondo alle richieste e non ho un piano. Due rinnovi l'anno scorso sono arrivati "
+     "all'ultimo momento.",
+     "Cinque piani cliente approvati dal mio responsabile e nessun rinnovo in ritardo.",
+     2, 6, "monthly", "in_person"),
+    ("tom.fletcher@example.com", "elena.ferri@example.org", "open", 3, None, 8,
+     "Learn to handle price objections so that I can close my first deals this quarter.",
+     "I book plenty of first meetings, but my proposals stall when the buyer asks for a "
+     "discount. My manager says I give in too fast, and my win rate is half the team's.",
+     "Win rate from 10% to 20% by the end of the quarter.",
+     2, 3, "weekly", "video"),
+    ("marco.bianchi@example.com", "sarah.collins@example.com", "declined", 12, 2, 6,
+     "Build a prospecting routine that fills my pipeline for the next two quarters.",
+     "My pipeline depends on the leads marketing sends me; when they slow down I have "
+     "nothing. I have never prospected on my own in a structured way.",
+     "Twenty qualified first meetings booked by me in three months.",
+     2, 3, "weekly", "video"),
+    ("tom.fletcher@example.com", "giulia.romano@example.com", "expired", 20, None, 10,
+     "Prepare for my first team-lead role in the next six months.",
+     "I have been offered to lead two new reps from next year. I have never managed "
+     "anyone and want to avoid the usual mistakes of first-time managers.",
+     "A development plan for both reps agreed with them in my first month.",
+     2, 6, "monthly", "video"),
+)
+
+
+def load_mentoring(users):
+    """Requests in every state and mentorships with check-ins, made through the real
+    services and then moved back in time."""
+    now = utcnow()
+    profiles = {email: mentors.profile_of(users[email]) for email in (
+        "elena.ferri@example.org", "roberto.conti@example.com",
+        "sarah.collins@example.com", "giulia.romano@example.com")}
+    for (mentee_email, mentor_email, outcome, days_ago, answer_days, area_position, goal,
+         situation, measures, hours, months, cadence, fmt) in REQUESTS:
+        mentee, profile = users[mentee_email], profiles[mentor_email]
+        sent = now - timedelta(days=days_ago)
+        area = next(area for area in profile.published.areas
+                    if area.position == area_position)
+        request = mentoring.submit_request(
+            mentee, profile, area=area, goal=goal, target_date=(sent + timedelta(
+                days=30 * months - 5)).date(), current_situation=situation,
+            success_measures=measures, hours_per_month=hours, duration_months=months,
+            cadence=cadence, meeting_format=fmt, message="")
+        request.created_at = sent
+        mentor = users[mentor_email]
+        if outcome == "declined":
+            mentoring.decline_request(request, mentor=mentor, reason="no_time",
+                                      note="I am full until the spring, sorry: try "
+                                           "again then, or ask Elena.")
+        elif outcome == "expired":
+            mentoring.expire_requests(now=now)
+        elif outcome in ("active", "completed"):
+            mentorship = mentoring.accept_request(request, mentor=mentor,
+                                                  note="Volentieri: partiamo subito.")
+            started = (sent + timedelta(days=answer_days)).date()
+            mentorship.started_on = started
+            mentorship.planned_end_on = started + timedelta(days=30 * months)
+            load_check_ins(mentorship, mentee, mentor, outcome)
+        if answer_days is not None:
+            request.answered_at = sent + timedelta(days=answer_days)
+    db.session.flush()
+
+
+def load_check_ins(mentorship, mentee, mentor, outcome):
+    meetings = (
+        (mentee, "Abbiamo definito l'obiettivo e le tre trattative su cui lavorare.",
+         "Preparare la mappa degli interlocutori per ciascun cliente."),
+        (mentor, "Simulazione della trattativa sul prezzo con il cliente principale.",
+         "Scrivere le tre concessioni possibili e il loro valore."),
+        (mentee, "Revisione della proposta economica prima dell'incontro.",
+         "Inviare la proposta e fissare la riunione di chiusura."),
+        (mentor, "Bilancio finale: obiettivo raggiunto, piano di mantenimento.", ""),
+    )
+    step = 14 if mentorship.cadence == "biweekly" else 30
+    count = 2 if outcome == "active" else 4
+    for number, (author, summary, next_steps) in enumerate(meetings[:count]):
+        check_in = mentoring.log_check_in(
+            mentorship, author=author, held_on=utcnow().date(), minutes=60,
+            summary=summary, next_steps=next_steps)
+        check_in.held_on = mentorship.started_on + timedelta(days=3 + step * number)
+        if number < count - 1 or outcome == "completed":
+            check_in.confirmed_at = utcnow()
+    if outcome == "completed":
+        mentoring.complete_mentorship(mentorship, actor=mentee)
+        mentoring.leave_feedback(mentorship, author=mentee, rating=5, comment=(
+            "Roberto mi ha insegnato a pensare come il cliente: i miei piani ora sono "
+            "concreti."))
+        mentoring.leave_feedback(mentorship, author=mentor, rating=5, comment=(
+            "Francesca è sempre arrivata preparata."), gained=(
+            "Ho rimesso in ordine il mio modo di pianificare i clienti."))
 
 
 def logins_text():

@@ -95,3 +95,27 @@ class DeclineForm(BaseForm):
                         validators=[InputRequired()])
     note = TextAreaField(_l("A note for the mentee (optional)"), filters=[strip],
                          validators=[Length(max=NOTE_MAX)])
+
+
+class CheckInForm(BaseForm):
+    date = DateField(_l("Date of the meeting"), validators=[InputRequired()])
+    minutes = IntegerField(_l("Minutes"), default=60, validators=[
+        InputRequired(), NumberRange(min=5, max=480)])
+    summary = text(_l("What you discussed"), 10, 3000)
+    next_steps = TextAreaField(_l("Next steps (optional)"), filters=[strip],
+                               validators=[Length(max=2000)])
+
+
+class EndForm(BaseForm):
+    reason = text(_l("Why the mentorship ends early"), 10, 2000)
+
+
+class FeedbackForm(BaseForm):
+    rating = RadioField(_l("How did it go?"), coerce=int, validators=[InputRequired()],
+                        choices=choices([(5, _l("5 – excellent")), (4, _l("4 – good")),
+                                         (3, _l("3 – fair")), (2, _l("2 – poor")),
+                                         (1, _l("1 – very poor"))]))
+    comment = TextAreaField(_l("Comment (optional)"), filters=[strip],
+                            validators=[Length(max=3000)])
+    gained = TextAreaField(_l("What you got out of it (mentors)"), filters=[strip],
+                           validators=[Length(max=3000)])

@@ -8,7 +8,7 @@ checked by the database).
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -118,3 +118,59 @@ class Mentorship(db.Model):
     mentee: Mapped[User] = relationship()
     profile: Mapped[MentorProfile] = relationship()
     area: Mapped[FocusArea] = relationship()
+    check_ins: Mapped[list["CheckIn"]] = relationship(
+        order_by="(CheckIn.held_on.desc(), CheckIn.id.desc())")
+    feedback: Mapped[list["Feedback"]] = relationship(order_by="Feedback.id")
+
+    @property
+    def is_active(self):
+        return self.status == ACTIVE
+
+
+class CheckIn(db.Model):
+    """A meeting one side logged; the other side confirms it happened."""
+
+    __tablename__ = "check_ins"
+    __table_args__ = (
+        CheckConstraint("minutes BETWEEN 5 AND 480", name="minutes"),
+        Index("ix_check_ins_mentorship_held_on", "mentorship_id", "held_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mentorship_id: Mapped[int] = mapped_column(
+        ForeignKey("mentorships.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    held_on: Mapped[date] = mapped_column(Date)
+    minutes: Mapped[int]
+    summary: Mapped[str] = mapped_column(Text)
+    next_steps: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    author: Mapped[User | None] = relationship()
+
+    @property
+    def is_confirmed(self):
+        return self.confirmed_at is not None
+
+
+class Feedback(db.Model):
+    """What each side says once the mentorship is over: once each."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        CheckConstraint("rating BETWEEN 1 AND 5", name="rating"),
+        UniqueConstraint("mentorship_id", "author_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mentorship_id: Mapped[int] = mapped_column(
+        ForeignKey("mentorships.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    rating: Mapped[int]
+    comment: Mapped[str] = mapped_column(Text, default="")
+    # The mentor's answer to "what did you get out of it".
+    gained: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User | None] = relationship()

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit
 from ..accounts.services import reporting_line
@@ -31,9 +31,12 @@ from .models import (
     COMPLETED,
     DECLINE_REASONS,
     DECLINED,
+    ENDED,
     EXPIRED,
     OPEN,
     WITHDRAWN,
+    CheckIn,
+    Feedback,
     Mentorship,
     MentorshipRequest,
 )
@@ -291,3 +294,187 @@ def requests_of(user):
         .join(MentorProfile, MentorProfile.id == MentorshipRequest.profile_id)
         .where(MentorProfile.user_id == user.id).order_by(*newest)).all()
     return sent, received
+
+
+# The mentorship itself ----------------------------------------------------------------
+
+CADENCE_DAYS = {"weekly": 7, "biweekly": 14, "monthly": 30}
+# A check-in counts as overdue this many days after it was due.
+GRACE_DAYS = 3
+AVERAGE_MONTH_DAYS = 30.44
+
+
+class MentorshipError(DomainError):
+    pass
+
+
+def mentorship_for(viewer, mentorship_id):
+    """A mentorship its two sides or an admin may see; None for anyone else."""
+    mentorship = db.session.get(Mentorship, mentorship_id)
+    if mentorship is None:
+        return None
+    if viewer.is_admin or viewer.id in (mentorship.mentee_id, mentorship.profile.user_id):
+        return mentorship
+    return None
+
+
+def is_party(user, mentorship):
+    return user.id in (mentorship.mentee_id, mentorship.profile.user_id)
+
+
+def _require_party(user, mentorship):
+    if not is_party(user, mentorship):
+        raise MentorshipError(_("Only the mentor and the mentee can do this."))
+
+
+def _require_active(mentorship):
+    if mentorship.status != ACTIVE:
+        raise MentorshipError(_("This mentorship is over."))
+
+
+def log_check_in(mentorship, *, author, held_on, minutes, summary, next_steps=""):
+    _require_party(author, mentorship)
+    _require_active(mentorship)
+    today = utcnow().date()
+    if held_on > today:
+        raise MentorshipError(_("A check-in is logged once it has taken place."))
+    if held_on < mentorship.started_on:
+        raise MentorshipError(_("This date is before the mentorship started."))
+    check_in = CheckIn(mentorship_id=mentorship.id, author_id=author.id, held_on=held_on,
+                       minutes=minutes, summary=summary, next_steps=next_steps or "")
+    db.session.add(check_in)
+    db.session.flush()
+    return check_in
+
+
+def confirm_check_in(check_in, mentorship, *, user):
+    """The other side confirms a check-in: only confirmed time counts as given."""
+    _require_party(user, mentorship)
+    if check_in.author_id == user.id:
+        raise MentorshipError(_("The other side confirms a check-in, not its author."))
+    if check_in.is_confirmed:
+        raise MentorshipError(_("This check-in is already confirmed."))
+    check_in.confirmed_at = utcnow()
+
+
+def _finish(mentorship, status, *, actor, reason=None):
+    """Close an active mentorship once, and give the mentor back the place and hours."""
+    closed = db.session.execute(
+        update(Mentorship)
+        .where(Mentorship.id == mentorship.id, Mentorship.status == ACTIVE)
+        .values(status=status, ended_at=utcnow(), end_reason=reason)
+        .execution_options(synchronize_session=False))
+    if closed.rowcount != 1:
+        raise MentorshipError(_("This mentorship is over."))
+    db.session.execute(
+        update(MentorProfile).where(MentorProfile.id == mentorship.profile_id)
+        .values(active_mentees=MentorProfile.active_mentees - 1,
+                committed_hours=MentorProfile.committed_hours - mentorship.hours_per_month)
+        .execution_options(synchronize_session=False))
+    db.session.refresh(mentorship)
+    db.session.expire(mentorship.profile)
+    audit.record(f"mentorship.{status}", actor=actor, mentorship_id=mentorship.id)
+
+
+def complete_mentorship(mentorship, *, actor):
+    """The goal is reached."""
+    _require_party(actor, mentorship)
+    _finish(mentorship, COMPLETED, actor=actor)
+
+
+def end_mentorship(mentorship, *, actor, reason):
+    """Stop before the goal is reached, saying why."""
+    _require_party(actor, mentorship)
+    if not (reason or "").strip():
+        raise MentorshipError(_("Say why the mentorship ends early."))
+    _finish(mentorship, ENDED, actor=actor, reason=reason.strip())
+
+
+def leave_feedback(mentorship, *, author, rating, comment="", gained=None):
+    _require_party(author, mentorship)
+    if mentorship.status == ACTIVE:
+        raise MentorshipError(_("Feedback comes once the mentorship is over."))
+    if not 1 <= rating <= 5:
+        raise MentorshipError(_("Choose a rating from 1 to 5."))
+    is_mentor = author.id == mentorship.profile.user_id
+    feedback = Feedback(mentorship_id=mentorship.id, author_id=author.id, rating=rating,
+                        comment=comment or "", gained=(gained or None) if is_mentor else None)
+    try:
+        with db.session.begin_nested():
+            db.session.add(feedback)
+    except IntegrityError:
+        raise MentorshipError(_("You have already left your feedback.")) from None
+    return feedback
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a mentorship stands against its agreement."""
+
+    minutes_logged: int
+    minutes_confirmed: int
+    hours_committed_so_far: float
+    hours_committed_total: int
+    check_ins: int
+    check_ins_expected: int
+    next_due: object
+    overdue: bool
+
+    @property
+    def hours_logged(self):
+        return self.minutes_logged / 60
+
+    @property
+    def hours_confirmed(self):
+        return self.minutes_confirmed / 60
+
+    @property
+    def on_cadence(self):
+        return not self.overdue and self.check_ins >= self.check_ins_expected - 1
+
+
+def progress(mentorship, check_ins, today=None):
+    """Hours logged against hours committed so far, and whether check-ins keep the
+    agreed cadence: the next one is due one interval after the last (or the start)."""
+    today = today or utcnow().date()
+    end = min(today, mentorship.planned_end_on)
+    days = max((end - mentorship.started_on).days, 0)
+    months = (mentorship.planned_end_on - mentorship.started_on).days / AVERAGE_MONTH_DAYS
+    interval = CADENCE_DAYS[mentorship.cadence]
+    last = max((check_in.held_on for check_in in check_ins), default=mentorship.started_on)
+    next_due = last + timedelta(days=interval)
+    return Progress(
+        minutes_logged=sum(check_in.minutes for check_in in check_ins),
+        minutes_confirmed=sum(c.minutes for c in check_ins if c.is_confirmed),
+        hours_committed_so_far=round(mentorship.hours_per_month * days / AVERAGE_MONTH_DAYS,
+                                     1),
+        hours_committed_total=round(mentorship.hours_per_month * months),
+        check_ins=len(check_ins),
+        check_ins_expected=days // interval,
+        next_due=next_due,
+        overdue=mentorship.status == ACTIVE
+        and today > next_due + timedelta(days=GRACE_DAYS),
+    )
+
+
+def my_mentoring(user):
+    """Everything on a user's "My mentoring" page, in a few queries."""
+    options = (joinedload(Mentorship.mentee),
+               joinedload(Mentorship.profile).joinedload(MentorProfile.user),
+               joinedload(Mentorship.area), selectinload(Mentorship.check_ins))
+    as_mentee = db.session.scalars(
+        select(Mentorship).options(*options).where(Mentorship.mentee_id == user.id)
+        .order_by(Mentorship.started_on.desc(), Mentorship.id.desc())).unique().all()
+    as_mentor = db.session.scalars(
+        select(Mentorship).options(*options)
+        .join(MentorProfile, MentorProfile.id == Mentorship.profile_id)
+        .where(MentorProfile.user_id == user.id)
+        .order_by(Mentorship.started_on.desc(), Mentorship.id.desc())).unique().all()
+    open_requests = db.session.scalar(
+        select(func.count(MentorshipRequest.id))
+        .where(MentorshipRequest.mentee_id == user.id, MentorshipRequest.status == OPEN))
+    waiting = db.session.scalar(
+        select(func.count(MentorshipRequest.id))
+        .join(MentorProfile, MentorProfile.id == MentorshipRequest.profile_id)
+        .where(MentorProfile.user_id == user.id, MentorshipRequest.status == OPEN))
+    return as_mentee, as_mentor, open_requests, waiting

@@ -15,11 +15,29 @@ from .forms import (
     DECLINE_LABELS,
     RESPONSIBILITIES,
     AcceptForm,
+    CheckInForm,
     DeclineForm,
+    EndForm,
+    FeedbackForm,
     RequestForm,
 )
-from .models import ACCEPTED, DECLINED, EXPIRED, OPEN, WITHDRAWN
+from .models import (
+    ACCEPTED,
+    ACTIVE,
+    COMPLETED,
+    DECLINED,
+    ENDED,
+    EXPIRED,
+    OPEN,
+    WITHDRAWN,
+    CheckIn,
+)
 
+MENTORSHIP_STATE_LABELS = {
+    ACTIVE: _l("In progress"),
+    COMPLETED: _l("Completed"),
+    ENDED: _l("Ended early"),
+}
 REQUEST_STATE_LABELS = {
     OPEN: _l("Waiting for an answer"),
     ACCEPTED: _l("Accepted"),
@@ -27,6 +45,10 @@ REQUEST_STATE_LABELS = {
     WITHDRAWN: _l("Withdrawn"),
     EXPIRED: _l("Expired"),
 }
+@bp.app_context_processor
+def mentorship_labels():
+    return {"mentorship_states": MENTORSHIP_STATE_LABELS}
+
 
 
 def listed_profile_or_404(profile_id):
@@ -134,3 +156,111 @@ def decline(request_id):
                 _("The request has been declined. %(name)s will be told.",
                   name=request.mentee.full_name))
     return redirect(url_for("mentorships.requests"))
+
+
+# The mentorship -----------------------------------------------------------------------
+
+def mentorship_or_404(mentorship_id):
+    mentorship = services.mentorship_for(current_user, mentorship_id)
+    if mentorship is None:
+        abort(404)
+    return mentorship
+
+
+def _mentorship_page(mentorship, check_in_form=None, end_form=None, feedback_form=None,
+                     status=200):
+    check_ins = mentorship.check_ins
+    given = {feedback.author_id for feedback in mentorship.feedback}
+    return render_template(
+        "mentorships/mentorship.html", mentorship=mentorship, check_ins=check_ins,
+        progress=services.progress(mentorship, check_ins),
+        is_party=services.is_party(current_user, mentorship),
+        is_mentor=current_user.id == mentorship.profile.user_id,
+        may_give_feedback=(not mentorship.is_active and current_user.id not in given
+                           and services.is_party(current_user, mentorship)),
+        check_in_form=check_in_form or CheckInForm(), end_form=end_form or EndForm(),
+        feedback_form=feedback_form or FeedbackForm(), cadences=CADENCE_LABELS), status
+
+
+@bp.get("/mentorships/<int:mentorship_id>")
+@login_required
+def mentorship(mentorship_id):
+    return _mentorship_page(mentorship_or_404(mentorship_id))
+
+
+def _back(mentorship):
+    return redirect(url_for("mentorships.mentorship", mentorship_id=mentorship.id))
+
+
+@bp.post("/mentorships/<int:mentorship_id>/checkins")
+@login_required
+def log_check_in(mentorship_id):
+    mentorship = mentorship_or_404(mentorship_id)
+    form = CheckInForm()
+    if not form.validate():
+        return _mentorship_page(mentorship, check_in_form=form, status=422)
+    if perform(lambda: services.log_check_in(
+            mentorship, author=current_user, held_on=form.date.data,
+            minutes=form.minutes.data, summary=form.summary.data,
+            next_steps=form.next_steps.data),
+            _("The check-in is logged. The other side can now confirm it.")):
+        return _back(mentorship)
+    return _mentorship_page(mentorship, check_in_form=form, status=422)
+
+
+@bp.post("/mentorships/<int:mentorship_id>/checkins/<int:check_in_id>/confirm")
+@login_required
+def confirm_check_in(mentorship_id, check_in_id):
+    mentorship = mentorship_or_404(mentorship_id)
+    check_in = db.session.get(CheckIn, check_in_id)
+    if check_in is None or check_in.mentorship_id != mentorship.id:
+        abort(404)
+    perform(lambda: services.confirm_check_in(check_in, mentorship, user=current_user),
+            _("The check-in is confirmed."))
+    return _back(mentorship)
+
+
+@bp.post("/mentorships/<int:mentorship_id>/complete")
+@login_required
+def complete(mentorship_id):
+    mentorship = mentorship_or_404(mentorship_id)
+    perform(lambda: services.complete_mentorship(mentorship, actor=current_user),
+            _("Congratulations: the mentorship is complete. Please leave your feedback."))
+    return _back(mentorship)
+
+
+@bp.post("/mentorships/<int:mentorship_id>/end")
+@login_required
+def end(mentorship_id):
+    mentorship = mentorship_or_404(mentorship_id)
+    form = EndForm()
+    if not form.validate():
+        return _mentorship_page(mentorship, end_form=form, status=422)
+    perform(lambda: services.end_mentorship(mentorship, actor=current_user,
+                                            reason=form.reason.data),
+            _("The mentorship has ended. Please leave your feedback."))
+    return _back(mentorship)
+
+
+@bp.post("/mentorships/<int:mentorship_id>/feedback")
+@login_required
+def feedback(mentorship_id):
+    mentorship = mentorship_or_404(mentorship_id)
+    form = FeedbackForm()
+    if not form.validate():
+        return _mentorship_page(mentorship, feedback_form=form, status=422)
+    perform(lambda: services.leave_feedback(mentorship, author=current_user,
+                                            rating=form.rating.data,
+                                            comment=form.comment.data,
+                                            gained=form.gained.data),
+            _("Thank you for your feedback."))
+    return _back(mentorship)
+
+
+@bp.get("/mentoring")
+@login_required
+def my_mentoring():
+    as_mentee, as_mentor, open_requests, waiting = services.my_mentoring(current_user)
+    return render_template(
+        "mentorships/my_mentoring.html", as_mentee=as_mentee, as_mentor=as_mentor,
+        open_requests=open_requests, waiting=waiting, progress=services.progress)
