@@ -58,10 +58,10 @@ class BrowseForm(BaseForm):
     region = SelectField(_l("Region"), validators=[Optional()])
     language = SelectField(_l("Language"), validators=[Optional()])
     affiliation = SelectField(_l("Internal or external"), validators=[Optional()], choices=choices([
-        ("", _l("Both")), (INTERNAL, _l("Internal")), (EXTERNAL, _l("External"))]))
+        ("", _l("All")), (INTERNAL, _l("Internal")), (EXTERNAL, _l("External"))]))
     format = SelectField(_l("Meeting format"), validators=[Optional()])
     available = BooleanField(_l("Only mentors with a free place"))
-    min_years = IntegerField(_l("At least this many years of experience"),
+    min_years = IntegerField(_l("Minimum years of experience"),
                              validators=[Optional(), NumberRange(min=0, max=YEARS_MAX)])
     sort = SelectField(_l("Sort by"), choices=choices(SORTS.items()), default="match",
                        validators=[Optional()])

@@ -22,7 +22,7 @@ DECLINE_LABELS = {
     "no_time": _l("I do not have enough time"),
     "not_my_expertise": _l("This is not my area of expertise"),
     "better_fit": _l("Another mentor would fit better"),
-    "other": _l("Another reason"),
+    "other": _l("Other"),
 }
 RESPONSIBILITIES = _l(
     "As a mentee I take the lead: I prepare every meeting and send the agenda beforehand, "
@@ -117,5 +117,5 @@ class FeedbackForm(BaseForm):
                                          (1, _l("1 – very poor"))]))
     comment = TextAreaField(_l("Comment (optional)"), filters=[strip],
                             validators=[Length(max=3000)])
-    gained = TextAreaField(_l("What you got out of it (mentors)"), filters=[strip],
+    gained = TextAreaField(_l("What you got out of mentoring"), filters=[strip],
                            validators=[Length(max=3000)])

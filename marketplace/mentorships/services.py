@@ -224,7 +224,8 @@ def accept_request(request, *, mentor, note=None):
         .execution_options(synchronize_session=False))
     if taken.rowcount != 1:
         raise RequestError(_("You have no free place or not enough free hours for this "
-                             "request. End a mentorship or raise your capacity first."))
+                             "request. End a mentorship, or offer more places or hours, "
+                             "first."))
     today = now.date()
     mentorship = Mentorship(
         request_id=request.id, mentee_id=request.mentee_id, profile_id=request.profile_id,
@@ -351,7 +352,7 @@ def confirm_check_in(check_in, mentorship, *, user):
     """The other side confirms a check-in: only confirmed time counts as given."""
     _require_party(user, mentorship)
     if check_in.author_id == user.id:
-        raise MentorshipError(_("The other side confirms a check-in, not its author."))
+        raise MentorshipError(_("You logged this check-in: the other side confirms it."))
     if check_in.is_confirmed:
         raise MentorshipError(_("This check-in is already confirmed."))
     check_in.confirmed_at = utcnow()
