@@ -13,7 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -314,6 +314,19 @@ def reporting_line(user):
         seen.add(manager.id)
         manager = manager.manager
     return line
+
+
+def reporting_line_ids(user):
+    """The ids of the user's manager, their manager and so on, in one query."""
+    line = (select(User.manager_id.label("id"), literal(1).label("depth"))
+            .where(User.id == user.id, User.manager_id.is_not(None))
+            .cte("line", recursive=True))
+    above = line.alias("above")
+    line = line.union(select(User.manager_id, above.c.depth + 1)
+                      .join(above, User.id == above.c.id)
+                      .where(User.manager_id.is_not(None),
+                             above.c.depth < MAX_REPORTING_DEPTH))
+    return frozenset(db.session.scalars(select(line.c.id)).all()) - {user.id}
 
 
 def resolve_manager(user, manager_email):

@@ -93,7 +93,7 @@ def score_expression(seeker):
                   .where(revision_areas.c.revision_id == MentorProfile.published_revision_id,
                          revision_areas.c.area_id.in_(seeker.area_ids))
                   .scalar_subquery())
-        areas = (shared * AREAS) / len(seeker.area_ids)
+        areas = (shared * AREAS) // len(seeker.area_ids)
     else:
         areas = literal(0)
     speaks = exists().where(ProfileLanguage.profile_id == MentorProfile.id,

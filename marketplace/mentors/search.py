@@ -223,8 +223,11 @@ def offer_of(profile):
 
 def browse(filters, viewer, language, page):
     seeker = seeker_for(viewer)
-    pagination = db.paginate(query(filters, seeker), page=page, per_page=PER_PAGE,
-                             error_out=False)
+    statement = query(filters, seeker)
+    pagination = db.paginate(statement, page=page, per_page=PER_PAGE, error_out=False)
+    if not pagination.items and pagination.pages and page > pagination.pages:
+        # An old link past the end: show the last page rather than "no mentor".
+        pagination = db.paginate(statement, page=pagination.pages, per_page=PER_PAGE)
     return pagination, cards(pagination.items, viewer, seeker, language)
 
 

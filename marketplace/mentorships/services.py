@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit
-from ..accounts.services import reporting_line
+from ..accounts.services import reporting_line_ids
 from ..clock import add_months, utcnow
 from ..errors import DomainError
 from ..extensions import db
@@ -64,7 +64,7 @@ def requester(viewer):
         .where(Mentorship.mentee_id == viewer.id, Mentorship.status == ACTIVE)).all()
     return Requester(
         user_id=viewer.id,
-        above_ids=frozenset(user.id for user in reporting_line(viewer)),
+        above_ids=reporting_line_ids(viewer),
         open_request_profile_ids=frozenset(open_ids),
         mentoring_profile_ids=frozenset(mentoring),
         open_requests=len(open_ids),
