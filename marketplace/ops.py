@@ -68,12 +68,34 @@ def log_request(response):
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection, connection_record):
     """WAL lets readers work while one writer writes. (The busy timeout, which makes a
-    writer wait for the lock instead of failing at once, is SQLITE_BUSY_TIMEOUT.)"""
+    writer wait for the lock instead of failing at once, is SQLITE_BUSY_TIMEOUT.)
+
+    Python's sqlite3 driver starts transactions only before a write, so a SAVEPOINT
+    after some reads would run outside any transaction and its release would commit;
+    SQLAlchemy starts every transaction itself instead (see `_begin_sqlite`)."""
     if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+WRITING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@event.listens_for(Engine, "begin")
+def _begin_sqlite(connection):
+    """Transactions that will write take SQLite's write lock when they begin.
+
+    A transaction that read first and then tries to write after another writer has
+    committed fails at once with "database is locked" (its snapshot is stale), so
+    state-changing requests, commands and jobs begin IMMEDIATE and wait their turn;
+    pages that only read begin normally and run alongside them."""
+    if connection.dialect.name != "sqlite":
+        return
+    reading = has_request_context() and request.method not in WRITING_METHODS
+    connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 @bp.get("/healthz")

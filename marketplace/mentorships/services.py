@@ -9,7 +9,8 @@ import math
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -82,7 +83,7 @@ def why_cannot_request(who, profile):
     if profile.user_id in who.above_ids:
         return _("This is your manager, or someone above them in your reporting line: "
                  "ask someone outside it.")
-    if not profile.is_listed:
+    if not (profile.is_listed and profile.user.active):
         return _("This mentor is not listed at the moment.")
     if profile.id in who.mentoring_profile_ids:
         return _("You already have a mentorship with this mentor.")
@@ -159,6 +160,8 @@ def submit_request(mentee, profile, *, area, **fields):
             "another mentor.", profile.free_hours))
     if area not in profile.published.areas:
         raise RequestError(_("Choose one of the mentor's focus areas."))
+    if fields["meeting_format"] not in profile.format_codes:
+        raise RequestError(_("Choose one of the ways this mentor meets."))
     request = MentorshipRequest(mentee_id=mentee.id, profile_id=profile.id,
                                 area_id=area.id, **fields)
     try:
@@ -336,7 +339,7 @@ def _require_active(mentorship):
 def log_check_in(mentorship, *, author, held_on, minutes, summary, next_steps=""):
     _require_party(author, mentorship)
     _require_active(mentorship)
-    today = utcnow().date()
+    today = datetime.now(ZoneInfo(author.timezone)).date()  # the author's today
     if held_on > today:
         raise MentorshipError(_("A check-in is logged once it has taken place."))
     if held_on < mentorship.started_on:
@@ -439,6 +442,8 @@ def progress(mentorship, check_ins, today=None):
     agreed cadence: the next one is due one interval after the last (or the start)."""
     today = today or utcnow().date()
     end = min(today, mentorship.planned_end_on)
+    if mentorship.ended_at is not None:  # a finished mentorship commits no more time
+        end = min(end, mentorship.ended_at.date())
     days = max((end - mentorship.started_on).days, 0)
     months = (mentorship.planned_end_on - mentorship.started_on).days / AVERAGE_MONTH_DAYS
     interval = CADENCE_DAYS[mentorship.cadence]

@@ -192,10 +192,17 @@ def _back(mentorship):
     return redirect(url_for("mentorships.mentorship", mentorship_id=mentorship.id))
 
 
+def _over(mentorship):
+    flash(_("This mentorship is over."), "error")
+    return _back(mentorship)
+
+
 @bp.post("/mentorships/<int:mentorship_id>/checkins")
 @login_required
 def log_check_in(mentorship_id):
     mentorship = mentorship_or_404(mentorship_id)
+    if not mentorship.is_active:
+        return _over(mentorship)
     form = CheckInForm()
     if not form.validate():
         return _mentorship_page(mentorship, check_in_form=form, status=422)
@@ -233,6 +240,8 @@ def complete(mentorship_id):
 @login_required
 def end(mentorship_id):
     mentorship = mentorship_or_404(mentorship_id)
+    if not mentorship.is_active:
+        return _over(mentorship)
     form = EndForm()
     if not form.validate():
         return _mentorship_page(mentorship, end_form=form, status=422)
@@ -246,6 +255,13 @@ def end(mentorship_id):
 @login_required
 def feedback(mentorship_id):
     mentorship = mentorship_or_404(mentorship_id)
+    # When the form is not on the page (any more), say why instead of showing it.
+    if mentorship.is_active:
+        flash(_("Feedback comes once the mentorship is over."), "error")
+        return _back(mentorship)
+    if any(item.author_id == current_user.id for item in mentorship.feedback):
+        flash(_("You have already left your feedback."), "error")
+        return _back(mentorship)
     form = FeedbackForm()
     if not form.validate():
         return _mentorship_page(mentorship, feedback_form=form, status=422)

@@ -3,6 +3,7 @@
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..accounts.models import User
@@ -34,10 +35,13 @@ class ProgramError(DomainError):
 def settings():
     """The program settings, created with their defaults the first time."""
     current = db.session.get(ProgramSettings, 1)
-    if current is None:
-        current = ProgramSettings(id=1)
-        db.session.add(current)
-        db.session.flush()
+    if current is None:  # the migrations create it; a database made otherwise may not
+        try:
+            with db.session.begin_nested():
+                db.session.add(ProgramSettings(id=1))
+        except IntegrityError:  # created at the same moment by another request
+            pass
+        current = db.session.get(ProgramSettings, 1)
     return current
 
 
