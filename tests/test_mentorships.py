@@ -1639,3 +1639,20 @@ class TestItalian:
                                       "Goal", "Status", "Next check-in", "In progress",
                                       "You are not mentoring anyone at the moment."])
         assert "As a mentee" not in page and "In progress" not in page
+
+
+def test_mentor_page_counts_only_confirmed_hours(app, world, mentee_client):
+    """Recognition: the hours a mentor has given, as both sides confirmed them."""
+    with app.app_context():
+        mentorship = db.session.get(Mentorship, world.mentorship_id)
+        mentee = db.session.get(User, mentorship.mentee_id)
+        mentor = mentorship.profile.user
+        confirmed = services.log_check_in(mentorship, author=mentee, held_on=date.today(),
+                                          minutes=90, summary="Planned the quarter.")
+        services.confirm_check_in(confirmed, mentorship, user=mentor)
+        services.log_check_in(mentorship, author=mentee, held_on=date.today(), minutes=60,
+                              summary="Not confirmed yet.")
+        db.session.commit()
+        profile_id = mentorship.profile_id
+    page = mentee_client.get(f"/mentors/{profile_id}").get_data(as_text=True)
+    assert "<dt>Hours of mentoring given</dt><dd>1.5</dd>" in page

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from ..actions import perform
 from ..extensions import db
 from ..geography import region_label
-from ..mentorships.services import completed_mentees
+from ..mentorships.services import completed_mentees, confirmed_hours
 from ..program.services import areas as program_areas
 from . import bp, search, services
 from .forms import FORMAT_LABELS, MentorProfileForm, language_name
@@ -162,4 +162,5 @@ def mentor(profile_id):
                         language)[0] if profile.is_listed else None
     return render_template("mentors/mentor.html", profile=profile, content=content,
                            card=card, is_insider=is_insider, language=language,
-                           completed=completed_mentees(profile))
+                           completed=completed_mentees(profile),
+                           hours_given=confirmed_hours(profile))

@@ -138,6 +138,15 @@ def completed_mentees(profile):
         .where(Mentorship.profile_id == profile.id, Mentorship.status == COMPLETED))
 
 
+def confirmed_hours(profile):
+    """The time the mentor has given, as far as both sides confirmed it (check-ins)."""
+    minutes = db.session.scalar(
+        select(func.coalesce(func.sum(CheckIn.minutes), 0))
+        .join(Mentorship, Mentorship.id == CheckIn.mentorship_id)
+        .where(Mentorship.profile_id == profile.id, CheckIn.confirmed_at.is_not(None)))
+    return minutes / 60
+
+
 class RequestError(DomainError):
     pass
 
