@@ -38,11 +38,23 @@ def migrated_app(make_app, empty_database_url):
     return app
 
 
+# Alembic cannot reflect expression indexes on SQLite; the next test checks that one.
+@pytest.mark.filterwarnings("ignore:.*expression-based index:UserWarning",
+                            "ignore:Skipped unsupported reflection of expression-based index")
 def test_models_and_migrations_do_not_drift(migrated_app):
     with migrated_app.app_context(), db.engine.connect() as connection:
         differences = compare_metadata(
             MigrationContext.configure(connection, opts={"compare_type": True}), db.metadata)
     assert differences == []
+
+
+def test_expression_index_for_free_places_exists(migrated_app):
+    with migrated_app.app_context():
+        names_sql = ("SELECT name FROM sqlite_master WHERE type = 'index'"
+                     if db.engine.dialect.name == "sqlite"
+                     else "SELECT indexname FROM pg_indexes")
+        names = set(db.session.scalars(text(names_sql)))
+    assert "ix_mentor_profiles_status_free_places" in names
 
 
 def test_every_table_is_created(migrated_app):
