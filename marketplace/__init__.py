@@ -90,6 +90,7 @@ def register_blueprints(app):
     from .admin import bp as admin_bp
     from .mentors import bp as mentors_bp
     from .mentorships import bp as mentorships_bp
+    from .notifications import bp as notifications_bp
     from .program import bp as program_bp
     from .vetting import bp as vetting_bp
     app.register_blueprint(ops.bp)
@@ -97,6 +98,7 @@ def register_blueprints(app):
     app.register_blueprint(accounts_bp)
     app.register_blueprint(mentors_bp)
     app.register_blueprint(mentorships_bp)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(vetting_bp)
 

@@ -21,6 +21,8 @@ def register_commands(app):
     app.cli.add_command(seed_demo)
     app.cli.add_command(expire_profiles)
     app.cli.add_command(expire_requests)
+    app.cli.add_command(send_emails)
+    app.cli.add_command(send_reminders)
     app.cli.add_command(translate)
 
 
@@ -91,6 +93,29 @@ def expire_requests():
     profiles = expire_approvals()
     db.session.commit()
     click.echo(f"{requests} request(s) expired; {profiles} profile(s) sent back to review.")
+
+
+@click.command("send-emails")
+@with_appcontext
+def send_emails():
+    """Deliver the emails waiting in the outbox (run every minute; safe to run several
+    at once: each message is sent once)."""
+    from .mail import send_due
+
+    sent, failed = send_due()
+    click.echo(f"{sent} email(s) sent, {failed} failed (to be retried).")
+
+
+@click.command("send-reminders")
+@with_appcontext
+def send_reminders():
+    """Remind mentors of waiting requests, both sides of overdue check-ins, and mentors
+    of approvals about to run out (run hourly; each reminder is sent once)."""
+    from .notifications.reminders import send_reminders as send
+
+    counts = send()
+    db.session.commit()
+    click.echo(", ".join(f"{kind}: {count}" for kind, count in counts.items()))
 
 
 @click.group()

@@ -84,6 +84,8 @@ class Config:
         "MAIL_DEFAULT_SENDER", "Mentor Marketplace <no-reply@localhost>"
     )
     MAIL_TIMEOUT = 10
+    # Try each message right after its transaction commits, besides `send-emails`.
+    MAIL_SEND_IMMEDIATELY = _env_bool("MAIL_SEND_IMMEDIATELY", False)
 
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
@@ -94,6 +96,8 @@ class DevelopmentConfig(Config):
     REMEMBER_COOKIE_SECURE = False
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "log")
+    MAIL_SEND_IMMEDIATELY = _env_bool("MAIL_SEND_IMMEDIATELY", True)
+    SERVER_NAME = os.environ.get("SERVER_NAME") or "127.0.0.1:5000"
 
 
 class TestConfig(Config):
@@ -105,6 +109,8 @@ class TestConfig(Config):
     PREFERRED_URL_SCHEME = "http"
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_BACKEND = "memory"
+    MAIL_SEND_IMMEDIATELY = True
+    SERVER_NAME = "localhost"
     # Cheap hashing keeps the suite fast; production uses Werkzeug's scrypt defaults.
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105
 

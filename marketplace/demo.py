@@ -6,8 +6,9 @@ Every demo account shares one password, printed by the command.
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
+from . import mail
 from .accounts.models import EXTERNAL, User
 from .accounts.services import count_users, hash_password
 from .clock import utcnow
@@ -15,6 +16,7 @@ from .extensions import db
 from .mentors import services as mentors
 from .mentors.models import APPROVE, REJECT, REQUEST_CHANGES
 from .mentorships import services as mentoring
+from .notifications.models import OutboxMail
 from .program import services as program
 from .vetting import services as vetting
 
@@ -70,6 +72,9 @@ def load():
     program.seed_default_areas()
     load_profiles(users)
     load_mentoring(users)
+    # The demo's past events leave their notifications, but email nobody.
+    db.session.execute(delete(OutboxMail))
+    db.session.info.pop(mail.QUEUED, None)
     return users
 
 

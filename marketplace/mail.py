@@ -1,23 +1,34 @@
-"""Outgoing mail, rendered in the recipient's language and sent once the data is saved.
+"""Outgoing mail: rendered in the recipient's language, written to the outbox in the
+same transaction as the event it tells of, and delivered by `send_due`.
 
-Messages are queued on the database session and leave only after the transaction
-commits, so a rolled-back action never sends a link to something that does not exist.
+`flask --app wsgi send-emails` delivers what is due (run it every minute). With
+MAIL_SEND_IMMEDIATELY (development and tests) the messages of a transaction are also
+tried right after it commits; whatever fails stays in the outbox for the command.
 """
 
 import logging
 import smtplib
 import sys
 from dataclasses import dataclass
+from datetime import timedelta
 from email.message import EmailMessage
 
 from flask import current_app, render_template
-from sqlalchemy import event
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
+from .clock import utcnow
+from .extensions import db
 from .i18n import in_language_of
+from .notifications.models import FAILED, PENDING, SENDING, SENT, OutboxMail
 
 log = logging.getLogger(__name__)
-PENDING = "pending_mail"
+QUEUED = "queued_mail_ids"
+# Waits before the next attempt after 1, 2, 3… failures; then the message is failed.
+BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
+           timedelta(hours=2), timedelta(hours=12))
+# A message claimed longer ago than this was left by a sender that died: try again.
+STALE_CLAIM = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -39,22 +50,79 @@ def render(user, template, subject, **context):
         )
 
 
-def send_after_commit(session, message):
-    session.info.setdefault(PENDING, []).append(message)
+def queue(message, user=None):
+    """Put a message in the outbox, in the current transaction."""
+    mail = OutboxMail(user_id=user.id if user is not None else None, to=message.to,
+                      subject=message.subject[:300], text=message.text, html=message.html)
+    db.session.add(mail)
+    db.session.flush()
+    db.session.info.setdefault(QUEUED, []).append(mail.id)
+    return mail
 
 
 @event.listens_for(Session, "after_commit")
-def _send_pending(session):
-    for message in session.info.pop(PENDING, []):
-        try:
-            deliver(message)
-        except Exception:
-            log.exception("Could not send mail to %s", message.to)
+def _send_queued(session):
+    if session.in_nested_transaction():  # a savepoint: the real commit is yet to come
+        return
+    ids = session.info.pop(QUEUED, [])
+    if ids and current_app.config.get("MAIL_SEND_IMMEDIATELY"):
+        send_due(ids=ids)  # messages rolled back with a savepoint are not found
 
 
 @event.listens_for(Session, "after_rollback")
-def _drop_pending(session):
-    session.info.pop(PENDING, None)
+def _forget_queued(session):
+    if not session.in_nested_transaction():
+        session.info.pop(QUEUED, None)
+
+
+def send_due(now=None, ids=None, limit=200):
+    """Deliver the messages that are due (or only `ids`), each claimed first.
+
+    Runs on a connection of its own, one short transaction per step, so it can be
+    called right after another transaction committed. Returns (sent, failed).
+    """
+    now = now or utcnow()
+    table = OutboxMail.__table__
+    sent = failed = 0
+    with db.engine.connect() as connection:
+        with connection.begin():  # messages left claimed by a sender that died
+            connection.execute(update(table).where(
+                table.c.status == SENDING, table.c.claimed_at < now - STALE_CLAIM)
+                .values(status=PENDING))
+        query = (select(table).where(table.c.status == PENDING,
+                                     table.c.next_attempt_at <= now)
+                 .order_by(table.c.id).limit(limit))
+        if ids is not None:
+            query = query.where(table.c.id.in_(ids))
+        with connection.begin():
+            due = connection.execute(query).all()
+        for row in due:
+            with connection.begin():
+                claimed = connection.execute(
+                    update(table).where(table.c.id == row.id, table.c.status == PENDING)
+                    .values(status=SENDING, claimed_at=now)).rowcount
+            if claimed != 1:
+                continue  # another sender has it
+            try:
+                deliver(Message(to=row.to, subject=row.subject, text=row.text,
+                                html=row.html))
+            except Exception as error:  # any failure is retried later
+                attempts = row.attempts + 1
+                gave_up = attempts > len(BACKOFF)
+                log.warning("Mail %s to %s failed (attempt %d): %s", row.id, row.to,
+                            attempts, error)
+                with connection.begin():
+                    connection.execute(update(table).where(table.c.id == row.id).values(
+                        status=FAILED if gave_up else PENDING, attempts=attempts,
+                        last_error=str(error)[:500],
+                        next_attempt_at=now + BACKOFF[min(attempts, len(BACKOFF)) - 1]))
+                failed += 1
+            else:
+                with connection.begin():
+                    connection.execute(update(table).where(table.c.id == row.id).values(
+                        status=SENT, sent_at=utcnow(), attempts=row.attempts + 1))
+                sent += 1
+    return sent, failed
 
 
 def deliver(message):

@@ -1,6 +1,5 @@
 """Response headers, safe redirects and the checks made before the app starts."""
 
-import logging
 from urllib.parse import urlsplit
 
 from flask import request, session
@@ -55,9 +54,6 @@ def set_security_headers(response):
     return response
 
 
-log = logging.getLogger(__name__)
-
-
 def check_production_settings(app):
     """Refuse to start a production server with settings that are unsafe."""
     if app.config["ENV_NAME"] != "production":
@@ -71,5 +67,6 @@ def check_production_settings(app):
         raise RuntimeError("MAIL_BACKEND must be 'smtp' in production: other backends "
                            "write the links in emails to the log.")
     if not app.config.get("SERVER_NAME"):
-        log.warning("SERVER_NAME is not set: links in emails take the host name from the "
-                    "request, so set it (or at least TRUSTED_HOSTS) in production.")
+        raise RuntimeError("SERVER_NAME must be set in production (mentors.example.com): "
+                           "links in emails, also those sent by commands, are built from "
+                           "it and never from a request's Host header.")

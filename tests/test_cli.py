@@ -96,6 +96,7 @@ def test_demo_logins_work(app, runner, auth, client):
 
 
 def test_seed_demo_refuses_production(make_app, database_url):
-    app = make_app(ENV_NAME="production", MAIL_BACKEND="smtp", SECRET_KEY="k" * 64)
+    app = make_app(ENV_NAME="production", MAIL_BACKEND="smtp", SECRET_KEY="k" * 64,
+                   SERVER_NAME="mentors.example.com")
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 1 and "does not run in production" in result.output

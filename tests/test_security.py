@@ -690,6 +690,7 @@ def production_config(tmp_path, secret_key):
         "ENV_NAME": "production",
         "SECRET_KEY": secret_key,
         "MAIL_BACKEND": "smtp",
+        "SERVER_NAME": "mentors.example.com",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'production.db'}",
     })
 
@@ -699,6 +700,13 @@ def production_config(tmp_path, secret_key):
 def test_production_refuses_a_weak_secret_key(tmp_path, secret_key):
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         marketplace.create_app(production_config(tmp_path, secret_key))
+
+
+def test_production_refuses_to_start_without_server_name(tmp_path):
+    config = production_config(tmp_path, secrets.token_hex(32))
+    config.SERVER_NAME = None
+    with pytest.raises(RuntimeError, match="SERVER_NAME"):
+        marketplace.create_app(config)
 
 
 def test_production_starts_with_a_strong_secret_key(tmp_path):

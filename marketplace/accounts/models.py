@@ -3,6 +3,7 @@ from datetime import datetime
 
 from flask_login import AnonymousUserMixin, UserMixin
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import UTCDateTime, utcnow
@@ -63,6 +64,10 @@ class User(UserMixin, db.Model):
     manager_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
+    # Which emails the user wants (in-app notifications are always on).
+    email_requests: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
+    email_vetting: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
+    email_mentorships: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
     is_admin: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

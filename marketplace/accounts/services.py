@@ -197,21 +197,21 @@ def register_user(*, email, full_name, password, language, affiliation, company=
 
 
 def _tell_owner_of_taken_address(owner):
-    mail.send_after_commit(db.session, mail.render(
+    mail.queue(mail.render(
         owner, "already_registered",
         _l("Someone tried to sign up with your email address"),
         login_url=url_for("accounts.login", _external=True),
         reset_url=url_for("accounts.forgot_password", _external=True),
-    ))
+    ), user=owner)
     audit.record("account.register_taken", subject=owner)
 
 
 def send_verification(user):
     token = _issue_token(user, VERIFY)
-    mail.send_after_commit(db.session, mail.render(
+    mail.queue(mail.render(
         user, "verify_email", _l("Confirm your email address"),
         url=url_for("accounts.verify_email", token=token, _external=True),
-    ))
+    ), user=user)
 
 
 def verify_email(token):
@@ -279,11 +279,11 @@ def request_password_reset(email):
     if user is None or not user.active:
         return
     token = _issue_token(user, RESET)
-    mail.send_after_commit(db.session, mail.render(
+    mail.queue(mail.render(
         user, "reset_password", _l("Reset your password"),
         url=url_for("accounts.reset_password", token=token, _external=True),
         minutes=int(current_app.config["PASSWORD_RESET_MAX_AGE"].total_seconds() // 60),
-    ))
+    ), user=user)
     audit.record("account.password_reset_requested", subject=user)
 
 

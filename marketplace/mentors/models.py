@@ -109,6 +109,8 @@ class MentorProfile(db.Model):
                         name="committed_hours"),
         Index("ix_mentor_profiles_status_approved_at", "status", "approved_at"),
         Index("ix_mentor_profiles_status_years", "status", "years_experience"),
+        # An expression index: a migration that makes SQLite rebuild this table (batch
+        # mode, e.g. to drop a column) loses it and must create it again (see 0005).
         Index("ix_mentor_profiles_status_free_places", "status",
               db.text("(capacity - active_mentees)")),
     )
@@ -133,6 +135,8 @@ class MentorProfile(db.Model):
         ForeignKey("profile_revisions.id", use_alter=True, ondelete="SET NULL"))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     approval_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # When the mentor was told the approval runs out soon (once per approval).
+    expiry_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspension_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -75,6 +75,8 @@ class MentorshipRequest(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decline_reason: Mapped[str | None] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(Text)
+    # When the mentor was reminded of a request waiting too long (once).
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     mentee: Mapped[User] = relationship()
     profile: Mapped[MentorProfile] = relationship()
@@ -113,6 +115,8 @@ class Mentorship(db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The due date of the last check-in both sides were told was overdue (once each).
+    overdue_notice_for: Mapped[date | None] = mapped_column(Date)
 
     request: Mapped[MentorshipRequest] = relationship()
     mentee: Mapped[User] = relationship()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -25,6 +26,7 @@ from ..clock import add_months, utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..mentors.models import MentorProfile
+from ..notifications.services import notify
 from ..program.services import settings
 from .models import (
     ACCEPTED,
@@ -180,6 +182,8 @@ def submit_request(mentee, profile, *, area, **fields):
         raise RequestError(_("You already have an open request to this mentor.")) from None
     audit.record("request.sent", actor=mentee, subject=profile.user, request_id=request.id,
                  profile_id=profile.id)
+    notify(profile.user, "request_received", url_for("mentorships.requests"),
+           name=mentee.full_name)
     return request
 
 
@@ -187,9 +191,9 @@ NO_LONGER_OPEN = _l("This request is no longer open: it has already been answere
                     "withdrawn or has expired.")
 
 
-def _close_request(request, status, **values):
+def _close_request(request, status, now=None, **values):
     """Move an open request on, once: of two clicks at the same time only one wins."""
-    now = utcnow()
+    now = now or utcnow()
     closed = db.session.execute(
         update(MentorshipRequest)
         .where(MentorshipRequest.id == request.id, MentorshipRequest.status == OPEN)
@@ -204,6 +208,8 @@ def _close_request(request, status, **values):
 def withdraw_request(request, *, mentee):
     _close_request(request, WITHDRAWN)
     audit.record("request.withdrawn", actor=mentee, request_id=request.id)
+    notify(request.profile.user, "request_withdrawn", url_for("mentorships.requests"),
+           name=request.mentee.full_name)
 
 
 def decline_request(request, *, mentor, reason, note=None):
@@ -214,6 +220,8 @@ def decline_request(request, *, mentor, reason, note=None):
                    note=note or None)
     audit.record("request.declined", actor=mentor, subject=request.mentee,
                  request_id=request.id, reason=reason)
+    notify(request.mentee, "request_declined", url_for("mentorships.requests"),
+           name=request.profile.user.full_name)
 
 
 def accept_request(request, *, mentor, note=None):
@@ -253,32 +261,40 @@ def accept_request(request, *, mentor, note=None):
     db.session.expire(request.profile)
     audit.record("request.accepted", actor=mentor, subject=request.mentee,
                  request_id=request.id, mentorship_id=mentorship.id)
+    notify(request.mentee, "request_accepted",
+           url_for("mentorships.mentorship", mentorship_id=mentorship.id),
+           name=request.profile.user.full_name)
     return mentorship
 
 
 def expire_requests(now=None):
-    """Expire the requests left unanswered longer than the program allows. Safe to
-    run again and again. Returns how many expired."""
+    """Expire the requests left unanswered longer than the program allows, telling
+    each mentee. Safe to run again and again. Returns how many expired."""
     now = now or utcnow()
     cutoff = now - timedelta(days=settings().request_expiry_days)
-    expired = db.session.execute(
-        update(MentorshipRequest)
-        .where(MentorshipRequest.status == OPEN, MentorshipRequest.created_at <= cutoff)
-        .values(status=EXPIRED, closed_at=now)
-        .execution_options(synchronize_session=False))
-    if expired.rowcount:
-        audit.record("requests.expired", count=expired.rowcount)
-    return expired.rowcount
+    return _expire(MentorshipRequest.created_at <= cutoff, now)
 
 
 def expire_requests_to(profile):
     """Close the open requests to a mentor who can no longer take them (suspended)."""
-    expired = db.session.execute(
-        update(MentorshipRequest)
-        .where(MentorshipRequest.status == OPEN, MentorshipRequest.profile_id == profile.id)
-        .values(status=EXPIRED, closed_at=utcnow())
-        .execution_options(synchronize_session=False))
-    return expired.rowcount
+    return _expire(MentorshipRequest.profile_id == profile.id, utcnow())
+
+
+def _expire(condition, now):
+    due = db.session.scalars(select(MentorshipRequest).where(
+        MentorshipRequest.status == OPEN, condition)).all()
+    expired = 0
+    for request in due:
+        try:
+            _close_request(request, EXPIRED, now)
+        except RequestError:  # answered or withdrawn meanwhile
+            continue
+        notify(request.mentee, "request_expired", url_for("mentorships.requests"),
+               name=request.profile.user.full_name)
+        expired += 1
+    if expired:
+        audit.record("requests.expired", count=expired)
+    return expired
 
 
 # Loading with the right to see ------------------------------------------------------------
@@ -387,6 +403,11 @@ def _finish(mentorship, status, *, actor, reason=None):
     db.session.refresh(mentorship)
     db.session.expire(mentorship.profile)
     audit.record(f"mentorship.{status}", actor=actor, mentorship_id=mentorship.id)
+    other = (mentorship.mentee if actor.id == mentorship.profile.user_id
+             else mentorship.profile.user)
+    notify(other, f"mentorship_{status}",
+           url_for("mentorships.mentorship", mentorship_id=mentorship.id),
+           name=actor.full_name)
 
 
 def complete_mentorship(mentorship, *, actor):

@@ -3,6 +3,7 @@
 Every decision is recorded as a review (the profile's history) and in the audit log.
 """
 
+from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select, update
@@ -28,6 +29,7 @@ from ..mentors.models import (
 )
 from ..mentors.services import content_of, new_revision, open_revision
 from ..mentorships.services import expire_requests_to
+from ..notifications.services import notify
 from ..program.services import settings
 
 APPROVED_NOW = "approved"
@@ -94,6 +96,7 @@ def decide(profile, *, reviewer, decision, notes=""):
         _publish(profile, revision)
         audit.record("profile.approved", actor=reviewer, subject=profile.user,
                      profile_id=profile.id, revision=revision.number)
+        notify(profile.user, "profile_approved", url_for("mentors.my_profile"))
         return APPROVED_NOW
 
     outcome = CHANGES_REQUESTED if decision == REQUEST_CHANGES else REJECTED
@@ -102,6 +105,7 @@ def decide(profile, *, reviewer, decision, notes=""):
         profile.status = outcome
     audit.record(f"profile.{outcome}", actor=reviewer, subject=profile.user,
                  profile_id=profile.id, revision=revision.number)
+    notify(profile.user, f"profile_{outcome}", url_for("mentors.my_profile"))
     return outcome
 
 
@@ -123,6 +127,7 @@ def _publish(profile, revision):
     profile.published = revision
     profile.approved_at = now
     profile.approval_expires_at = add_months(now, settings().approval_months)
+    profile.expiry_warned_at = None
     if profile.status != SUSPENDED:
         profile.status = APPROVED
 
@@ -177,6 +182,7 @@ def expire_approvals(now=None):
     for profile in due:
         _send_back_to_review(profile)
         audit.record("profile.approval_expired", subject=profile.user, profile_id=profile.id)
+        notify(profile.user, "approval_expired", url_for("mentors.my_profile"))
     return len(due)
 
 
@@ -199,5 +205,6 @@ def publish_fully_approved(*, actor):
             audit.record("profile.approved", actor=actor, subject=revision.profile.user,
                          profile_id=revision.profile_id, revision=revision.number,
                          reason="fewer approvals required")
+            notify(revision.profile.user, "profile_approved", url_for("mentors.my_profile"))
             published += 1
     return published

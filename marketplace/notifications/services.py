@@ -1,0 +1,137 @@
+"""Telling people what happened: in the app always, by email when they want it.
+
+Each kind of event has its words here, written in the recipient's language: when they
+read the notification (its words are made then, from the stored parameters), and when
+the email is rendered (at once, in their language and time zone).
+"""
+
+from datetime import date
+from urllib.parse import urlsplit
+
+from flask import current_app, has_request_context, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+from .. import mail
+from ..clock import utcnow
+from ..extensions import db
+from ..i18n import N_, in_language_of
+from .models import Notification
+
+REQUESTS = "requests"
+VETTING = "vetting"
+MENTORSHIPS = "mentorships"
+CATEGORIES = (REQUESTS, VETTING, MENTORSHIPS)
+
+# kind: (words, email category). Parameters ending in "_date" are ISO dates.
+KINDS = {
+    "request_received": (N_("%(name)s asked you for mentoring."), REQUESTS),
+    "request_accepted": (N_("%(name)s accepted your request for mentoring."), REQUESTS),
+    "request_declined": (N_("%(name)s declined your request for mentoring."), REQUESTS),
+    "request_withdrawn": (N_("%(name)s withdrew their request for mentoring."), REQUESTS),
+    "request_expired": (N_("Your request to %(name)s expired without an answer."),
+                        REQUESTS),
+    "request_reminder": (N_("%(name)s has been waiting for your answer for more than "
+                            "a week."), REQUESTS),
+    "profile_approved": (N_("Your mentor profile is approved and listed."), VETTING),
+    "profile_changes_requested": (N_("The program team asked for changes to your mentor "
+                                     "profile."), VETTING),
+    "profile_rejected": (N_("Your mentor profile was not approved."), VETTING),
+    "approval_expiring": (N_("The approval of your mentor profile runs out on "
+                             "%(expiry_date)s: check that it is up to date."), VETTING),
+    "approval_expired": (N_("The approval of your mentor profile has run out: it is "
+                            "being reviewed again."), VETTING),
+    "mentorship_completed": (N_("%(name)s marked your mentorship as completed. Leave "
+                                "your feedback."), MENTORSHIPS),
+    "mentorship_ended": (N_("%(name)s ended your mentorship early. Leave your "
+                            "feedback."), MENTORSHIPS),
+    "check_in_overdue": (N_("A check-in with %(name)s is overdue: it was due on "
+                            "%(due_date)s."), MENTORSHIPS),
+}
+
+
+class Preferences:
+    """Which emails a user receives, one switch per category (in-app is always on)."""
+
+    COLUMNS = {REQUESTS: "email_requests", VETTING: "email_vetting",
+               MENTORSHIPS: "email_mentorships"}
+
+    @classmethod
+    def wants(cls, user, category):
+        return getattr(user, cls.COLUMNS[category])
+
+
+def words(kind, params):
+    """The notification's text, in the current language."""
+    values = {name: format_date(date.fromisoformat(value), "long")
+              if name.endswith("_date") else value for name, value in params.items()}
+    return _(KINDS[kind][0], **values)
+
+
+def absolute(path):
+    """A link for an email: this site's address and the path."""
+    if has_request_context() and not current_app.config.get("SERVER_NAME"):
+        return request.host_url.rstrip("/") + path
+    scheme = current_app.config["PREFERRED_URL_SCHEME"]
+    return f"{scheme}://{current_app.config.get('SERVER_NAME') or 'localhost'}{path}"
+
+
+def notify(user, kind, link, **params):
+    """Tell `user` about an event: a notification, and an email if they want it.
+
+    Both are written in the current transaction, so they exist if and only if the
+    event does.
+    """
+    parts = urlsplit(link)  # outside a request, url_for gives full addresses
+    link = parts.path + (f"?{parts.query}" if parts.query else "")
+    notification = Notification(user_id=user.id, kind=kind, link=link, params=params)
+    db.session.add(notification)
+    if Preferences.wants(user, KINDS[kind][1]):
+        with in_language_of(user):
+            text = words(kind, params)
+        settings_path = urlsplit(url_for("notifications.index")).path
+        mail.queue(mail.render(user, "notification", text, text=text, url=absolute(link),
+                               settings_url=absolute(settings_path)), user=user)
+    return notification
+
+
+# Reading them -------------------------------------------------------------------------
+
+PER_PAGE = 30
+
+
+def unread_count(user):
+    return db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)))
+
+
+def page_of(user, page):
+    return db.paginate(select(Notification).where(Notification.user_id == user.id)
+                       .order_by(Notification.created_at.desc(), Notification.id.desc()),
+                       page=page, per_page=PER_PAGE, error_out=False)
+
+
+def notification_for(user, notification_id):
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != user.id:
+        return None
+    return notification
+
+
+def mark_read(notification):
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+
+
+def mark_all_read(user):
+    return db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount
+
+
+def set_preferences(user, **choices):
+    for category, wanted in choices.items():
+        setattr(user, Preferences.COLUMNS[category], bool(wanted))

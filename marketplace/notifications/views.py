@@ -1,0 +1,70 @@
+from flask import (
+    abort,
+    flash,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..security import safe_next
+from . import bp, services
+from .forms import PreferencesForm
+
+
+@bp.app_context_processor
+def unread_notifications():
+    """The count on the bell in the navigation (one query per page, when logged in)."""
+    if has_request_context() and current_user.is_authenticated:
+        return {"unread_notifications": services.unread_count(current_user)}
+    return {"unread_notifications": 0}
+
+
+@bp.get("")
+@login_required
+def index():
+    page = services.page_of(current_user, request.args.get("page", 1, type=int))
+    form = PreferencesForm(data={
+        category: services.Preferences.wants(current_user, category)
+        for category in services.CATEGORIES})
+    return render_template("notifications/index.html", page=page, form=form,
+                           words=services.words)
+
+
+@bp.post("/<int:notification_id>/open")
+@login_required
+def open_notification(notification_id):
+    """Mark a notification read and go to what it is about."""
+    notification = services.notification_for(current_user, notification_id)
+    if notification is None:
+        abort(404)
+    services.mark_read(notification)
+    db.session.commit()
+    return redirect(safe_next(notification.link) or url_for("notifications.index"))
+
+
+@bp.post("/read")
+@login_required
+def read_all():
+    count = services.mark_all_read(current_user)
+    db.session.commit()
+    flash(ngettext("%(num)d notification marked as read.",
+                   "%(num)d notifications marked as read.", count), "success")
+    return redirect(url_for("notifications.index"))
+
+
+@bp.post("/preferences")
+@login_required
+def preferences():
+    form = PreferencesForm()
+    if form.validate():
+        services.set_preferences(current_user, **{
+            category: getattr(form, category).data for category in services.CATEGORIES})
+        db.session.commit()
+        flash(_("Your email choices have been saved."), "success")
+    return redirect(url_for("notifications.index"))
