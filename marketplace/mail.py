@@ -98,9 +98,12 @@ def send_due(now=None, ids=None, limit=200):
             due = connection.execute(query).all()
         for row in due:
             with connection.begin():
+                # Still pending and still due: another sender may have taken it, or
+                # failed it and set its next attempt later, since the list was read.
                 claimed = connection.execute(
-                    update(table).where(table.c.id == row.id, table.c.status == PENDING)
-                    .values(status=SENDING, claimed_at=now)).rowcount
+                    update(table).where(table.c.id == row.id, table.c.status == PENDING,
+                                        table.c.next_attempt_at <= now)
+                    .values(status=SENDING, claimed_at=utcnow())).rowcount
             if claimed != 1:
                 continue  # another sender has it
             try:

@@ -5,6 +5,7 @@ so running the command again never sends it twice.
 """
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from flask import url_for
 from sqlalchemy import or_, select
@@ -79,6 +80,8 @@ def _expiring_approvals(now):
         .options(joinedload(MentorProfile.user))).all()
     for profile in expiring:
         profile.expiry_warned_at = now
+        # The last day as the mentor's own calendar has it.
+        last_day = profile.approval_expires_at.astimezone(ZoneInfo(profile.user.timezone))
         notify(profile.user, "approval_expiring", url_for("mentors.my_profile"),
-               expiry_date=profile.approval_expires_at.date().isoformat())
+               expiry_date=last_day.date().isoformat())
     return len(expiring)

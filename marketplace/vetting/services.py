@@ -169,6 +169,7 @@ def reinstate(profile, *, actor):
                  profile_id=profile.id)
     if expired:
         _send_back_to_review(profile)
+        notify(profile.user, "approval_expired", url_for("mentors.my_profile"))
 
 
 def expire_approvals(now=None):
