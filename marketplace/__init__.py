@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask
-from flask_babel import format_decimal, get_locale, gettext
+from flask_babel import format_decimal, format_percent, get_locale, gettext
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import ops, security
@@ -92,6 +92,7 @@ def register_blueprints(app):
     from .mentorships import bp as mentorships_bp
     from .notifications import bp as notifications_bp
     from .program import bp as program_bp
+    from .stories import bp as stories_bp
     from .vetting import bp as vetting_bp
     app.register_blueprint(ops.bp)
     app.register_blueprint(program_bp)
@@ -99,6 +100,7 @@ def register_blueprints(app):
     app.register_blueprint(mentors_bp)
     app.register_blueprint(mentorships_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(stories_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(vetting_bp)
 
@@ -111,6 +113,7 @@ def register_request_hooks(app):
 
 def register_template_helpers(app):
     app.jinja_env.filters["number"] = format_decimal
+    app.jinja_env.filters["percent"] = format_percent
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
 
     @app.context_processor

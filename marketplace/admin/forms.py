@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms import DateField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..accounts.forms import strip
 from ..forms import BaseForm
@@ -23,3 +23,47 @@ class SettingsForm(BaseForm):
         _l("Months an approval lasts"), validators=[InputRequired(),
                                                     NumberRange(min=1, max=36)],
         description=_l("Then the profile goes back to review."))
+
+
+class PeriodForm(BaseForm):
+    """The dashboard's period, from the query string."""
+
+    class Meta:
+        csrf = False
+
+    start = DateField(_l("From"), validators=[Optional()])
+    end = DateField(_l("To"), validators=[Optional()])
+
+
+class ProgramSettingsForm(SettingsForm):
+    max_open_requests = IntegerField(
+        _l("Open requests a mentee may have at once"),
+        validators=[InputRequired(), NumberRange(min=1, max=10)])
+    request_expiry_days = IntegerField(
+        _l("Days before an unanswered request expires"),
+        validators=[InputRequired(), NumberRange(min=1, max=90)])
+    default_duration_months = IntegerField(
+        _l("Default duration of a mentorship, in months"),
+        validators=[InputRequired(), NumberRange(min=3, max=12)])
+
+
+class ProgramTextsForm(BaseForm):
+    """One pair of text areas per part of the program page, added in `__init__`."""
+
+    pilot_starts_on = DateField(_l("The pilot starts on"), validators=[Optional()])
+    rollout_starts_on = DateField(_l("The program opens to everyone on"),
+                                  validators=[Optional()])
+
+
+def program_texts_form(parts, *args, **kwargs):
+    """A ProgramTextsForm with `<key>_en` and `<key>_it` fields for every part."""
+    fields = {}
+    for key, (heading, _default) in parts.items():
+        fields[f"{key}_en"] = TextAreaField(
+            _l("%(part)s – English", part=heading), filters=[strip],
+            validators=[DataRequired(), Length(max=4000)])
+        fields[f"{key}_it"] = TextAreaField(
+            _l("%(part)s – Italian", part=heading), filters=[strip],
+            validators=[DataRequired(), Length(max=4000)])
+    form_class = type("ProgramTextsForm", (ProgramTextsForm,), fields)
+    return form_class(*args, **kwargs)

@@ -1,18 +1,31 @@
-from flask import flash, redirect, render_template, request, url_for
+import csv
+import io
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts import services as accounts
 from ..accounts.models import User
 from ..actions import perform
 from ..extensions import db
 from ..forms import CONTROL_CHARACTERS
+from ..geography import REGIONS, region_label
+from ..mentors.models import MentorProfile
+from ..mentorships.models import Mentorship
+from ..mentorships.views import REQUEST_STATE_LABELS
 from ..program import services as program
+from ..program import texts
 from ..program.models import FocusArea
+from ..stories import services as story_services
+from ..stories.forms import ReturnForm
+from ..stories.models import SuccessStory
 from ..vetting import services as vetting
-from . import bp
-from .forms import AreaForm, SettingsForm
+from . import bp, dashboard
+from .forms import AreaForm, PeriodForm, ProgramSettingsForm, program_texts_form
 
 USERS_PER_PAGE = 25
 
@@ -117,7 +130,7 @@ def restore_area(area_id):
 @bp.route("/settings", methods=["GET", "POST"])
 def settings():
     current = program.settings()
-    form = SettingsForm(obj=current)
+    form = ProgramSettingsForm(obj=current)
     if form.validate_on_submit() and perform(
             lambda: _update_settings(form), lambda changes: _(
                 "The settings have been saved.") if changes else _("Nothing has changed.")):
@@ -127,10 +140,166 @@ def settings():
 
 
 def _update_settings(form):
-    changes = program.update_settings(
-        actor=current_user, required_approvals=form.required_approvals.data,
-        approval_months=form.approval_months.data)
+    changes = program.update_settings(actor=current_user, **{
+        name: getattr(form, name).data for name in (
+            "required_approvals", "approval_months", "max_open_requests",
+            "request_expiry_days", "default_duration_months")})
     if "required_approvals" in changes:
         # Versions that already have the approvals now asked for are published.
         vetting.publish_fully_approved(actor=current_user)
     return changes
+
+
+# The dashboard ---------------------------------------------------------------------------
+
+DEFAULT_PERIOD_DAYS = 90
+
+
+def _period():
+    form = PeriodForm(request.args)
+    form.validate()
+    default = dashboard.Period.last_days(DEFAULT_PERIOD_DAYS)
+    start = form.start.data if not form.start.errors and form.start.data else default.start
+    end = form.end.data if not form.end.errors and form.end.data else default.end
+    if start > end:
+        start, end = end, start
+    return form, dashboard.Period(start=start, end=end)
+
+
+def _dashboard():
+    form, period = _period()
+    areas = program.areas(include_retired=True)
+    return form, dashboard.dashboard(period, areas, [code for code, _label in REGIONS])
+
+
+@bp.get("")
+def index():
+    form, figures = _dashboard()
+    form.start.data, form.end.data = figures.period.start, figures.period.end
+    language = str(get_locale())
+    area_rows = [(area.name(language), values) for area, values in figures.by_area]
+    return render_template(
+        "admin/dashboard.html", form=form, figures=figures,
+        state_chart=[(label, figures.overall.requests_by_state[state])
+                     for state, label in REQUEST_STATE_LABELS.items()],
+        area_chart=[(name, values.hours_logged) for name, values in area_rows],
+        area_rows=area_rows,
+        region_rows=[(region_label(code), values) for code, values in figures.by_region])
+
+
+def _csv(rows, filename):
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return Response(out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _number(value, digits=2):
+    return "" if value is None else round(value, digits)
+
+
+@bp.get("/export/figures.csv")
+def export_figures():
+    _form, figures = _dashboard()
+    header = ["scope", "name", "requests", *REQUEST_STATE_LABELS, "acceptance_rate",
+              "median_answer_hours", "active_mentorships", "hours_logged", "hours_committed",
+              "completion_rate", "overdue_check_ins"]
+    rows = [header]
+    groups = [("overall", "", figures.overall)]
+    groups += [("area", area.name_en, values) for area, values in figures.by_area]
+    groups += [("region", code, values) for code, values in figures.by_region]
+    for scope, name, values in groups:
+        answer = values.median_answer
+        rows.append([scope, name, values.requests,
+                     *(values.requests_by_state[state] for state in REQUEST_STATE_LABELS),
+                     _number(values.acceptance_rate),
+                     _number(answer.total_seconds() / 3600 if answer else None, 1),
+                     values.active_mentorships, _number(values.hours_logged, 1),
+                     _number(values.hours_committed, 1), _number(values.completion_rate),
+                     values.overdue_check_ins])
+    period = figures.period
+    return _csv(rows, f"figures-{period.start}-{period.end}.csv")
+
+
+@bp.get("/export/mentorships.csv")
+def export_mentorships():
+    rows = [["id", "mentee", "mentee_email", "mentor", "mentor_email", "area", "status",
+             "started_on", "planned_end_on", "ended_on", "hours_per_month", "cadence",
+             "hours_logged", "hours_confirmed"]]
+    for mentorship in db.session.scalars(
+            select(Mentorship).order_by(Mentorship.id)
+            .options(joinedload(Mentorship.mentee), joinedload(Mentorship.area),
+                     joinedload(Mentorship.profile).joinedload(MentorProfile.user),
+                     selectinload(Mentorship.check_ins))).unique():
+        check_ins = mentorship.check_ins
+        rows.append([
+            mentorship.id, mentorship.mentee.full_name, mentorship.mentee.email,
+            mentorship.profile.user.full_name, mentorship.profile.user.email,
+            mentorship.area.name_en, mentorship.status, mentorship.started_on,
+            mentorship.planned_end_on,
+            mentorship.ended_at.date() if mentorship.ended_at else "",
+            mentorship.hours_per_month, mentorship.cadence,
+            round(sum(c.minutes for c in check_ins) / 60, 1),
+            round(sum(c.minutes for c in check_ins if c.is_confirmed) / 60, 1)])
+    return _csv(rows, "mentorships.csv")
+
+
+# Success stories -------------------------------------------------------------------------
+
+def get_story_or_404(story_id):
+    return db.get_or_404(SuccessStory, story_id)
+
+
+@bp.get("/stories")
+def stories():
+    return render_template("admin/stories.html", stories=story_services.waiting_for_review(),
+                           return_form=ReturnForm())
+
+
+@bp.post("/stories/<int:story_id>/publish")
+def publish_story(story_id):
+    story = get_story_or_404(story_id)
+    perform(lambda: story_services.publish(story, admin=current_user),
+            _("The story is published on the program page."))
+    return redirect(url_for("admin.stories"))
+
+
+@bp.post("/stories/<int:story_id>/return")
+def return_story(story_id):
+    story = get_story_or_404(story_id)
+    form = ReturnForm()
+    if not form.validate():
+        flash(_("Tell the author what to change."), "error")
+    else:
+        perform(lambda: story_services.return_story(story, admin=current_user,
+                                                    note=form.note.data),
+                _("The story is returned to its author with your note."))
+    return redirect(url_for("admin.stories"))
+
+
+# The program page ------------------------------------------------------------------------
+
+@bp.route("/program", methods=["GET", "POST"])
+def program_texts():
+    current = program.settings()
+    form = program_texts_form(texts.PARTS)
+    if request.method == "GET":
+        english, italian = texts.texts("en"), texts.texts("it")
+        for key in texts.PARTS:
+            form[f"{key}_en"].data = english[key][1]
+            form[f"{key}_it"].data = italian[key][1]
+        form.pilot_starts_on.data = current.pilot_starts_on
+        form.rollout_starts_on.data = current.rollout_starts_on
+    if form.validate_on_submit():
+        changed = program.update_texts(
+            actor=current_user,
+            texts={key: (form[f"{key}_en"].data, form[f"{key}_it"].data)
+                   for key in texts.PARTS},
+            pilot_starts_on=form.pilot_starts_on.data,
+            rollout_starts_on=form.rollout_starts_on.data)
+        db.session.commit()
+        flash(_("The program page has been saved.") if changed
+              else _("Nothing has changed."), "success")
+        return redirect(url_for("admin.program_texts"))
+    status = 422 if form.errors else 200
+    return render_template("admin/program.html", form=form, parts=texts.PARTS), status

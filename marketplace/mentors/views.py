@@ -5,9 +5,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..actions import perform
+from ..clock import utcnow
 from ..extensions import db
 from ..geography import region_label
 from ..mentorships.services import completed_mentees, confirmed_hours
+from ..mentorships.services import statement as statement_rows
 from ..program.services import areas as program_areas
 from . import bp, search, services
 from .forms import FORMAT_LABELS, MentorProfileForm, language_name
@@ -164,3 +166,16 @@ def mentor(profile_id):
                            card=card, is_insider=is_insider, language=language,
                            completed=completed_mentees(profile),
                            hours_given=confirmed_hours(profile))
+
+
+@bp.get("/profile/mentor/statement")
+@login_required
+def statement():
+    """A printable statement of the mentor's confirmed hours (for incentive schemes)."""
+    profile = services.profile_of(current_user)
+    if profile is None:
+        abort(404)
+    rows = statement_rows(profile)
+    return render_template("mentors/statement.html", profile=profile, rows=rows,
+                           total=sum(hours for _mentorship, hours in rows),
+                           today=utcnow())

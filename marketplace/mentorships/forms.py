@@ -24,11 +24,6 @@ DECLINE_LABELS = {
     "better_fit": _l("Another mentor would fit better"),
     "other": _l("Other"),
 }
-RESPONSIBILITIES = _l(
-    "As a mentee I take the lead: I prepare every meeting and send the agenda beforehand, "
-    "I keep the agreed time and frequency, I do what we agree between meetings, I log our "
-    "check-ins, I tell my mentor early when something changes, and I keep what we "
-    "discuss confidential.")
 
 
 

@@ -16,7 +16,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -25,7 +25,7 @@ from ..accounts.services import reporting_line_ids
 from ..clock import add_months, utcnow
 from ..errors import DomainError
 from ..extensions import db
-from ..mentors.models import MentorProfile
+from ..mentors.models import APPROVED, MentorProfile
 from ..notifications.services import notify
 from ..program.services import settings
 from .models import (
@@ -514,3 +514,41 @@ def my_mentoring(user):
         .join(MentorProfile, MentorProfile.id == MentorshipRequest.profile_id)
         .where(MentorProfile.user_id == user.id, MentorshipRequest.status == OPEN))
     return as_mentee, as_mentor, open_requests, waiting
+
+
+def honor_roll(limit=10):
+    """Listed mentors with the most mentees who reached their goal, then the most
+    confirmed hours: [(profile, completed, hours)]."""
+    completed = (select(Mentorship.profile_id, func.count(Mentorship.id).label("completed"))
+                 .where(Mentorship.status == COMPLETED)
+                 .group_by(Mentorship.profile_id).subquery())
+    minutes = (select(Mentorship.profile_id,
+                      func.sum(CheckIn.minutes).label("minutes"))
+               .join(CheckIn, CheckIn.mentorship_id == Mentorship.id)
+               .where(CheckIn.confirmed_at.is_not(None))
+               .group_by(Mentorship.profile_id).subquery())
+    rows = db.session.execute(
+        select(MentorProfile, func.coalesce(completed.c.completed, 0),
+               func.coalesce(minutes.c.minutes, 0))
+        .join(completed, completed.c.profile_id == MentorProfile.id, isouter=True)
+        .join(minutes, minutes.c.profile_id == MentorProfile.id, isouter=True)
+        .where(MentorProfile.status == APPROVED,
+               or_(completed.c.completed > 0, minutes.c.minutes > 0))
+        .options(joinedload(MentorProfile.user))
+        .order_by(func.coalesce(completed.c.completed, 0).desc(),
+                  func.coalesce(minutes.c.minutes, 0).desc(), MentorProfile.id)
+        .limit(limit)).all()
+    return [(profile, count, total / 60) for profile, count, total in rows]
+
+
+def statement(profile):
+    """The mentor's mentorships with their confirmed hours, for the statement."""
+    rows = []
+    for mentorship in db.session.scalars(
+            select(Mentorship).where(Mentorship.profile_id == profile.id)
+            .options(joinedload(Mentorship.mentee), joinedload(Mentorship.area),
+                     selectinload(Mentorship.check_ins))
+            .order_by(Mentorship.started_on)).unique():
+        confirmed = sum(c.minutes for c in mentorship.check_ins if c.is_confirmed) / 60
+        rows.append((mentorship, confirmed))
+    return rows

@@ -9,11 +9,13 @@ from ..extensions import db
 from ..mentors.search import suggestions
 from ..mentors.services import visible_profile
 from ..program.models import FocusArea
+from ..program.services import settings
+from ..program.texts import RESPONSIBILITIES
+from ..stories.services import story_of
 from . import bp, services
 from .forms import (
     CADENCE_LABELS,
     DECLINE_LABELS,
-    RESPONSIBILITIES,
     AcceptForm,
     CheckInForm,
     DeclineForm,
@@ -64,7 +66,8 @@ def new_request(profile_id):
     """Ask a mentor for mentoring: a goal, where you stand, and your commitments."""
     profile = listed_profile_or_404(profile_id)
     blocked = services.why_cannot_request(services.requester(current_user), profile)
-    form = RequestForm(profile, str(get_locale()))
+    form = RequestForm(profile, str(get_locale()),
+                       data={"duration_months": settings().default_duration_months})
     if not blocked and form.validate_on_submit():
         try:
             services.submit_request(current_user, profile,
@@ -173,6 +176,7 @@ def _mentorship_page(mentorship, check_in_form=None, end_form=None, feedback_for
     given = {feedback.author_id for feedback in mentorship.feedback}
     return render_template(
         "mentorships/mentorship.html", mentorship=mentorship, check_ins=check_ins,
+        story=story_of(mentorship),
         progress=services.progress(mentorship, check_ins),
         is_party=services.is_party(current_user, mentorship),
         is_mentor=current_user.id == mentorship.profile.user_id,

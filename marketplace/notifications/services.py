@@ -48,6 +48,12 @@ KINDS = {
                             "feedback."), MENTORSHIPS),
     "check_in_overdue": (N_("A check-in with %(name)s is overdue: it was due on "
                             "%(due_date)s."), MENTORSHIPS),
+    "story_consent_requested": (N_("%(name)s wrote the success story of your mentorship "
+                                   "and asks you to agree to publish it."), MENTORSHIPS),
+    "story_published": (N_("The success story of your mentorship is published."),
+                        MENTORSHIPS),
+    "story_returned": (N_("The program team returned your success story with a note."),
+                       MENTORSHIPS),
 }
 
 

@@ -1,6 +1,6 @@
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, Date, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..clock import UTCDateTime
@@ -41,6 +41,8 @@ class ProgramSettings(db.Model):
         CheckConstraint("approval_months BETWEEN 1 AND 36", name="approval_months"),
         CheckConstraint("max_open_requests BETWEEN 1 AND 10", name="max_open_requests"),
         CheckConstraint("request_expiry_days BETWEEN 1 AND 90", name="request_expiry_days"),
+        CheckConstraint("default_duration_months BETWEEN 3 AND 12",
+                        name="default_duration_months"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
@@ -48,3 +50,21 @@ class ProgramSettings(db.Model):
     approval_months: Mapped[int] = mapped_column(default=12)
     max_open_requests: Mapped[int] = mapped_column(default=3, server_default="3")
     request_expiry_days: Mapped[int] = mapped_column(default=14, server_default="14")
+    default_duration_months: Mapped[int] = mapped_column(default=6, server_default="6")
+    # The program's timeline, shown on the program page.
+    pilot_starts_on: Mapped[date | None] = mapped_column(Date)
+    rollout_starts_on: Mapped[date | None] = mapped_column(Date)
+
+
+class ProgramText(db.Model):
+    """An admin's wording of one part of the program page, in both languages. Without
+    a row the page shows the default wording (in the catalog)."""
+
+    __tablename__ = "program_texts"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    text_en: Mapped[str] = mapped_column(Text, default="")
+    text_it: Mapped[str] = mapped_column(Text, default="")
+
+    def text(self, language):
+        return (self.text_it if language == "it" else self.text_en) or self.text_en

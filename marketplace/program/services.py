@@ -10,7 +10,7 @@ from ..accounts.models import User
 from ..clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
-from .models import FocusArea, ProgramSettings
+from .models import FocusArea, ProgramSettings, ProgramText
 
 # The sales program's categories and skills, seeded by the first migration that
 # creates the taxonomy and by the demo data.
@@ -126,3 +126,30 @@ def seed_default_areas():
     for position, (name_en, name_it) in enumerate(DEFAULT_AREAS, start=1):
         db.session.add(FocusArea(name_en=name_en, name_it=name_it, position=position))
     db.session.flush()
+
+
+# The program page ---------------------------------------------------------------------
+
+def update_texts(*, actor, texts, pilot_starts_on=None, rollout_starts_on=None):
+    """Save the program page's wording: `texts` is {key: (english, italian)}."""
+    from .texts import PARTS, stored  # texts uses the request form's wording
+
+    rows = stored()
+    changed = []
+    for key, (english, italian) in texts.items():
+        if key not in PARTS:
+            continue
+        row = rows.get(key) or ProgramText(key=key)
+        if (row.text_en, row.text_it) != (english, italian):
+            row.text_en, row.text_it = english.strip(), italian.strip()
+            db.session.add(row)
+            changed.append(key)
+    current = settings()
+    for name, value in (("pilot_starts_on", pilot_starts_on),
+                        ("rollout_starts_on", rollout_starts_on)):
+        if getattr(current, name) != value:
+            setattr(current, name, value)
+            changed.append(name)
+    if changed:
+        audit.record("program.texts_updated", actor=actor, changed=changed)
+    return changed

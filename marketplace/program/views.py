@@ -1,8 +1,19 @@
 from flask import render_template
+from flask_babel import get_locale
+from flask_login import current_user
 
-from . import bp
+from . import bp, texts
+from .services import settings
 
 
 @bp.get("/")
 def index():
-    return render_template("program/index.html")
+    """The program page. People who log in also see the stories and the honor roll."""
+    from ..mentorships.services import honor_roll
+    from ..stories.services import published
+
+    signed_in = current_user.is_authenticated
+    return render_template(
+        "program/index.html", parts=texts.texts(str(get_locale())), program=settings(),
+        stories=published() if signed_in else [],
+        honor_roll=honor_roll() if signed_in else [])

@@ -1,0 +1,138 @@
+"""Success stories: one side writes, the other agrees, an admin publishes.
+
+Nothing is published without both consents: the author's (asking the other side is
+giving it) and the other side's, for the very text published; an edit clears it.
+"""
+
+from flask import url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from .. import audit
+from ..clock import utcnow
+from ..errors import DomainError
+from ..extensions import db
+from ..mentors.models import MentorProfile
+from ..mentorships.models import COMPLETED, Mentorship
+from ..notifications.services import notify
+from .models import (
+    AWAITING_CONSENT,
+    BODY_MAX,
+    BODY_MIN,
+    DRAFT,
+    PUBLISHED,
+    RETURNED,
+    SUBMITTED,
+    TITLE_MAX,
+    SuccessStory,
+)
+
+
+class StoryError(DomainError):
+    pass
+
+
+def story_of(mentorship):
+    return db.session.scalar(select(SuccessStory)
+                             .where(SuccessStory.mentorship_id == mentorship.id))
+
+
+def sides(mentorship):
+    return mentorship.mentee, mentorship.profile.user
+
+
+def other_side(mentorship, user):
+    mentee, mentor = sides(mentorship)
+    return mentor if user.id == mentee.id else mentee
+
+
+def _link(mentorship):
+    return url_for("mentorships.mentorship", mentorship_id=mentorship.id)
+
+
+def write_story(mentorship, *, author, title, body):
+    """Write or rewrite the story of a completed mentorship. A rewrite needs the other
+    side's consent again."""
+    if author.id not in (side.id for side in sides(mentorship)):
+        raise StoryError(_("Only the mentor and the mentee can tell their story."))
+    if mentorship.status != COMPLETED:
+        raise StoryError(_("A story is told once the mentorship is completed."))
+    title, body = (title or "").strip(), (body or "").strip()
+    if not title or len(title) > TITLE_MAX or not BODY_MIN <= len(body) <= BODY_MAX:
+        raise StoryError(_("Give the story a title and tell it in %(min)d to %(max)d "
+                           "characters.", min=BODY_MIN, max=BODY_MAX))
+    story = story_of(mentorship)
+    if story is None:
+        story = SuccessStory(mentorship_id=mentorship.id, author_id=author.id)
+        db.session.add(story)
+    elif story.author_id != author.id:
+        raise StoryError(_("The other side is telling this story: you can agree to it."))
+    elif story.status in (SUBMITTED, PUBLISHED):
+        raise StoryError(_("This story is with the program team and cannot be changed."))
+    story.title, story.body = title, body
+    story.status, story.consent_at, story.updated_at = DRAFT, None, utcnow()
+    db.session.flush()
+    return story
+
+
+def ask_consent(story, *, author):
+    if story.author_id != author.id or story.status not in (DRAFT, RETURNED):
+        raise StoryError(_("This story cannot be sent for agreement now."))
+    story.status = AWAITING_CONSENT
+    mentorship = story.mentorship
+    notify(other_side(mentorship, author), "story_consent_requested", _link(mentorship),
+           name=author.full_name)
+
+
+def give_consent(story, *, user):
+    """The other side agrees to publish this text: it goes to the program team."""
+    mentorship = story.mentorship
+    if story.author_id == user.id or user.id not in (side.id for side in sides(mentorship)):
+        raise StoryError(_("Only the other side of the mentorship can agree to the story."))
+    if story.status != AWAITING_CONSENT:
+        raise StoryError(_("This story is not waiting for your agreement."))
+    story.consent_at = utcnow()
+    story.status = SUBMITTED
+    audit.record("story.consented", actor=user, story_id=story.id)
+
+
+def publish(story, *, admin):
+    if story.status != SUBMITTED or story.consent_at is None:
+        raise StoryError(_("Only a story both sides agreed to can be published."))
+    story.status, story.published_at, story.review_note = PUBLISHED, utcnow(), None
+    audit.record("story.published", actor=admin, story_id=story.id)
+    for side in sides(story.mentorship):
+        notify(side, "story_published", url_for("program.index"))
+
+
+def return_story(story, *, admin, note):
+    note = (note or "").strip()
+    if story.status != SUBMITTED:
+        raise StoryError(_("Only a story waiting for the program team can be returned."))
+    if not note:
+        raise StoryError(_("Tell the author what to change."))
+    story.status, story.review_note, story.consent_at = RETURNED, note, None
+    audit.record("story.returned", actor=admin, story_id=story.id)
+    if story.author is not None:
+        notify(story.author, "story_returned", _link(story.mentorship))
+
+
+def _with_people():
+    return (joinedload(SuccessStory.mentorship).joinedload(Mentorship.mentee),
+            joinedload(SuccessStory.mentorship).joinedload(Mentorship.profile)
+            .joinedload(MentorProfile.user))
+
+
+def published(limit=3):
+    return db.session.scalars(
+        select(SuccessStory).options(*_with_people())
+        .where(SuccessStory.status == PUBLISHED)
+        .order_by(SuccessStory.published_at.desc()).limit(limit)).all()
+
+
+def waiting_for_review():
+    return db.session.scalars(
+        select(SuccessStory).options(*_with_people())
+        .where(SuccessStory.status == SUBMITTED)
+        .order_by(SuccessStory.updated_at)).all()

@@ -1,0 +1,71 @@
+from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from ..actions import perform
+from ..mentorships.services import is_party, mentorship_for
+from . import bp, services
+from .forms import StoryForm
+from .models import AWAITING_CONSENT, DRAFT, PUBLISHED, RETURNED, SUBMITTED
+
+STORY_STATES = {
+    DRAFT: _l("Draft: only you can see it."),
+    AWAITING_CONSENT: _l("Waiting for the other side to agree."),
+    SUBMITTED: _l("Both sides agreed: waiting for the program team."),
+    PUBLISHED: _l("Published on the program page."),
+    RETURNED: _l("Returned by the program team with a note."),
+}
+
+
+def party_mentorship_or_404(mentorship_id):
+    """Only the two sides deal with their story (admins review it elsewhere)."""
+    mentorship = mentorship_for(current_user, mentorship_id)
+    if mentorship is None or not is_party(current_user, mentorship):
+        abort(404)
+    return mentorship
+
+
+def _back(mentorship):
+    return redirect(url_for("mentorships.mentorship", mentorship_id=mentorship.id))
+
+
+@bp.route("/mentorships/<int:mentorship_id>/story", methods=["GET", "POST"])
+@login_required
+def write(mentorship_id):
+    mentorship = party_mentorship_or_404(mentorship_id)
+    story = services.story_of(mentorship)
+    form = StoryForm(obj=story)
+    if form.validate_on_submit() and perform(
+            lambda: services.write_story(mentorship, author=current_user,
+                                         title=form.title.data, body=form.body.data),
+            _("Your story is saved. Ask the other side to agree when it is ready.")):
+        return _back(mentorship)
+    status = 422 if request.method == "POST" else 200
+    return render_template("stories/write.html", form=form, mentorship=mentorship,
+                           story=story), status
+
+
+@bp.post("/mentorships/<int:mentorship_id>/story/ask")
+@login_required
+def ask(mentorship_id):
+    mentorship = party_mentorship_or_404(mentorship_id)
+    story = services.story_of(mentorship) or abort(404)
+    perform(lambda: services.ask_consent(story, author=current_user),
+            _("We have asked the other side to agree to your story."))
+    return _back(mentorship)
+
+
+@bp.post("/mentorships/<int:mentorship_id>/story/consent")
+@login_required
+def consent(mentorship_id):
+    mentorship = party_mentorship_or_404(mentorship_id)
+    story = services.story_of(mentorship) or abort(404)
+    perform(lambda: services.give_consent(story, user=current_user),
+            _("Thank you: the story goes to the program team for publication."))
+    return _back(mentorship)
+
+
+@bp.app_context_processor
+def story_labels():
+    return {"story_states": STORY_STATES}
