@@ -12,12 +12,14 @@ from . import mail
 from .accounts.models import EXTERNAL, User
 from .accounts.services import count_users, hash_password
 from .clock import utcnow
+from .demo_cohort import load_cohort
 from .extensions import db
 from .mentors import services as mentors
 from .mentors.models import APPROVE, REJECT, REQUEST_CHANGES
 from .mentorships import services as mentoring
 from .notifications.models import OutboxMail
 from .program import services as program
+from .stories import services as stories
 from .vetting import services as vetting
 
 PASSWORD = "mentoring-demo-2026"  # noqa: S105 (the published demo password)
@@ -72,6 +74,7 @@ def load():
     program.seed_default_areas()
     load_profiles(users)
     load_mentoring(users)
+    load_cohort(users, password_hash)
     # The demo's past events leave their notifications, but email nobody.
     db.session.execute(delete(OutboxMail))
     db.session.info.pop(mail.QUEUED, None)
@@ -282,12 +285,28 @@ def load_check_ins(mentorship, mentee, mentor, outcome):
             check_in.confirmed_at = utcnow()
     if outcome == "completed":
         mentoring.complete_mentorship(mentorship, actor=mentee)
+        mentorship.ended_at = utcnow() - timedelta(days=30)
         mentoring.leave_feedback(mentorship, author=mentee, rating=5, comment=(
             "Roberto mi ha insegnato a pensare come il cliente: i miei piani ora sono "
             "concreti."))
         mentoring.leave_feedback(mentorship, author=mentor, rating=5, comment=(
             "Francesca è sempre arrivata preparata."), gained=(
             "Ho rimesso in ordine il mio modo di pianificare i clienti."))
+        story = stories.write_story(mentorship, author=mentee, title=(
+            "Da cliente reattiva a piano per ogni cliente"), body=STORY)
+        stories.ask_consent(story, author=mentee)
+        stories.give_consent(story, user=mentor)
+        stories.publish(story, admin=next(user for user in db.session.scalars(
+            select(User).where(User.is_admin.is_(True)))))
+
+
+STORY = (
+    "Quando ho chiesto a Roberto di farmi da mentore gestivo cinque grandi clienti della "
+    "distribuzione inseguendo le loro richieste, e due rinnovi l'anno prima erano arrivati "
+    "all'ultimo momento. In sei mesi, un incontro al mese a Roma, abbiamo costruito un piano "
+    "per ogni cliente: chi decide, cosa gli serve davvero, quando parlarne. Roberto non mi "
+    "ha mai dato la risposta: mi ha fatto le domande giuste. Oggi i cinque piani sono "
+    "approvati dal mio responsabile e quest'anno nessun rinnovo è arrivato in ritardo.")
 
 
 def logins_text():

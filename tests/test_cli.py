@@ -7,6 +7,10 @@ from marketplace import demo
 from marketplace.accounts.models import User
 from marketplace.extensions import db
 from marketplace.mentors.models import MentorProfile
+from marketplace.mentorships.models import CheckIn, Feedback, Mentorship, MentorshipRequest
+from marketplace.notifications.models import OutboxMail
+from marketplace.program.services import settings as program_settings
+from marketplace.stories.models import SuccessStory
 
 from .factories import make_user
 
@@ -59,7 +63,8 @@ def test_seed_demo_loads_once_and_prints_logins(app, runner):
     assert "Demo data loaded." in result.output
     assert demo.PASSWORD in result.output and demo.ADMIN_EMAIL in result.output
     loaded = users(app)
-    assert len(loaded) == len(demo.PEOPLE)
+    assert 50 <= len(loaded) <= 70  # the named people and the pilot cohort
+    assert {person[0] for person in demo.PEOPLE} <= {u.email for u in loaded}
     assert {u.language for u in loaded} == {"en", "it"}
     assert {u.affiliation for u in loaded} == {"internal", "external"}
     assert any(u.is_admin for u in loaded) and all(u.is_verified for u in loaded)
@@ -70,7 +75,7 @@ def test_seed_demo_loads_once_and_prints_logins(app, runner):
     again = runner.invoke(args=["seed-demo"])
     assert "already has data" in again.output
     with app.app_context():
-        assert db.session.scalar(select(func.count(User.id))) == len(demo.PEOPLE)
+        assert db.session.scalar(select(func.count(User.id))) == len(loaded)
 
 
 def test_demo_has_mentors_in_every_state(app, runner):
@@ -86,6 +91,22 @@ def test_demo_has_mentors_in_every_state(app, runner):
                    for profile in listed)
         assert any(profile.published.headline_en and profile.published.headline_it
                    for profile in listed)
+
+
+def test_demo_tells_the_whole_story(app, runner):
+    """Every screen has content: requests in every state, mentorships running and
+    finished with check-ins and feedback, a published story, a timeline."""
+    runner.invoke(args=["seed-demo"])
+    with app.app_context():
+        request_states = set(db.session.scalars(select(MentorshipRequest.status)))
+        assert request_states == {"open", "accepted", "declined", "withdrawn", "expired"}
+        assert set(db.session.scalars(select(Mentorship.status))) == {"active", "completed"}
+        assert db.session.scalar(select(func.count(CheckIn.id))) > 20
+        assert db.session.scalar(select(func.count(Feedback.id))) > 5
+        assert db.session.scalar(select(func.count(SuccessStory.id))
+                                 .where(SuccessStory.status == "published")) == 1
+        assert program_settings().pilot_starts_on is not None
+        assert db.session.scalar(select(func.count(OutboxMail.id))) == 0  # emails nobody
 
 
 def test_demo_logins_work(app, runner, auth, client):
