@@ -51,7 +51,7 @@ class ProgramTextsForm(BaseForm):
     """One pair of text areas per part of the program page, added in `__init__`."""
 
     pilot_starts_on = DateField(_l("The pilot starts on"), validators=[Optional()])
-    rollout_starts_on = DateField(_l("The program opens to everyone on"),
+    rollout_starts_on = DateField(_l("The program opens to the whole sales organisation on"),
                                   validators=[Optional()])
 
 

@@ -20,9 +20,9 @@ RESPONSIBILITIES = _l(
 # key: (heading, default text)
 PARTS = {
     "purpose": (_l("Why the program exists"), _l(
-        "To help sales reps reach concrete goals sooner by learning from experienced "
-        "people, inside and outside the company, through mentoring with a goal, a time "
-        "frame and commitments on both sides.")),
+        "The program helps sales reps reach concrete goals sooner by learning from "
+        "experienced people, inside and outside the company, through mentoring with a "
+        "goal, a time frame and commitments on both sides.")),
     "scope": (_l("What it covers"), _l(
         "One-to-one mentoring on selling and on the program's focus areas, for three to "
         "twelve months, alongside the usual training and the work with your manager.")),
@@ -34,13 +34,13 @@ PARTS = {
         "and widen their network. Mentors sharpen their leadership and their coaching.")),
     "mentee_duties": (_l("Your part as a mentee"), RESPONSIBILITIES),
     "mentor_duties": (_l("Your part as a mentor"), _l(
-        "Mentors give the time they offered, listen before they advise, share experience "
-        "rather than instructions, keep what they hear confidential and say early when "
-        "they cannot go on.")),
+        "As a mentor I give the time I offered, I listen before I advise, I share "
+        "experience rather than instructions, I keep what I hear confidential, and I say "
+        "early when I cannot go on.")),
     "mentor_gains": (_l("What mentors get out of it"), _l(
-        "Mentors learn from the questions of younger colleagues, see their own practice "
-        "with fresh eyes, widen their network across the company and are recognised for "
-        "the time they give.")),
+        "Mentors learn from the questions of less experienced colleagues, see their own "
+        "practice with fresh eyes, widen their network across the company and are "
+        "recognised for the time they give.")),
     "difference": (_l("Mentoring is not coaching, nor a chat over lunch"), _l(
         "Mentoring is a relationship with a goal, led by the mentee, in which an "
         "experienced person shares what they have learned. Coaching works on performance "

@@ -12,8 +12,8 @@ class StoryForm(BaseForm):
                         validators=[DataRequired(), Length(max=TITLE_MAX)])
     body = TextAreaField(_l("The story"), filters=[strip], validators=[
         DataRequired(), Length(min=BODY_MIN, max=BODY_MAX)], description=_l(
-        "Where the mentee started, what you worked on together, what changed. Write it "
-        "in the language of your choice; the other side will be asked to agree."))
+        "Where it started, what you worked on together, what changed. Write it in the "
+        "language of your choice; the other side will be asked to agree."))
 
 
 class ReturnForm(BaseForm):
