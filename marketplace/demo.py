@@ -295,7 +295,7 @@ def load_check_ins(mentorship, mentee, mentor, outcome):
         story = stories.write_story(mentorship, author=mentee, title=(
             "Da cliente reattiva a piano per ogni cliente"), body=STORY)
         stories.ask_consent(story, author=mentee)
-        stories.give_consent(story, user=mentor)
+        stories.give_consent(story, user=mentor, version=story.version)
         stories.publish(story, admin=next(user for user in db.session.scalars(
             select(User).where(User.is_admin.is_(True)))))
 

@@ -2,6 +2,9 @@
 object (its attributes stay readable after the session closes)."""
 
 import itertools
+from datetime import timedelta
+
+from sqlalchemy import select
 
 from marketplace.accounts.models import User
 from marketplace.accounts.services import hash_password
@@ -16,7 +19,12 @@ from marketplace.mentors.models import (
     ProfileLanguage,
     ProfileRevision,
 )
+from marketplace.mentorships import services as mentoring
+from marketplace.mentorships.models import ACTIVE, COMPLETED, Mentorship
 from marketplace.program.models import FocusArea
+from marketplace.stories import services as stories
+from marketplace.stories.models import DRAFT as STORY_DRAFT
+from marketplace.stories.models import PUBLISHED, SUBMITTED
 
 PASSWORD = "correct horse battery staple"
 _sequence = itertools.count(1)
@@ -79,6 +87,62 @@ def make_profile(user, status=APPROVED, areas=None, content=None, **fields):
         profile.suspension_reason = "Under investigation."
     db.session.commit()
     return _detached(profile)
+
+
+def make_mentorship(mentee, profile, area, *, status=ACTIVE, started_days_ago=0,
+                    confirmed_minutes=(), **request):
+    """A mentorship made the real way: `mentee` requests, the mentor accepts, then the
+    mentee completes or ends it when `status` says so. It started `started_days_ago`
+    days ago and has one check-in confirmed by the mentor for each of
+    `confirmed_minutes`; `request` overrides the request's fields."""
+    today = utcnow().date()
+    mentee_user, mentor_profile = db.session.get(User, mentee.id), db.session.get(
+        MentorProfile, profile.id)
+    fields = {"goal": "Close my first multi-year deal with a manufacturing customer.",
+              "target_date": add_months(today, 4),
+              "current_situation": "I win renewals but multi-year deals stall at "
+                                   "procurement; discounting did not help.",
+              "success_measures": "One signed multi-year contract.",
+              "hours_per_month": 2, "duration_months": 6, "cadence": "biweekly",
+              "meeting_format": "video", "message": "", **request}
+    request_ = mentoring.submit_request(mentee_user, mentor_profile,
+                                        area=db.session.get(FocusArea, area.id), **fields)
+    mentorship = mentoring.accept_request(request_, mentor=mentor_profile.user)
+    mentorship.started_on = today - timedelta(days=started_days_ago)
+    mentorship.planned_end_on = add_months(mentorship.started_on, fields["duration_months"])
+    for minutes in confirmed_minutes:
+        check_in = mentoring.log_check_in(mentorship, author=mentee_user,
+                                          held_on=mentorship.started_on, minutes=minutes,
+                                          summary="We went through the account plan.")
+        mentoring.confirm_check_in(check_in, mentorship, user=mentor_profile.user)
+    if status == COMPLETED:
+        mentoring.complete_mentorship(mentorship, actor=mentee_user)
+    elif status != ACTIVE:
+        mentoring.end_mentorship(mentorship, actor=mentee_user, reason="My role changed.")
+    db.session.commit()
+    return _detached(db.session.get(Mentorship, mentorship.id))
+
+
+STORY_BODY = ("When I asked for a mentor my renewals were late and my account plans were "
+              "lists of wishes. Over six months we rebuilt the plan of every key "
+              "account, and I signed my first multi-year contract in the spring.")
+
+
+def make_story(mentorship, *, status=SUBMITTED, title="A plan for every account"):
+    """The mentee's story of a completed mentorship, taken to `status` (up to
+    published) the real way."""
+    mentorship = db.session.get(Mentorship, mentorship.id)
+    mentee, mentor = mentorship.mentee, mentorship.profile.user
+    story = stories.write_story(mentorship, author=mentee, title=title, body=STORY_BODY)
+    if status != STORY_DRAFT:
+        stories.ask_consent(story, author=mentee)
+    if status in (SUBMITTED, PUBLISHED):
+        stories.give_consent(story, user=mentor, version=story.version)
+    if status == PUBLISHED:
+        stories.publish(story, admin=db.session.scalars(
+            select(User).where(User.is_admin.is_(True))).first())
+    db.session.commit()
+    return _detached(story)
 
 
 def _detached(instance):

@@ -96,6 +96,10 @@ WORDS = {
                             "feedback.",
     "mentorship_ended": "%(name)s ended your mentorship early. Leave your feedback.",
     "check_in_overdue": "A check-in with %(name)s is overdue: it was due on %(due_date)s.",
+    "story_consent_requested": "%(name)s wrote the success story of your mentorship and "
+                               "asks you to agree to publish it.",
+    "story_published": "The success story of your mentorship is published.",
+    "story_returned": "The program team returned your success story with a note.",
 }
 HELLO = "Hello %(name)s,"
 CHOOSE_EMAILS = "You can choose which emails you receive here:"

@@ -34,7 +34,6 @@ from marketplace.mentors.models import (
 )
 from marketplace.mentors.search import suggestions
 from marketplace.mentorships import services
-from marketplace.mentorships.forms import RESPONSIBILITIES
 from marketplace.mentorships.models import (
     ACCEPTED,
     ACTIVE,
@@ -50,6 +49,7 @@ from marketplace.mentorships.models import (
 from marketplace.mentorships.services import RequestError
 from marketplace.program.models import FocusArea
 from marketplace.program.services import settings
+from marketplace.program.texts import RESPONSIBILITIES
 from marketplace.vetting import services as vetting
 
 from .factories import PASSWORD, make_area, make_profile, make_user

@@ -22,6 +22,7 @@ from marketplace.accounts.models import PASSWORD_MAX, PASSWORD_MIN, User
 from marketplace.config import Config
 from marketplace.errors import CSRF_PAGE
 from marketplace.extensions import db
+from marketplace.mentorships.models import COMPLETED
 
 from . import factories
 from .conftest import Auth
@@ -478,8 +479,12 @@ def test_admin_endpoints_refuse_non_admins(app, client, auth, user):
 def test_admin_endpoints_are_open_to_admins(app, client, auth, admin):
     with app.app_context():
         target = factories.make_user(email="target@example.com")
-        ids = {"user_id": target.id, "profile_id": factories.make_profile(target).id,
-               "area_id": factories.make_area().id}
+        area = factories.make_area()
+        profile = factories.make_profile(target, areas=[area])
+        mentorship = factories.make_mentorship(factories.make_user(), profile, area,
+                                               status=COMPLETED)
+        ids = {"user_id": target.id, "profile_id": profile.id, "area_id": area.id,
+               "story_id": factories.make_story(mentorship).id}
     auth.login(admin.email)
     rules = admin_rules(app)
     assert rules

@@ -108,6 +108,12 @@ def set_program(**values):
     db.session.commit()
 
 
+def settings_form(**values):
+    """Every field of the settings page, at its default unless given."""
+    return {"required_approvals": 1, "approval_months": 12, "max_open_requests": 3,
+            "request_expiry_days": 14, "default_duration_months": 6, **values}
+
+
 def edit_profile(user, **changes):
     """What the mentor does on /profile/mentor: change vetted fields of the version they
     are working on (or of the listed one)."""
@@ -648,8 +654,7 @@ class TestDecideViews:
                                                                    admin, other_admin,
                                                                    pending):
         auth.login(admin.email)
-        client.submit("/admin/settings", data={"required_approvals": 2,
-                                               "approval_months": 12})
+        client.submit("/admin/settings", data=settings_form(required_approvals=2))
         client.submit(f"/admin/vetting/{pending.id}", data={"decision": APPROVE})
         assert "needs 1 more" in flashed(client)[-1]
         with app.app_context():
@@ -1248,8 +1253,8 @@ class TestSettings:
 
     def test_save(self, app, client, auth, admin, other_admin):
         auth.login(admin.email)
-        response = client.submit("/admin/settings", data={"required_approvals": "2",
-                                                          "approval_months": "6"})
+        response = client.submit("/admin/settings",
+                                 data=settings_form(required_approvals=2, approval_months=6))
         assert response.status_code == 302 and response.location == "/admin/settings"
         assert flashed(client) == ["The settings have been saved."]
         with app.app_context():
@@ -1260,8 +1265,8 @@ class TestSettings:
             assert event.details == {"changes": {"required_approvals": [1, 2],
                                                  "approval_months": [12, 6]}}
 
-        client.submit("/admin/settings", data={"required_approvals": "2",
-                                               "approval_months": "6"})
+        client.submit("/admin/settings",
+                      data=settings_form(required_approvals=2, approval_months=6))
         assert flashed(client)[-1] == "Nothing has changed."
         with app.app_context():
             assert len(events("settings.updated")) == 1
@@ -1272,8 +1277,8 @@ class TestSettings:
             for number in range(2):
                 make_user(email=f"admin{number}@example.com", is_admin=True)
         auth.login(admin.email)
-        response = client.submit("/admin/settings", data={"required_approvals": required,
-                                                          "approval_months": months})
+        response = client.submit("/admin/settings", data=settings_form(
+            required_approvals=required, approval_months=months))
         assert response.status_code == 302
         with app.app_context():
             current = db.session.get(ProgramSettings, 1)
@@ -1289,16 +1294,22 @@ class TestSettings:
         ("approval_months", "37"),
         ("approval_months", "-12"),
         ("approval_months", "1.5"),
+        ("max_open_requests", "0"),
+        ("max_open_requests", "11"),
+        ("request_expiry_days", "0"),
+        ("request_expiry_days", "91"),
+        ("default_duration_months", "2"),
+        ("default_duration_months", "13"),
     ])
     def test_out_of_range_values_are_refused(self, app, client, auth, admin, field, value):
         auth.login(admin.email)
-        data = {"required_approvals": "2", "approval_months": "6", field: value}
+        data = {**settings_form(required_approvals=2, approval_months=6), field: value}
         response = client.submit("/admin/settings", data=data)
         assert response.status_code == 422
         page = response.get_data(as_text=True)
         assert f'id="{field}-error"' in field_html(page, field)
-        other = ({"required_approvals", "approval_months"} - {field}).pop()
-        assert "-error" not in field_html(page, other)
+        for other in settings_form().keys() - {field}:
+            assert "-error" not in field_html(page, other)
         with app.app_context():
             current = program.settings()
             assert (current.required_approvals, current.approval_months) == (1, 12)
@@ -1318,8 +1329,7 @@ class TestApprovalsAndAdmins:
 
     def test_more_approvals_than_admins_are_refused(self, app, client, auth, admin):
         auth.login(admin.email)
-        response = client.submit("/admin/settings", data={"required_approvals": "2",
-                                                          "approval_months": "12"})
+        response = client.submit("/admin/settings", data=settings_form(required_approvals=2))
         assert response.status_code == 200
         assert ("There is only 1 active admin, so profiles cannot need more approvals."
                 in response.get_data(as_text=True))
@@ -1333,8 +1343,7 @@ class TestApprovalsAndAdmins:
             decide(pending.id, admin, APPROVE)
             assert get_profile(pending.id).status == PENDING
         auth.login(admin.email)
-        client.submit("/admin/settings", data={"required_approvals": "1",
-                                               "approval_months": "12"})
+        client.submit("/admin/settings", data=settings_form(required_approvals=1))
         with app.app_context():
             profile = get_profile(pending.id)
             assert profile.status == APPROVED and profile.published is not None

@@ -23,6 +23,15 @@ class SettingsForm(BaseForm):
         _l("Months an approval lasts"), validators=[InputRequired(),
                                                     NumberRange(min=1, max=36)],
         description=_l("Then the profile goes back to review."))
+    max_open_requests = IntegerField(
+        _l("Open requests a mentee may have at once"),
+        validators=[InputRequired(), NumberRange(min=1, max=10)])
+    request_expiry_days = IntegerField(
+        _l("Days before an unanswered request expires"),
+        validators=[InputRequired(), NumberRange(min=1, max=90)])
+    default_duration_months = IntegerField(
+        _l("Default duration of a mentorship, in months"),
+        validators=[InputRequired(), NumberRange(min=3, max=12)])
 
 
 class PeriodForm(BaseForm):
@@ -33,18 +42,6 @@ class PeriodForm(BaseForm):
 
     start = DateField(_l("From"), validators=[Optional()])
     end = DateField(_l("To"), validators=[Optional()])
-
-
-class ProgramSettingsForm(SettingsForm):
-    max_open_requests = IntegerField(
-        _l("Open requests a mentee may have at once"),
-        validators=[InputRequired(), NumberRange(min=1, max=10)])
-    request_expiry_days = IntegerField(
-        _l("Days before an unanswered request expires"),
-        validators=[InputRequired(), NumberRange(min=1, max=90)])
-    default_duration_months = IntegerField(
-        _l("Default duration of a mentorship, in months"),
-        validators=[InputRequired(), NumberRange(min=3, max=12)])
 
 
 class ProgramTextsForm(BaseForm):

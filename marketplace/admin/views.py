@@ -25,7 +25,7 @@ from ..stories.forms import ReturnForm
 from ..stories.models import SuccessStory
 from ..vetting import services as vetting
 from . import bp, dashboard
-from .forms import AreaForm, PeriodForm, ProgramSettingsForm, program_texts_form
+from .forms import AreaForm, PeriodForm, SettingsForm, program_texts_form
 
 USERS_PER_PAGE = 25
 
@@ -130,7 +130,7 @@ def restore_area(area_id):
 @bp.route("/settings", methods=["GET", "POST"])
 def settings():
     current = program.settings()
-    form = ProgramSettingsForm(obj=current)
+    form = SettingsForm(obj=current)
     if form.validate_on_submit() and perform(
             lambda: _update_settings(form), lambda changes: _(
                 "The settings have been saved.") if changes else _("Nothing has changed.")):

@@ -48,3 +48,8 @@ class SuccessStory(db.Model):
 
     mentorship: Mapped[Mentorship] = relationship()
     author: Mapped[User | None] = relationship()
+
+    @property
+    def version(self):
+        """Names the text as it is now: consent is given to one version."""
+        return self.updated_at.isoformat()

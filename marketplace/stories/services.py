@@ -6,7 +6,7 @@ giving it) and the other side's, for the very text published; an edit clears it.
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from .. import audit
@@ -64,43 +64,62 @@ def write_story(mentorship, *, author, title, body):
                            "characters.", min=BODY_MIN, max=BODY_MAX))
     story = story_of(mentorship)
     if story is None:
-        story = SuccessStory(mentorship_id=mentorship.id, author_id=author.id)
+        story = SuccessStory(mentorship_id=mentorship.id, author_id=author.id, title=title,
+                             body=body)
         db.session.add(story)
-    elif story.author_id != author.id:
+        db.session.flush()
+        return story
+    if story.author_id != author.id:
         raise StoryError(_("The other side is telling this story: you can agree to it."))
-    elif story.status in (SUBMITTED, PUBLISHED):
-        raise StoryError(_("This story is with the program team and cannot be changed."))
-    story.title, story.body = title, body
-    story.status, story.consent_at, story.updated_at = DRAFT, None, utcnow()
-    db.session.flush()
+    _move(story, (DRAFT, AWAITING_CONSENT, RETURNED),
+          _("This story is with the program team and cannot be changed."),
+          title=title, body=body, status=DRAFT, consent_at=None)
     return story
 
 
+def _move(story, states, refusal, **values):
+    """Change the story only if it is still in one of `states` and its text is the one
+    the caller saw: of two changes at the same moment (an edit and a consent, say) the
+    second is refused rather than applied to a text nobody agreed to."""
+    moved = db.session.execute(
+        update(SuccessStory)
+        .where(SuccessStory.id == story.id, SuccessStory.status.in_(states),
+               SuccessStory.updated_at == story.updated_at)
+        .values(updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False))
+    if moved.rowcount != 1:
+        db.session.refresh(story)
+        raise StoryError(refusal)
+    db.session.refresh(story)
+
+
 def ask_consent(story, *, author):
-    if story.author_id != author.id or story.status not in (DRAFT, RETURNED):
-        raise StoryError(_("This story cannot be sent for agreement now."))
-    story.status = AWAITING_CONSENT
+    refusal = _("This story cannot be sent for agreement now.")
+    if story.author_id != author.id:
+        raise StoryError(refusal)
+    _move(story, (DRAFT, RETURNED), refusal, status=AWAITING_CONSENT)
     mentorship = story.mentorship
     notify(other_side(mentorship, author), "story_consent_requested", _link(mentorship),
            name=author.full_name)
 
 
-def give_consent(story, *, user):
-    """The other side agrees to publish this text: it goes to the program team."""
+def give_consent(story, *, user, version):
+    """The other side agrees to publish the text they read (`version`, as shown to them
+    by `story.version`): it goes to the program team."""
     mentorship = story.mentorship
     if story.author_id == user.id or user.id not in (side.id for side in sides(mentorship)):
         raise StoryError(_("Only the other side of the mentorship can agree to the story."))
-    if story.status != AWAITING_CONSENT:
-        raise StoryError(_("This story is not waiting for your agreement."))
-    story.consent_at = utcnow()
-    story.status = SUBMITTED
+    if story.status == AWAITING_CONSENT and version != story.version:
+        raise StoryError(_("The story has changed since you read it: read it again, "
+                           "then agree if you still do."))
+    _move(story, (AWAITING_CONSENT,), _("This story is not waiting for your agreement."),
+          status=SUBMITTED, consent_at=utcnow())
     audit.record("story.consented", actor=user, story_id=story.id)
 
 
 def publish(story, *, admin):
-    if story.status != SUBMITTED or story.consent_at is None:
-        raise StoryError(_("Only a story both sides agreed to can be published."))
-    story.status, story.published_at, story.review_note = PUBLISHED, utcnow(), None
+    _move(story, (SUBMITTED,), _("Only a story both sides agreed to can be published."),
+          status=PUBLISHED, published_at=utcnow(), review_note=None)
     audit.record("story.published", actor=admin, story_id=story.id)
     for side in sides(story.mentorship):
         notify(side, "story_published", url_for("program.index"))
@@ -108,11 +127,11 @@ def publish(story, *, admin):
 
 def return_story(story, *, admin, note):
     note = (note or "").strip()
-    if story.status != SUBMITTED:
-        raise StoryError(_("Only a story waiting for the program team can be returned."))
     if not note:
         raise StoryError(_("Tell the author what to change."))
-    story.status, story.review_note, story.consent_at = RETURNED, note, None
+    _move(story, (SUBMITTED,),
+          _("Only a story waiting for the program team can be returned."),
+          status=RETURNED, review_note=note, consent_at=None)
     audit.record("story.returned", actor=admin, story_id=story.id)
     if story.author is not None:
         notify(story.author, "story_returned", _link(story.mentorship))

@@ -61,7 +61,8 @@ def ask(mentorship_id):
 def consent(mentorship_id):
     mentorship = party_mentorship_or_404(mentorship_id)
     story = services.story_of(mentorship) or abort(404)
-    perform(lambda: services.give_consent(story, user=current_user),
+    perform(lambda: services.give_consent(story, user=current_user,
+                                          version=request.form.get("version", "")),
             _("Thank you: the story goes to the program team for publication."))
     return _back(mentorship)
 
