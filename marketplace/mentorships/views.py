@@ -8,9 +8,9 @@ from ..actions import perform
 from ..extensions import db
 from ..mentors.search import suggestions
 from ..mentors.services import visible_profile
+from ..program import texts
 from ..program.models import FocusArea
 from ..program.services import settings
-from ..program.texts import RESPONSIBILITIES
 from ..stories.services import story_of
 from . import bp, services
 from .forms import (
@@ -82,7 +82,8 @@ def new_request(profile_id):
                     "answer.", name=profile.user.full_name), "success")
             return redirect(url_for("mentorships.requests"))
     return render_template("mentorships/new_request.html", profile=profile, form=form,
-                           blocked=blocked, responsibilities=RESPONSIBILITIES)
+                           blocked=blocked,
+                           responsibilities=texts.part("mentee_duties", str(get_locale())))
 
 
 def own_request_or_404(request_id, role):

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from ..extensions import db
 from .models import ProgramText
 
-# Also shown in full next to the acknowledgement on the request form.
+# Also shown in full next to the acknowledgement on the request form (as reworded).
 RESPONSIBILITIES = _l(
     "As a mentee I take the lead: I prepare every meeting and send the agenda beforehand, "
     "I keep the agreed time and frequency, I do what we agree between meetings, I log our "
@@ -65,6 +65,11 @@ def texts(language):
         text = row.text(language) if row is not None else None
         result[key] = (heading, text or str(default))
     return result
+
+
+def part(key, language):
+    """One part's text in `language`, as the program page shows it."""
+    return texts(language)[key][1]
 
 
 def defaults_in(language):
