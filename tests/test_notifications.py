@@ -100,6 +100,10 @@ WORDS = {
                                "asks you to agree to publish it.",
     "story_published": "The success story of your mentorship is published.",
     "story_returned": "The program team returned your success story with a note.",
+    "request_closed_by_leaver": "A request was closed because the other person deleted "
+                                "their account.",
+    "mentorship_ended_by_leaver": "A mentorship ended because the other person deleted "
+                                  "their account.",
 }
 HELLO = "Hello %(name)s,"
 CHOOSE_EMAILS = "You can choose which emails you receive here:"

@@ -126,6 +126,11 @@ class ChangePasswordForm(ResetPasswordForm):
                                      validators=[DataRequired(), Length(max=PASSWORD_MAX)])
 
 
+class DeleteAccountForm(BaseForm):
+    password = PasswordField(_l("Your password"),
+                             validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+
+
 class LookingForForm(BaseForm):
     """What the user is looking for in a mentor, for matching."""
 

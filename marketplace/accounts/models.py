@@ -1,9 +1,11 @@
 import secrets
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, UserMixin
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
 from sqlalchemy import true as sa_true
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import UTCDateTime, utcnow
@@ -23,6 +25,7 @@ TIMEZONE_MAX = 64
 REGION_MAX = 32
 PASSWORD_MIN = 12
 PASSWORD_MAX = 128
+DELETED_NAME = _l("Deleted user")
 
 
 # The focus areas a user wants to work on, for matching them with mentors.
@@ -51,7 +54,8 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lower-cased, so uniqueness is case-insensitive on every database.
     email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
-    full_name: Mapped[str] = mapped_column(String(NAME_MAX))
+    # Read and written as `full_name`, which hides the name of a deleted account.
+    stored_name: Mapped[str] = mapped_column("full_name", String(NAME_MAX))
     password_hash: Mapped[str] = mapped_column(String(255))
     language: Mapped[str] = mapped_column(String(2), default="en")
     timezone: Mapped[str] = mapped_column(String(TIMEZONE_MAX), default="UTC")
@@ -75,6 +79,9 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the owner deleted the account: its personal data is gone, the history
+    # the other side of a mentorship relies on stays, under "Deleted user".
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     manager: Mapped["User | None"] = relationship(remote_side=[id])
     interests: Mapped[list[FocusArea]] = relationship(secondary=user_interests,
@@ -82,6 +89,23 @@ class User(UserMixin, db.Model):
 
     def __repr__(self):
         return f"<User {self.id} {self.email}>"
+
+    @hybrid_property
+    def full_name(self):
+        return str(DELETED_NAME) if self.deleted_at is not None else self.stored_name
+
+    @full_name.inplace.setter
+    def _full_name_setter(self, value):
+        self.stored_name = value
+
+    @full_name.inplace.expression
+    @classmethod
+    def _full_name_expression(cls):
+        return cls.stored_name
+
+    @property
+    def is_deleted(self):
+        return self.deleted_at is not None
 
     @property
     def is_active(self):

@@ -382,6 +382,8 @@ def deactivate_user(user, *, actor):
 
 
 def reactivate_user(user, *, actor):
+    if user.is_deleted:
+        raise AccountError(_("This account was deleted by its owner and cannot come back."))
     if user.active:
         raise AccountError(_("%(name)s is already active.", name=user.full_name))
     user.active = True

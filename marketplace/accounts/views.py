@@ -1,3 +1,4 @@
+import json
 import secrets
 
 from flask import (
@@ -22,6 +23,7 @@ from . import bp, services
 from .forms import (
     AccountForm,
     ChangePasswordForm,
+    DeleteAccountForm,
     ForgotPasswordForm,
     LoginForm,
     LookingForForm,
@@ -273,6 +275,39 @@ def change_password():
               "success")
         return redirect(url_for("accounts.account"))
     return render_template("accounts/change_password.html", form=form)
+
+
+@bp.get("/account/export")
+@login_required
+def export():
+    """The user's own data, as a JSON file."""
+    from .. import privacy  # it reaches into every package, which import this one
+
+    data = json.dumps(privacy.export_data(current_user), ensure_ascii=False, indent=2)
+    return current_app.response_class(data, mimetype="application/json", headers={
+        "Content-Disposition": "attachment; filename=my-mentor-marketplace-data.json"})
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+@limiter.limit(login_limit, key_func=current_user_key, methods=["POST"], deduct_when=failed)
+def delete_account():
+    from .. import privacy
+
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            privacy.delete_account(current_user, password=form.password.data)
+        except AccountError as error:
+            db.session.rollback()
+            show_error(form, error)
+            return render_template("accounts/delete.html", form=form), 422
+        db.session.commit()
+        logout_user()
+        flash(_("Your account has been deleted. Thank you for taking part."), "success")
+        return redirect(url_for("program.index"))
+    status = 422 if form.errors else 200
+    return render_template("accounts/delete.html", form=form), status
 
 
 @bp.route("/account/looking-for", methods=["GET", "POST"])

@@ -386,8 +386,10 @@ def confirm_check_in(check_in, mentorship, *, user):
     check_in.confirmed_at = utcnow()
 
 
-def _finish(mentorship, status, *, actor, reason=None):
-    """Close an active mentorship once, and give the mentor back the place and hours."""
+def _finish(mentorship, status, *, actor, reason=None, notice=None):
+    """Close an active mentorship once, and give the mentor back the place and hours.
+    The other side is told who closed it, or only `notice` (a notification kind) when
+    given."""
     closed = db.session.execute(
         update(Mentorship)
         .where(Mentorship.id == mentorship.id, Mentorship.status == ACTIVE)
@@ -405,9 +407,45 @@ def _finish(mentorship, status, *, actor, reason=None):
     audit.record(f"mentorship.{status}", actor=actor, mentorship_id=mentorship.id)
     other = (mentorship.mentee if actor.id == mentorship.profile.user_id
              else mentorship.profile.user)
-    notify(other, f"mentorship_{status}",
-           url_for("mentorships.mentorship", mentorship_id=mentorship.id),
-           name=actor.full_name)
+    link = url_for("mentorships.mentorship", mentorship_id=mentorship.id)
+    if notice:
+        notify(other, notice, link)
+    else:
+        notify(other, f"mentorship_{status}", link, name=actor.full_name)
+
+
+def close_everything_of(user):
+    """`user` is leaving: their open requests, sent and received, are closed and their
+    active mentorships end, so mentors get their places back. The other side is told,
+    without the leaver's name. Returns (requests closed, mentorships ended)."""
+    requests = db.session.scalars(
+        select(MentorshipRequest).join(MentorProfile)
+        .where(MentorshipRequest.status == OPEN,
+               or_(MentorshipRequest.mentee_id == user.id, MentorProfile.user_id == user.id))
+        .order_by(MentorshipRequest.id)).all()
+    closed = 0
+    for request in requests:
+        sent = request.mentee_id == user.id
+        try:
+            _close_request(request, WITHDRAWN if sent else EXPIRED)
+        except RequestError:  # answered at this very moment
+            continue
+        notify(request.profile.user if sent else request.mentee, "request_closed_by_leaver",
+               url_for("mentorships.requests"))
+        closed += 1
+    mentorships = db.session.scalars(
+        select(Mentorship).join(MentorProfile)
+        .where(Mentorship.status == ACTIVE,
+               or_(Mentorship.mentee_id == user.id, MentorProfile.user_id == user.id))
+        .order_by(Mentorship.id)).all()
+    ended = 0
+    for mentorship in mentorships:
+        try:
+            _finish(mentorship, ENDED, actor=user, notice="mentorship_ended_by_leaver")
+        except MentorshipError:  # finished at this very moment
+            continue
+        ended += 1
+    return closed, ended
 
 
 def complete_mentorship(mentorship, *, actor):

@@ -54,6 +54,10 @@ KINDS = {
                         MENTORSHIPS),
     "story_returned": (N_("The program team returned your success story with a note."),
                        MENTORSHIPS),
+    "request_closed_by_leaver": (N_("A request was closed because the other person "
+                                    "deleted their account."), REQUESTS),
+    "mentorship_ended_by_leaver": (N_("A mentorship ended because the other person "
+                                      "deleted their account."), MENTORSHIPS),
 }
 
 

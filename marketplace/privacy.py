@@ -1,0 +1,131 @@
+"""A user's own data: download it, or delete the account.
+
+Deleting anonymises rather than removes the user row, because the other side of a
+mentorship keeps its history (check-ins, feedback) under "Deleted user". Everything
+that identifies the person, or only concerns them, goes.
+"""
+
+import secrets
+from datetime import date, datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, or_, select, update
+from werkzeug.security import check_password_hash
+
+from . import audit
+from .accounts.models import AccountToken, User, user_interests
+from .accounts.services import AccountError, end_sessions, hash_password
+from .audit import AuditEvent
+from .clock import utcnow
+from .extensions import db
+from .mentors.models import SUSPENDED, MentorProfile, ProfileRevision
+from .mentorships.models import CheckIn, Feedback, Mentorship, MentorshipRequest
+from .mentorships.services import close_everything_of
+from .notifications.models import Notification, OutboxMail
+from .stories.models import SuccessStory
+
+# Never exported: they would let whoever holds the file into the account.
+SECRET_COLUMNS = {"password_hash", "session_token", "token_hash"}
+
+
+def _row(instance):
+    values = {}
+    for column in instance.__table__.columns:
+        if column.name in SECRET_COLUMNS:
+            continue
+        value = getattr(instance, column.key)
+        values[column.name] = value.isoformat() if isinstance(value, date | datetime) \
+            else value
+    return values
+
+
+def _rows(statement):
+    return [_row(instance) for instance in db.session.scalars(statement)]
+
+
+def export_data(user):
+    """Everything stored about `user`, as plain data (for a JSON download)."""
+    profile = db.session.scalar(select(MentorProfile).where(MentorProfile.user_id == user.id))
+    mentorships = select(Mentorship.id).join(MentorProfile).where(
+        or_(Mentorship.mentee_id == user.id, MentorProfile.user_id == user.id))
+    return {
+        "exported_at": utcnow().isoformat(),
+        "account": _row(user) | {
+            "manager_email": user.manager.email if user.manager else None,
+            "interests": [area.name_en for area in user.interests]},
+        "mentor_profile": None if profile is None else _row(profile) | {
+            "languages": [language.code for language in profile.languages],
+            "formats": [format_.format for format_ in profile.formats],
+            "revisions": _rows(select(ProfileRevision)
+                               .where(ProfileRevision.profile_id == profile.id)
+                               .order_by(ProfileRevision.number))},
+        "requests": _rows(select(MentorshipRequest).join(MentorProfile)
+                          .where(or_(MentorshipRequest.mentee_id == user.id,
+                                     MentorProfile.user_id == user.id))
+                          .order_by(MentorshipRequest.id)),
+        "mentorships": _rows(select(Mentorship).where(Mentorship.id.in_(mentorships))
+                             .order_by(Mentorship.id)),
+        "check_ins": _rows(select(CheckIn).where(CheckIn.mentorship_id.in_(mentorships))
+                           .order_by(CheckIn.id)),
+        "feedback_given": _rows(select(Feedback).where(Feedback.author_id == user.id)
+                                .order_by(Feedback.id)),
+        "success_stories": _rows(select(SuccessStory)
+                                 .where(SuccessStory.mentorship_id.in_(mentorships))
+                                 .order_by(SuccessStory.id)),
+        "notifications": _rows(select(Notification).where(Notification.user_id == user.id)
+                               .order_by(Notification.id)),
+        "security_events": _rows(select(AuditEvent)
+                                 .where(or_(AuditEvent.actor_id == user.id,
+                                            AuditEvent.subject_id == user.id))
+                                 .order_by(AuditEvent.id)),
+    }
+
+
+def delete_account(user, *, password):
+    """Delete `user`'s account for good, once they confirm with their password.
+
+    Open requests close and active mentorships end (the mentors get their places back,
+    the other side is told without a name); the mentor profile leaves the list and
+    loses its texts; stories about the user's mentorships go; every session ends.
+    """
+    if not check_password_hash(user.password_hash, password or ""):
+        raise AccountError(_("Your password is incorrect."), field="password")
+    if user.is_admin and db.session.scalar(
+            select(func.count(User.id)).where(User.is_admin.is_(True), User.active.is_(True),
+                                              User.id != user.id)) == 0:
+        raise AccountError(_("You are the only admin. Make someone else an admin before "
+                             "you delete your account."))
+    requests_closed, mentorships_ended = close_everything_of(user)
+
+    profile = db.session.scalar(select(MentorProfile).where(MentorProfile.user_id == user.id))
+    if profile is not None:
+        profile.status, profile.accepting = SUSPENDED, False
+        profile.suspended_at, profile.suspension_reason = utcnow(), None
+        profile.working_style = profile.motivation = ""
+        db.session.execute(
+            update(ProfileRevision).where(ProfileRevision.profile_id == profile.id)
+            .values(headline_en=None, headline_it=None, bio_en=None, bio_it=None,
+                    company=None, conflicts=None)
+            .execution_options(synchronize_session=False))
+    mentorships = select(Mentorship.id).join(MentorProfile).where(
+        or_(Mentorship.mentee_id == user.id, MentorProfile.user_id == user.id))
+    for statement in (
+            delete(SuccessStory).where(SuccessStory.mentorship_id.in_(mentorships)),
+            delete(AccountToken).where(AccountToken.user_id == user.id),
+            delete(Notification).where(Notification.user_id == user.id),
+            delete(OutboxMail).where(OutboxMail.user_id == user.id),
+            delete(user_interests).where(user_interests.c.user_id == user.id),
+            update(User).where(User.manager_id == user.id).values(manager_id=None)):
+        db.session.execute(statement.execution_options(synchronize_session=False))
+
+    user.email = f"deleted-{user.id}@deleted.invalid"
+    user.full_name = ""
+    user.password_hash = hash_password(secrets.token_urlsafe(32))  # no password opens it
+    user.region = user.job_title = user.company = user.manager_id = None
+    user.desired_hours = None
+    user.email_requests = user.email_vetting = user.email_mentorships = False
+    user.active, user.is_admin, user.deleted_at = False, False, utcnow()
+    end_sessions(user)
+    db.session.expire(user, ["interests", "manager"])
+    audit.record("account.deleted", actor=user, subject=user,
+                 requests_closed=requests_closed, mentorships_ended=mentorships_ended)
