@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PO := translations/it/LC_MESSAGES/messages.po
 MO := $(PO:.po=.mo)
+# axe-core for the browser tests' accessibility checks, from the npm registry.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
 
 .PHONY: run test test-postgres lint translations translations-update clean
 
@@ -15,7 +17,7 @@ run: $(VENV)/.installed $(MO)
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl+C to stop)"
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: $(VENV)/.installed-test $(MO)
+test: $(VENV)/.installed-test $(MO) $(AXE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
@@ -43,7 +45,11 @@ $(VENV)/.installed-test: setup.cfg $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	touch $@ $(VENV)/.installed
 
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund
+	touch $@
+
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache tests/browser/node_modules test-artifacts
 	find . -name __pycache__ -prune -exec rm -rf {} +
 	find translations -name '*.mo' -delete
