@@ -40,6 +40,9 @@ from ..mentorships.models import (
 )
 from ..mentorships.services import AVERAGE_MONTH_DAYS, progress
 
+# The last day a period may end on: the moment after it must still be a datetime.
+LAST_DAY = date.max - timedelta(days=1)
+
 
 @dataclass(frozen=True)
 class Period:
@@ -181,7 +184,7 @@ def _figures(period, today, requests, mentorships, minutes):
         if answered else None,
         active_mentorships=sum(m.status == ACTIVE for m in mentorships),
         hours_logged=sum(minutes[m.id] for m in mentorships) / 60,
-        hours_committed=sum(_committed(m, period, today) for m in mentorships),
+        hours_committed=sum((_committed(m, period, today) for m in mentorships), 0.0),
         completion_rate=completed / len(finished) if finished else None,
         overdue_check_ins=sum(m.status == ACTIVE and m.overdue for m in mentorships),
     )

@@ -163,6 +163,8 @@ def _period():
     end = form.end.data if not form.end.errors and form.end.data else default.end
     if start > end:
         start, end = end, start
+    # A period ends where its next day begins: 9999-12-31 would overflow.
+    start, end = min(start, dashboard.LAST_DAY), min(end, dashboard.LAST_DAY)
     return form, dashboard.Period(start=start, end=end)
 
 
@@ -175,7 +177,12 @@ def _dashboard():
 @bp.get("")
 def index():
     form, figures = _dashboard()
-    form.start.data, form.end.data = figures.period.start, figures.period.end
+    # The form shows the period used (the default, or the dates put in order), in ISO
+    # form (strftime writes the year 1 as "1"); a date that is not one stays as typed,
+    # beside its error.
+    for field, day in ((form.start, figures.period.start), (form.end, figures.period.end)):
+        if not field.errors:
+            field.data, field.raw_data = day, [day.isoformat()]
     language = str(get_locale())
     area_rows = [(area.name(language), values) for area, values in figures.by_area]
     return render_template(
@@ -187,9 +194,21 @@ def index():
         region_rows=[(region_label(code), values) for code, values in figures.by_region])
 
 
+# A spreadsheet opening the file runs a cell that starts with one of these as a formula
+# (CSV injection, e.g. a user named "=HYPERLINK(…)"): such text goes behind an apostrophe,
+# which makes it plain text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _csv(rows, filename):
     out = io.StringIO()
-    csv.writer(out).writerows(rows)
+    csv.writer(out).writerows([_cell(value) for value in row] for row in rows)
     return Response(out.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{filename}"'})
 
