@@ -65,6 +65,8 @@ class Config:
     EMAIL_VERIFY_MAX_AGE = timedelta(days=2)
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Keeps apart the counters of several deployments sharing one Redis.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "marketplace")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
     LOGIN_LIMIT_PER_ADDRESS = "50 per 15 minutes"
