@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
@@ -97,7 +98,7 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    with connectable.connect() as connection, foreign_keys_off_on_sqlite(connection):
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -107,6 +108,26 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+
+
+@contextmanager
+def foreign_keys_off_on_sqlite(connection):
+    """SQLite alters a table by copying it, dropping the old one and renaming the copy.
+    With foreign keys enforced, dropping the old table would act on the rows pointing
+    at it (ON DELETE SET NULL / CASCADE) and lose data, so enforcement is off while
+    migrating and the keys are checked at the end instead."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    sqlite = connection.connection.driver_connection  # outside any transaction
+    sqlite.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        broken = sqlite.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"Migrating broke foreign keys: {broken[:10]}")
+    finally:
+        sqlite.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

@@ -1,6 +1,7 @@
 """The migration chain builds the same schema as the models, on both databases."""
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -10,9 +11,10 @@ from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from marketplace.accounts.models import User
+from marketplace.accounts.services import hash_password
 from marketplace.extensions import db
 
-from .factories import make_user
+from .factories import PASSWORD, make_user
 
 
 @pytest.fixture
@@ -73,3 +75,47 @@ def test_down_and_up_again_keeps_working(migrated_app):
         upgrade()
         make_user(email="again@example.com")
         assert db.session.scalar(select(User.email)) == "again@example.com"
+
+
+def test_upgrading_a_populated_database_keeps_every_row(make_app, empty_database_url):
+    """People registered under the first schema are all there, unchanged and able to
+    log in, after every later migration (some rebuild tables on SQLite)."""
+    app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
+    password_hash = hash_with(app)
+    with app.app_context():
+        upgrade(revision="0001_accounts")
+        rows = [{"id": number, "email": f"rep{number}@example.com",
+                 "full_name": f"Rep Number {number}", "password_hash": password_hash,
+                 "language": "it" if number % 2 else "en", "timezone": "Europe/Rome",
+                 "affiliation": "internal", "manager_id": 1 if number > 1 else None,
+                 "is_admin": number == 1, "active": True, "session_token": f"t{number}",
+                 "verified": datetime(2026, 1, 1, tzinfo=UTC),
+                 "created": datetime(2026, 1, 1, tzinfo=UTC)} for number in range(1, 201)]
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO users (id, email, full_name, password_hash, language, timezone,"
+                " affiliation, manager_id, is_admin, active, email_verified_at,"
+                " session_token, created_at) VALUES (:id, :email, :full_name,"
+                " :password_hash, :language, :timezone, :affiliation, :manager_id,"
+                " :is_admin, :active, :verified, :session_token, :created)"), rows)
+        if db.engine.dialect.name == "postgresql":  # ids were given: move the sequence on
+            with db.engine.begin() as connection:
+                connection.execute(text(
+                    "SELECT setval('users_id_seq', (SELECT max(id) FROM users))"))
+        upgrade()
+        users = db.session.scalars(select(User).order_by(User.id)).all()
+        assert [(u.id, u.email, u.full_name, u.language, u.manager_id, u.is_admin)
+                for u in users] == [
+            (r["id"], r["email"], r["full_name"], r["language"], r["manager_id"],
+             r["is_admin"]) for r in rows]
+        assert all(u.email_requests and u.deleted_at is None for u in users)
+        make_user(email="new@example.com")  # and the table takes new rows
+    client = app.test_client()
+    response = client.submit("/auth/login", data={"email": "rep7@example.com",
+                                                  "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def hash_with(app):
+    with app.app_context():
+        return hash_password(PASSWORD)
