@@ -109,7 +109,8 @@ def world(app):
         request_password_reset("rita@example.com")
         db.session.commit()
         return {"area": area, "rita": rita, "marco": marco, "olga": olga, "nina": nina,
-                "luca": luca, "paolo": paolo, "rita_profile": rita_profile, "marco_profile": marco_profile,
+                "luca": luca, "paolo": paolo, "rita_profile": rita_profile,
+                "marco_profile": marco_profile,
                 "completed": completed, "as_mentee": as_mentee, "as_mentor": as_mentor,
                 "sent": sent, "received": received}
 

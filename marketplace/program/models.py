@@ -58,7 +58,8 @@ class ProgramSettings(db.Model):
 
 class ProgramText(db.Model):
     """An admin's wording of one part of the program page, in both languages. Without
-    a row the page shows the default wording (in the catalog)."""
+    a row, or where a language is left empty, the page shows the default wording (in
+    the catalog) in the visitor's language."""
 
     __tablename__ = "program_texts"
 
@@ -67,4 +68,6 @@ class ProgramText(db.Model):
     text_it: Mapped[str] = mapped_column(Text, default="")
 
     def text(self, language):
-        return (self.text_it if language == "it" else self.text_en) or self.text_en
+        """The wording in `language`; empty when the admins left it to the default
+        (shown in the visitor's language, never the other language's wording)."""
+        return (self.text_it if language == "it" else self.text_en) or ""

@@ -131,19 +131,34 @@ def seed_default_areas():
 # The program page ---------------------------------------------------------------------
 
 def update_texts(*, actor, texts, pilot_starts_on=None, rollout_starts_on=None):
-    """Save the program page's wording: `texts` is {key: (english, italian)}."""
-    from .texts import PARTS, stored  # texts uses the request form's wording
+    """Save the program page's wording: `texts` is {key: (english, italian)}.
+
+    A part counts as changed only when what visitors read changes: the form shows the
+    default wording until it is reworded, and saving it as shown changes nothing. A
+    language left empty or at its default is stored empty, so it keeps showing the
+    default in that language."""
+    from .texts import PARTS, defaults_in, stored  # texts uses the request form's wording
 
     rows = stored()
+    defaults = {language: defaults_in(language) for language in ("en", "it")}
     changed = []
     for key, (english, italian) in texts.items():
         if key not in PARTS:
             continue
-        row = rows.get(key) or ProgramText(key=key)
-        if (row.text_en, row.text_it) != (english, italian):
-            row.text_en, row.text_it = english.strip(), italian.strip()
-            db.session.add(row)
-            changed.append(key)
+        row = rows.get(key)
+        default = {language: wording[key] for language, wording in defaults.items()}
+        now = {language: (row.text(language) if row else "") or default[language]
+               for language in default}
+        new = {"en": (english or "").strip() or default["en"],
+               "it": (italian or "").strip() or default["it"]}
+        if new == now:
+            continue
+        row = row or ProgramText(key=key)
+        # A language at its default wording is stored empty and so follows the catalog.
+        row.text_en, row.text_it = ("" if new[language] == default[language]
+                                    else new[language] for language in ("en", "it"))
+        db.session.add(row)
+        changed.append(key)
     current = settings()
     for name, value in (("pilot_starts_on", pilot_starts_on),
                         ("rollout_starts_on", rollout_starts_on)):

@@ -57,13 +57,15 @@ def stored():
 
 
 def texts(language):
-    """{key: (heading, text)} in `language`: the admins' wording, else the default."""
+    """{key: (heading, text)} in `language`: the admins' wording, else the default in
+    that language (not in the current request's: the admin form shows both)."""
     rows = stored()
+    defaults = defaults_in(language)
     result = {}
-    for key, (heading, default) in PARTS.items():
+    for key, (heading, _default) in PARTS.items():
         row = rows.get(key)
-        text = row.text(language) if row is not None else None
-        result[key] = (heading, text or str(default))
+        text = row.text(language) if row is not None else ""
+        result[key] = (heading, text or defaults[key])
     return result
 
 
