@@ -6,12 +6,13 @@ pass passwords, tokens or cookies in `details`.
 
 from datetime import datetime
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .clock import UTCDateTime, utcnow
 from .extensions import db
+from .ops import redact
 
 
 class AuditEvent(db.Model):
@@ -41,3 +42,26 @@ def record(action, *, actor=None, subject=None, **details):
     )
     db.session.add(event)
     return event
+
+
+def note_denied(kind, object_id):
+    """Remember that the viewer asked for something that exists but is not theirs.
+
+    The loader returns None and its view answers 404 (so the object's existence is not
+    given away); the error handler then records the refusal as "access.denied"."""
+    if has_request_context():
+        g.access_denied = {"object": kind, "object_id": object_id}
+
+
+def access_was_denied():
+    return has_request_context() and "access_denied" in g
+
+
+def record_denied(actor, code):
+    """Record a refused access in a transaction of its own. Whatever the request had
+    started is rolled back first, as it would be at the end of a failed request anyway,
+    so only the audit event is committed."""
+    db.session.rollback()
+    record("access.denied", actor=actor, method=request.method, path=redact(request.path),
+           status=code, **g.get("access_denied", {}))
+    db.session.commit()

@@ -6,11 +6,13 @@ from flask import render_template
 from flask.globals import request_ctx
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from . import audit
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,17 @@ def render_error(code, page=None):
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
 
+def record_access_denied(code):
+    """Access denied is a security event (QUALITY.md, Security 14). Failing to record it
+    must not turn the refusal into a 500."""
+    try:
+        actor = current_user if current_user.is_authenticated else None
+        audit.record_denied(actor, code)
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("Could not record a refused access")
+
+
 PLAIN_PAGE = ('<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
               "<title>{title}</title></head>"
               "<body><h1>{code} – {title}</h1><p>{message}</p></body></html>")
@@ -73,6 +86,8 @@ def register_error_handlers(app):
 
     @app.errorhandler(HTTPException)
     def http_error(error):
+        if error.code == 403 or (error.code == 404 and audit.access_was_denied()):
+            record_access_denied(error.code)
         body, code = render_error(error.code or 500)
         # Keep the headers Werkzeug computed (Allow on a 405, Retry-After on a 429…).
         headers = {key: value for key, value in error.get_headers()

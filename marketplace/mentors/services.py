@@ -101,6 +101,7 @@ def visible_profile(viewer, profile_id):
         return profile
     if viewer.is_authenticated and (viewer.is_admin or viewer.id == profile.user_id):
         return profile
+    audit.note_denied("profile", profile_id)
     return None
 
 

@@ -18,9 +18,10 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from .. import audit
+from ..accounts.models import User
 from ..accounts.services import reporting_line_ids
 from ..clock import add_months, utcnow
 from ..errors import DomainError
@@ -306,6 +307,7 @@ def request_for(viewer, request_id):
         return None
     if viewer.is_admin or viewer.id in (request.mentee_id, request.profile.user_id):
         return request
+    audit.note_denied("request", request_id)
     return None
 
 
@@ -344,6 +346,7 @@ def mentorship_for(viewer, mentorship_id):
         return None
     if viewer.is_admin or viewer.id in (mentorship.mentee_id, mentorship.profile.user_id):
         return mentorship
+    audit.note_denied("mentorship", mentorship_id)
     return None
 
 
@@ -570,9 +573,10 @@ def honor_roll(limit=10):
                func.coalesce(minutes.c.minutes, 0))
         .join(completed, completed.c.profile_id == MentorProfile.id, isouter=True)
         .join(minutes, minutes.c.profile_id == MentorProfile.id, isouter=True)
-        .where(MentorProfile.status == APPROVED,
+        .join(MentorProfile.user)
+        .where(MentorProfile.status == APPROVED, User.active.is_(True),
                or_(completed.c.completed > 0, minutes.c.minutes > 0))
-        .options(joinedload(MentorProfile.user))
+        .options(contains_eager(MentorProfile.user))
         .order_by(func.coalesce(completed.c.completed, 0).desc(),
                   func.coalesce(minutes.c.minutes, 0).desc(), MentorProfile.id)
         .limit(limit)).all()

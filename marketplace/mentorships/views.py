@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from .. import audit
 from ..actions import perform
 from ..extensions import db
 from ..mentors.search import suggestions
@@ -93,6 +94,7 @@ def own_request_or_404(request_id, role):
         abort(404)
     owner_id = request.mentee_id if role == "mentee" else request.profile.user_id
     if owner_id != current_user.id:
+        audit.note_denied("request", request_id)
         abort(404)
     return request
 
@@ -225,7 +227,10 @@ def log_check_in(mentorship_id):
 def confirm_check_in(mentorship_id, check_in_id):
     mentorship = mentorship_or_404(mentorship_id)
     check_in = db.session.get(CheckIn, check_in_id)
-    if check_in is None or check_in.mentorship_id != mentorship.id:
+    if check_in is None:
+        abort(404)
+    if check_in.mentorship_id != mentorship.id:
+        audit.note_denied("check_in", check_in_id)
         abort(404)
     perform(lambda: services.confirm_check_in(check_in, mentorship, user=current_user),
             _("The check-in is confirmed."))

@@ -13,7 +13,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
-from .. import mail
+from .. import audit, mail
 from ..clock import utcnow
 from ..extensions import db
 from ..i18n import N_, in_language_of
@@ -124,7 +124,10 @@ def page_of(user, page):
 
 def notification_for(user, notification_id):
     notification = db.session.get(Notification, notification_id)
-    if notification is None or notification.user_id != user.id:
+    if notification is None:
+        return None
+    if notification.user_id != user.id:
+        audit.note_denied("notification", notification_id)
         return None
     return notification
 
