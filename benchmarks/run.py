@@ -1,0 +1,244 @@
+"""The benchmark: seed N approved mentors into SQLite or PostgreSQL, serve the app with
+gunicorn (2 workers), drive each page with wrk, and write the figures to
+benchmarks/results.md.
+
+    python benchmarks/run.py --database postgresql --mentors 10000
+    python benchmarks/run.py --database sqlite --mentors 10000 --duration 10
+
+Needs `wrk` (Debian: apt-get install wrk) and, for PostgreSQL, a server where the
+user may create databases (BENCH_POSTGRES_URL, default the local one). Data goes to
+benchmarks/data/ (not committed) or to a database named marketplace_bench_<N>, made
+afresh each run.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import re
+import secrets
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+HERE = Path(__file__).resolve().parent
+PROJECT = HERE.parent
+sys.path.insert(0, str(PROJECT))
+
+from benchmarks.seed import PASSWORD, seed  # noqa: E402
+from marketplace import create_app  # noqa: E402
+from marketplace.accounts.models import User  # noqa: E402
+from marketplace.config import normalise_database_url  # noqa: E402
+from marketplace.extensions import db  # noqa: E402
+from marketplace.mentors.models import MentorProfile  # noqa: E402
+from marketplace.mentorships.models import MentorshipRequest  # noqa: E402
+
+BIN = Path(sys.executable).parent
+CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url(kind, mentors):
+    if kind == "sqlite":
+        path = HERE / "data" / f"bench-{mentors}.db"
+        path.parent.mkdir(exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    server = make_url(normalise_database_url(POSTGRES))
+    name = f"marketplace_bench_{mentors}"
+    engine = create_engine(server, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
+def environment(url, port):
+    return {**os.environ, "MARKETPLACE_ENV": "production",
+            "SECRET_KEY": secrets.token_hex(32), "DATABASE_URL": url,
+            "SERVER_NAME": f"127.0.0.1:{port}", "SESSION_COOKIE_SECURE": "0",
+            "PREFERRED_URL_SCHEME": "http", "MAIL_BACKEND": "smtp",
+            "MAIL_SEND_IMMEDIATELY": "0"}
+
+
+def login(port, email):
+    """A session cookie for `email`."""
+    cookies = {}
+
+    def call(method, path, form=None):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+        body = None
+        if form:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        page = response.read().decode()
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                key, _, rest = value.partition("=")
+                cookies[key] = rest.split(";", 1)[0]
+        return response.status, page
+
+    _status, page = call("GET", "/auth/login")
+    status, _page = call("POST", "/auth/login", {
+        "csrf_token": CSRF.search(page).group(1), "email": email, "password": PASSWORD})
+    if status != 302:
+        raise SystemExit(f"could not log in as {email}")
+    return "; ".join(f"{k}={v}" for k, v in cookies.items())
+
+
+def wrk(port, path, cookie, duration, connections):
+    output = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-s", str(HERE / "report.lua"),
+         "-H", f"Cookie: {cookie}", f"http://127.0.0.1:{port}{path}"],
+        capture_output=True, text=True, check=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def targets(app):
+    """The pages to measure, with real ids from the seeded data."""
+    with app.app_context():
+        busy = db.session.execute(
+            select(MentorProfile.id, MentorProfile.user_id,
+                   func.count(MentorshipRequest.id).label("requests"))
+            .join(MentorshipRequest, MentorshipRequest.profile_id == MentorProfile.id)
+            .group_by(MentorProfile.id, MentorProfile.user_id)
+            .order_by(text("requests DESC")).limit(1)).one()
+        busy_email = db.session.get(User, busy.user_id).email
+    return busy, busy_email, [
+        ("hello", "/hello", "mentee"),
+        ("browse, filters", "/mentors?area=2&language=it&available=1&sort=match", "mentee"),
+        ("browse, search", "/mentors?q=negotiation&sort=experience", "mentee"),
+        ("browse, page 5", "/mentors?page=5", "mentee"),
+        ("mentor page", f"/mentors/{busy.id}", "mentee"),
+        ("requests, busy mentor", "/requests", "mentor"),
+        ("admin dashboard", "/admin", "admin"),
+    ]
+
+
+def machine():
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+            f"SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}")
+
+
+def run(kind, mentors, duration, connections):
+    url = database_url(kind, mentors)
+    port = free_port()
+    env = environment(url, port)
+    subprocess.run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=PROJECT,
+                   env=env, check=True, capture_output=True)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
+                      "SERVER_NAME": f"127.0.0.1:{port}", "SECRET_KEY": "x" * 32})
+    started = time.perf_counter()
+    with app.app_context():
+        counts = seed(mentors)
+        db.session.remove()
+        version = db.session.execute(
+            text("SELECT version()" if kind == "postgresql" else "SELECT sqlite_version()")
+        ).scalar()
+        db.engine.dispose()
+    seeded_in = time.perf_counter() - started
+    busy, busy_email, pages = targets(app)
+
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
+         "benchmarks.app:app"], cwd=PROJECT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        cookies = {"mentee": login(port, "mentee1@bench.example.com"),
+                   "admin": login(port, "mentee0@bench.example.com"),
+                   "mentor": login(port, busy_email)}
+        results = []
+        for name, path, who in pages:
+            wrk(port, path, cookies[who], 2, connections)  # warm up
+            results.append((name, path, wrk(port, path, cookies[who], duration, connections)))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return {"kind": kind, "mentors": mentors, "counts": counts, "version": version,
+            "seeded_in": seeded_in, "busy_requests": busy.requests, "results": results,
+            "duration": duration, "connections": connections}
+
+
+def table(run_):
+    hello = run_["results"][0][2]["rps"]
+    lines = [f"### {run_['kind']}, {run_['mentors']:,} mentors",
+             "",
+             f"{run_['version'].split(' on ')[0]}; {run_['counts']['mentees']:,} mentees, "
+             f"{run_['counts']['requests']:,} requests, "
+             f"{run_['counts']['mentorships']:,} mentorships (seeded in "
+             f"{run_['seeded_in']:.0f} s); busiest mentor: {run_['busy_requests']} "
+             f"requests. wrk: {run_['connections']} connections, {run_['duration']} s per "
+             f"page after a 2 s warm-up.",
+             "",
+             "| page | path | req/s | p50 ms | p95 ms | p99 ms | % of hello | errors |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, path, figures in run_["results"]:
+        lines.append(
+            f"| {name} | `{path}` | {figures['rps']:.0f} | {figures['p50_ms']:.1f} | "
+            f"{figures['p95_ms']:.1f} | {figures['p99_ms']:.1f} | "
+            f"{100 * figures['rps'] / hello:.1f} | "
+            f"{figures['errors'] + figures['non_2xx']} |")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], action="append")
+    parser.add_argument("--mentors", type=int, action="append")
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--output", default=str(HERE / "results.md"))
+    args = parser.parse_args()
+    sections = []
+    for mentors in args.mentors or [10_000]:
+        for kind in args.database or ["postgresql"]:
+            print(f"{kind}, {mentors} mentors…", flush=True)
+            result = run(kind, mentors, args.duration, args.connections)
+            sections.append(table(result))
+            print(sections[-1], flush=True)
+    header = ["# Benchmark results", "",
+              f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `benchmarks/run.py`, "
+              "gunicorn with 2 sync workers, production settings.",
+              f"Machine: {machine()}.", "",
+              "\"% of hello\" is the page's throughput as a share of the bare `/hello` "
+              "endpoint of the same server in the same run.", ""]
+    Path(args.output).write_text("\n".join(header) + "\n" + "\n".join(sections),
+                                 encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
