@@ -108,7 +108,8 @@ def login(port, email):
 
 def wrk(port, path, cookie, duration, connections):
     output = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-s", str(HERE / "report.lua"),
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "30s",
+         "-s", str(HERE / "report.lua"),
          "-H", f"Cookie: {cookie}", f"http://127.0.0.1:{port}{path}"],
         capture_output=True, text=True, check=True).stdout
     return json.loads(output.strip().splitlines()[-1])

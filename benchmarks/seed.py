@@ -13,7 +13,7 @@ import random
 import sys
 from datetime import timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from marketplace import create_app
 from marketplace.accounts.models import User
@@ -191,6 +191,10 @@ def seed(n_mentors, rng=None):
                     committed_hours=db.bindparam("hours")),
             [{"pid": pid, "places": places, "hours": hours}
              for pid, (places, hours) in chunk])
+    db.session.commit()
+    # Planner statistics, as a live database would have them (autovacuum has not run
+    # yet after a bulk load).
+    db.session.execute(text("ANALYZE"))
     db.session.commit()
     return {"mentors": n_mentors, "mentees": n_mentees, "requests": len(requests),
             "mentorships": len(mentorships), "active": len(load)}
