@@ -43,11 +43,16 @@ def _rows(statement):
     return [_row(instance) for instance in db.session.scalars(statement)]
 
 
+def _mentorship_ids(user):
+    """The ids of the mentorships `user` took part in, on either side (a subquery)."""
+    return select(Mentorship.id).join(MentorProfile).where(
+        or_(Mentorship.mentee_id == user.id, MentorProfile.user_id == user.id))
+
+
 def export_data(user):
     """Everything stored about `user`, as plain data (for a JSON download)."""
     profile = db.session.scalar(select(MentorProfile).where(MentorProfile.user_id == user.id))
-    mentorships = select(Mentorship.id).join(MentorProfile).where(
-        or_(Mentorship.mentee_id == user.id, MentorProfile.user_id == user.id))
+    mentorships = _mentorship_ids(user)
     return {
         "exported_at": utcnow().isoformat(),
         "account": _row(user) | {
@@ -107,8 +112,7 @@ def delete_account(user, *, password):
             .values(headline_en=None, headline_it=None, bio_en=None, bio_it=None,
                     company=None, conflicts=None)
             .execution_options(synchronize_session=False))
-    mentorships = select(Mentorship.id).join(MentorProfile).where(
-        or_(Mentorship.mentee_id == user.id, MentorProfile.user_id == user.id))
+    mentorships = _mentorship_ids(user)
     for statement in (
             delete(SuccessStory).where(SuccessStory.mentorship_id.in_(mentorships)),
             delete(AccountToken).where(AccountToken.user_id == user.id),

@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from marketplace.accounts.models import AccountToken, User
 from marketplace.accounts.services import AccountError, request_password_reset
 from marketplace.audit import AuditEvent
-from marketplace.clock import add_months, utcnow
 from marketplace.extensions import db
 from marketplace.mentors.models import SUSPENDED, MentorProfile, ProfileRevision
 from marketplace.mentorships import services as mentoring
@@ -32,7 +31,6 @@ from marketplace.mentorships.models import (
 )
 from marketplace.notifications.models import Notification, OutboxMail
 from marketplace.privacy import delete_account, export_data
-from marketplace.program.models import FocusArea
 from marketplace.stories.models import SuccessStory
 
 from .factories import (
@@ -44,12 +42,12 @@ from .factories import (
     make_user,
 )
 from .test_accounts_views import flashed
+from .test_mentorships import submit
 
 DELETED = "Your account has been deleted. Thank you for taking part."
 WRONG_PASSWORD = "Your password is incorrect."
 ONLY_ADMIN = ("You are the only admin. Make someone else an admin before you delete your "
               "account.")
-GOAL = "Build a territory plan for the north-west region before the next quarter."
 
 
 def get(model, id_):
@@ -59,20 +57,6 @@ def get(model, id_):
 
 def count(model, *where):
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
-
-
-def send_request(mentee, profile, area):
-    request = mentoring.submit_request(
-        db.session.get(User, mentee.id), db.session.get(MentorProfile, profile.id),
-        area=db.session.get(FocusArea, area.id), goal=GOAL,
-        target_date=add_months(utcnow().date(), 4),
-        current_situation="I cover twelve accounts with no plan; renewals come late and "
-                          "I discount to close.",
-        success_measures="A written plan per account, reviewed with my manager.",
-        hours_per_month=2, duration_months=6, cadence="monthly", meeting_format="video",
-        message="")
-    db.session.commit()
-    return request.id
 
 
 @pytest.fixture
@@ -101,8 +85,8 @@ def world(app):
         make_story(completed)
         as_mentee = make_mentorship(rita, marco_profile, area, confirmed_minutes=[45])
         as_mentor = make_mentorship(nina, rita_profile, area, confirmed_minutes=[30])
-        sent = send_request(rita, olga_profile, area)
-        received = send_request(paolo, rita_profile, area)
+        sent = submit(rita.id, olga_profile.id, area.id)
+        received = submit(paolo.id, rita_profile.id, area.id)
         mentorship = db.session.get(Mentorship, completed.id)
         mentoring.leave_feedback(mentorship, author=mentorship.mentee, rating=5,
                                  comment="Rita came prepared every time.")

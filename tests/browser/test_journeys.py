@@ -16,11 +16,10 @@ from marketplace.accounts.models import User
 from marketplace.clock import add_months, utcnow
 from marketplace.extensions import db
 from marketplace.mentors.models import APPROVED, PENDING, MentorProfile
-from marketplace.mentorships import services as mentoring
 from marketplace.mentorships.models import COMPLETED, Feedback, Mentorship, MentorshipRequest
-from marketplace.program.models import FocusArea
 
 from ..factories import PASSWORD, make_area, make_profile, make_user
+from ..test_mentorships import submit
 
 LANGUAGES = ["en", "it"]
 NEW_PASSWORD = "violet harbour lantern nine"
@@ -38,21 +37,6 @@ def path_of(session):
 def in_db(live, query):
     with live.app.app_context():
         return query()
-
-
-def request_fields(**changes):
-    return {"goal": GOAL, "target_date": add_months(utcnow().date(), 4),
-            "current_situation": SITUATION, "success_measures": MEASURES,
-            "hours_per_month": 2, "duration_months": 6, "cadence": "biweekly",
-            "meeting_format": "video", "message": "", **changes}
-
-
-def send_request(mentee, profile, area):
-    with_ids = (db.session.get(User, mentee.id), db.session.get(MentorProfile, profile.id))
-    request = mentoring.submit_request(*with_ids, area=db.session.get(FocusArea, area.id),
-                                       **request_fields())
-    db.session.commit()
-    return request.id
 
 
 # 1. A rep registers, sets a manager, browses, filters, requests ---------------------------
@@ -200,8 +184,8 @@ def test_a_mentorship_from_request_to_feedback(live, open_session, language):
         nina = make_user(email="nina@example.com", full_name="Nina Neri", language=language)
         paolo = make_user(email="paolo@example.com", full_name="Paolo Pini",
                           language=language)
-        accepted_id = send_request(nina, profile, area)
-        declined_id = send_request(paolo, profile, area)
+        accepted_id = submit(nina.id, profile.id, area.id)
+        declined_id = submit(paolo.id, profile.id, area.id)
 
     mentor = open_session(language, "mentor")
     mentor.login("marco@example.com", PASSWORD)
