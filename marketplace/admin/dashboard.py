@@ -1,8 +1,10 @@
 """The program's figures for the admin dashboard and its CSV export.
 
-The rows of the period are loaded once (requests, mentorships, check-ins) and counted
-in Python for the whole program and for each focus area and region, so the page costs
-the same few queries whatever the number of groups. Regions are the mentees'.
+The database counts the period's requests by focus area, region and state, and sums
+each mentorship's check-in minutes; Python adds each row to the program's, its area's
+and its region's sums in one pass (answer times for the medians, and the hours each
+mentorship committed, need the rows). The page costs the same few queries whatever the
+number of groups. Regions are the mentees'.
 
 Definitions, over the chosen period (dates inclusive, in UTC):
 - requests by state: requests sent in the period, by their state today;
@@ -17,12 +19,24 @@ Definitions, over the chosen period (dates inclusive, in UTC):
 """
 
 import statistics
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    tuple_,
+)
 
 from ..accounts.models import User
 from ..clock import utcnow
@@ -35,10 +49,12 @@ from ..mentorships.models import (
     DECLINED,
     ENDED,
     REQUEST_STATES,
+    CheckIn,
     Mentorship,
     MentorshipRequest,
 )
-from ..mentorships.services import AVERAGE_MONTH_DAYS, progress
+from ..mentorships.services import AVERAGE_MONTH_DAYS, CADENCE_DAYS, GRACE_DAYS
+from ..sqldates import days_between, greatest, least, seconds_between, utc_date
 
 # The last day a period may end on: the moment after it must still be a datetime.
 LAST_DAY = date.max - timedelta(days=1)
@@ -49,11 +65,11 @@ class Period:
     start: date
     end: date
 
-    @property
+    @cached_property
     def first_moment(self):
         return datetime.combine(self.start, time.min, tzinfo=UTC)
 
-    @property
+    @cached_property
     def last_moment(self):
         return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=UTC)
 
@@ -91,110 +107,152 @@ class Dashboard:
     by_region: list  # [(region code, Figures)]
 
 
-@dataclass(frozen=True)
-class _Request:
-    status: str
-    area_id: int
-    region: str | None
-    created_at: datetime
-    answered_at: datetime | None
-
-
-@dataclass(frozen=True)
-class _Mentorship:
-    id: int
-    status: str
-    area_id: int
-    region: str | None
-    hours_per_month: int
-    started_on: date
-    planned_end_on: date
-    ended_at: datetime | None
-    overdue: bool
-
-
 def dashboard(period, areas, regions, today=None):
     today = today or utcnow().date()
-    requests, mentorships, minutes = _load(period, today)
-
-    def figures(keep):
-        return _figures(period, today, [r for r in requests if keep(r)],
-                        [m for m in mentorships if keep(m)], minutes)
-
+    tallies = defaultdict(_Tally)
+    for loader, add in ((_requests, _Tally.add_requests),
+                        (_mentorships, _Tally.add_mentorships)):
+        for row in loader(period, today):
+            for key in (None, ("area", row.area_id), ("region", row.region)):
+                add(tallies[key], row)
+    for key, seconds in _median_answer_seconds(period).items():
+        tallies[key].median_answer_seconds = seconds
     return Dashboard(
         period=period,
         pending_vetting=db.session.scalar(select(func.count(ProfileRevision.id))
                                           .where(ProfileRevision.status == PENDING)),
-        overall=figures(lambda row: True),
-        by_area=[(area, figures(lambda row, area=area: row.area_id == area.id))
-                 for area in areas],
-        by_region=[(code, figures(lambda row, code=code: row.region == code))
-                   for code in regions],
+        overall=tallies[None].figures(),
+        by_area=[(area, tallies[("area", area.id)].figures()) for area in areas],
+        by_region=[(code, tallies[("region", code)].figures()) for code in regions],
     )
 
 
-def _load(period, today):
-    """The period's requests and the mentorships that ran in it (with the active ones
-    and whether they are overdue), and check-in minutes by mentorship."""
-    request_rows = db.session.execute(
-        select(MentorshipRequest.status, MentorshipRequest.area_id, User.region,
-               MentorshipRequest.created_at, MentorshipRequest.answered_at)
-        .join(User, User.id == MentorshipRequest.mentee_id)
-        .where(or_(and_(MentorshipRequest.created_at >= period.first_moment,
-                        MentorshipRequest.created_at < period.last_moment),
-                   and_(MentorshipRequest.answered_at >= period.first_moment,
-                        MentorshipRequest.answered_at < period.last_moment))))
-    requests = [_Request(*row) for row in request_rows]
+@dataclass
+class _Tally:
+    """One group's sums, added to from the database's counts."""
 
-    ran = db.session.scalars(
-        select(Mentorship)
+    sent: Counter = field(default_factory=Counter)
+    accepted: int = 0
+    declined: int = 0
+    median_answer_seconds: float | None = None
+    active: int = 0
+    minutes: int = 0
+    hour_days: int = 0  # monthly hours × days, summed over mentorships
+    finished: int = 0
+    completed: int = 0
+    overdue: int = 0
+
+    def add_requests(self, row):
+        self.sent[row.status] += row.sent
+        if row.status == ACCEPTED:
+            self.accepted += row.answered
+        elif row.status == DECLINED:
+            self.declined += row.answered
+
+    def add_mentorships(self, row):
+        for name in ("active", "minutes", "hour_days", "finished", "completed", "overdue"):
+            setattr(self, name, getattr(self, name) + (getattr(row, name) or 0))
+
+    def figures(self):
+        answered = self.accepted + self.declined
+        return Figures(
+            requests_by_state={state: self.sent[state] for state in REQUEST_STATES},
+            acceptance_rate=self.accepted / answered if answered else None,
+            median_answer=None if self.median_answer_seconds is None
+            else timedelta(seconds=round(self.median_answer_seconds)),
+            active_mentorships=self.active,
+            hours_logged=self.minutes / 60,
+            hours_committed=self.hour_days / AVERAGE_MONTH_DAYS,
+            completion_rate=self.completed / self.finished if self.finished else None,
+            overdue_check_ins=self.overdue,
+        )
+
+
+def _in(column, period):
+    return and_(column >= period.first_moment, column < period.last_moment)
+
+
+def _requests(period, _today):
+    """Requests sent and answered in the period, by focus area, region and state."""
+    return db.session.execute(
+        select(MentorshipRequest.area_id, User.region, MentorshipRequest.status,
+               func.count().filter(_in(MentorshipRequest.created_at, period)).label("sent"),
+               func.count().filter(_in(MentorshipRequest.answered_at, period))
+               .label("answered"))
+        .join(User, User.id == MentorshipRequest.mentee_id)
+        .where(or_(_in(MentorshipRequest.created_at, period),
+                   _in(MentorshipRequest.answered_at, period)))
+        .group_by(MentorshipRequest.area_id, User.region, MentorshipRequest.status))
+
+
+def _median_answer_seconds(period):
+    """{group: median seconds to answer} of the requests answered in the period, for
+    the program (None) and each ("area", id) and ("region", code)."""
+    seconds = seconds_between(MentorshipRequest.answered_at, MentorshipRequest.created_at)
+    answered = (select(MentorshipRequest.area_id, User.region)
+                .join(User, User.id == MentorshipRequest.mentee_id)
+                .where(_in(MentorshipRequest.answered_at, period)))
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The database takes the medians: a row per group rather than per request.
+        rows = db.session.execute(
+            answered.add_columns(
+                func.grouping(MentorshipRequest.area_id, User.region).label("level"),
+                func.percentile_cont(0.5).within_group(seconds).label("median"))
+            .group_by(func.grouping_sets(tuple_(MentorshipRequest.area_id),
+                                         tuple_(User.region), text("()"))))
+        # grouping() has a bit set for each column the row is not grouped by.
+        levels = {1: "area", 2: "region"}
+        return {None if row.level == 3 else
+                (levels[row.level], row.area_id if row.level == 1 else row.region): row.median
+                for row in rows}
+    times = defaultdict(list)
+    for row in db.session.execute(answered.add_columns(seconds.label("seconds"))):
+        for key in (None, ("area", row.area_id), ("region", row.region)):
+            times[key].append(row.seconds)
+    return {key: statistics.median(values) for key, values in times.items()}
+
+
+def _mentorships(period, today):
+    """The mentorships that ran in the period or are active, summed by focus area and
+    region: active, check-in minutes in the period, committed hour-days, finished and
+    completed in the period, and overdue check-ins (see mentorships.services.progress).
+    """
+    check_ins = (
+        select(CheckIn.mentorship_id,
+               func.max(CheckIn.held_on).label("last_held_on"),
+               func.sum(case((CheckIn.held_on.between(period.start, period.end),
+                              CheckIn.minutes), else_=0)).label("minutes"))
+        .group_by(CheckIn.mentorship_id).subquery())
+    # Committed: monthly hours over the days it ran within the period, up to today,
+    # its planned end or its actual end.
+    last_day = literal(min(period.end, today), Date)
+    days = days_between(
+        least(last_day, Mentorship.planned_end_on,
+              func.coalesce(utc_date(Mentorship.ended_at), last_day)),
+        greatest(literal(period.start, Date), Mentorship.started_on)) + 1
+    # Overdue: the last check-in (or the start) is older than the cadence allows.
+    due_by = case(*((Mentorship.cadence == cadence,
+                     literal(today - timedelta(days=interval + GRACE_DAYS), Date))
+                    for cadence, interval in CADENCE_DAYS.items()))
+    active = Mentorship.status == ACTIVE
+    finished = and_(Mentorship.status.in_((COMPLETED, ENDED)), _in(Mentorship.ended_at, period))
+    return db.session.execute(
+        select(Mentorship.area_id, User.region,
+               func.count().filter(active).label("active"),
+               # (PostgreSQL sums bigints as numeric: cast back to whole numbers)
+               cast(func.sum(check_ins.c.minutes), BigInteger).label("minutes"),
+               cast(func.sum(case((days > 0, Mentorship.hours_per_month * days), else_=0)),
+                    BigInteger).label("hour_days"),
+               func.count().filter(finished).label("finished"),
+               func.count().filter(finished, Mentorship.status == COMPLETED)
+               .label("completed"),
+               func.count().filter(active, func.coalesce(check_ins.c.last_held_on,
+                                                         Mentorship.started_on) < due_by)
+               .label("overdue"))
         .join(User, User.id == Mentorship.mentee_id)
-        .where(or_(Mentorship.status == ACTIVE,
+        .outerjoin(check_ins, check_ins.c.mentorship_id == Mentorship.id)
+        .where(or_(active,
                    and_(Mentorship.started_on <= period.end,
                         or_(Mentorship.ended_at.is_(None),
                             Mentorship.ended_at >= period.first_moment))))
-        .options(selectinload(Mentorship.check_ins), selectinload(Mentorship.mentee)))
-    mentorships = []
-    minutes = Counter()
-    for mentorship in ran:
-        for check_in in mentorship.check_ins:
-            if period.start <= check_in.held_on <= period.end:
-                minutes[mentorship.id] += check_in.minutes
-        mentorships.append(_Mentorship(
-            id=mentorship.id, status=mentorship.status, area_id=mentorship.area_id,
-            region=mentorship.mentee.region, hours_per_month=mentorship.hours_per_month,
-            started_on=mentorship.started_on, planned_end_on=mentorship.planned_end_on,
-            ended_at=mentorship.ended_at,
-            overdue=progress(mentorship, mentorship.check_ins, today=today).overdue))
-    return requests, mentorships, minutes
-
-
-def _figures(period, today, requests, mentorships, minutes):
-    sent = Counter(r.status for r in requests if period.holds(r.created_at))
-    answered = [r for r in requests if period.holds(r.answered_at)]
-    accepted = sum(r.status == ACCEPTED for r in answered)
-    declined = sum(r.status == DECLINED for r in answered)
-    finished = [m for m in mentorships
-                if m.status in (COMPLETED, ENDED) and period.holds(m.ended_at)]
-    completed = sum(m.status == COMPLETED for m in finished)
-    return Figures(
-        requests_by_state={state: sent[state] for state in REQUEST_STATES},
-        acceptance_rate=accepted / (accepted + declined) if accepted + declined else None,
-        median_answer=statistics.median(r.answered_at - r.created_at for r in answered)
-        if answered else None,
-        active_mentorships=sum(m.status == ACTIVE for m in mentorships),
-        hours_logged=sum(minutes[m.id] for m in mentorships) / 60,
-        hours_committed=sum((_committed(m, period, today) for m in mentorships), 0.0),
-        completion_rate=completed / len(finished) if finished else None,
-        overdue_check_ins=sum(m.status == ACTIVE and m.overdue for m in mentorships),
-    )
-
-
-def _committed(mentorship, period, today):
-    """The hours a mentorship committed to over the days it ran within the period."""
-    end = min(period.end, today, mentorship.planned_end_on)
-    if mentorship.ended_at is not None:
-        end = min(end, mentorship.ended_at.date())
-    start = max(period.start, mentorship.started_on)
-    days = (end - start).days + 1
-    return mentorship.hours_per_month * days / AVERAGE_MONTH_DAYS if days > 0 else 0.0
+        .group_by(Mentorship.area_id, User.region))
