@@ -14,6 +14,7 @@ from .config import PROJECT_ROOT, load_config
 from .errors import register_error_handlers
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .i18n import LANGUAGES, N_, select_locale, select_timezone
+from .mentors import listing
 
 
 def create_app(config=None):
@@ -73,6 +74,7 @@ def register_extensions(app):
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    listing.init_app(app)
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

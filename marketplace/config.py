@@ -36,6 +36,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # How long an SQLite writer waits for another one before giving up (seconds).
     SQLITE_BUSY_TIMEOUT = 5.0
+    # Mentor-list rankings each process remembers until the listing changes; 0: none.
+    LISTING_CACHE_SIZE = int(os.environ.get("LISTING_CACHE_SIZE", "2048"))
 
     BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
     BABEL_DEFAULT_LOCALE = "en"

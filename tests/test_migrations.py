@@ -1,35 +1,23 @@
 """The migration chain builds the same schema as the models, on both databases."""
 
-import uuid
 from datetime import UTC, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect, select, text
 
 from marketplace.accounts.models import User
 from marketplace.accounts.services import hash_password
-from marketplace.extensions import db
+from marketplace.extensions import db, schema_of
 
 from .factories import PASSWORD, make_user
 
 
 @pytest.fixture
-def empty_database_url(postgres_url, tmp_path):
-    if not postgres_url:
-        yield f"sqlite:///{tmp_path / 'migrations.db'}"
-        return
-    name = f"marketplace_migrations_{uuid.uuid4().hex[:12]}"
-    server = create_engine(make_url(postgres_url), isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-    with server.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    server.dispose()
+def empty_database_url(new_database):
+    return new_database()
 
 
 @pytest.fixture
@@ -46,7 +34,9 @@ def migrated_app(make_app, empty_database_url):
 def test_models_and_migrations_do_not_drift(migrated_app):
     with migrated_app.app_context(), db.engine.connect() as connection:
         differences = compare_metadata(
-            MigrationContext.configure(connection, opts={"compare_type": True}), db.metadata)
+            MigrationContext.configure(connection, opts={
+                "compare_type": True,
+                "include_object": schema_of(connection.dialect.name)}), db.metadata)
     assert differences == []
 
 

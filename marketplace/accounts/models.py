@@ -9,7 +9,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import db, trigram_index
 from ..program.models import FocusArea
 
 INTERNAL = "internal"
@@ -49,6 +49,7 @@ class User(UserMixin, db.Model):
         CheckConstraint("manager_id IS NULL OR manager_id <> id", name="not_own_manager"),
         CheckConstraint("desired_hours IS NULL OR desired_hours BETWEEN 1 AND 20",
                         name="desired_hours"),
+        trigram_index("ix_users_full_name_trgm", "full_name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,6 +9,7 @@ shows its published revision, while a newer one waits for review.
 from datetime import datetime
 
 from sqlalchemy import (
+    DDL,
     Boolean,
     CheckConstraint,
     Column,
@@ -18,12 +19,13 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import AFFILIATIONS, COMPANY_MAX, EXTERNAL, User
 from ..clock import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import db, trigram_index
 from ..program.models import FocusArea
 
 # Profile states.
@@ -183,6 +185,8 @@ class ProfileRevision(db.Model):
               sqlite_where=db.text(_in("status", OPEN_REVISION_STATES)),
               postgresql_where=db.text(_in("status", OPEN_REVISION_STATES))),
         Index("ix_profile_revisions_status_submitted_at", "status", "submitted_at"),
+        *(trigram_index(f"ix_profile_revisions_{column}_trgm", column)
+          for column in ("headline_en", "headline_it", "bio_en", "bio_it")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -247,3 +251,20 @@ class ProfileReview(db.Model):
 
     revision: Mapped[ProfileRevision] = relationship(back_populates="reviews")
     reviewer: Mapped[User | None] = relationship()
+
+
+class ListingVersion(db.Model):
+    """One row whose number goes up with every committed change to what the mentor
+    list shows or ranks (see mentors.listing): cached rankings name the number they
+    were made at."""
+
+    __tablename__ = "listing_version"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(default=0)
+
+
+# Made with its row, so that there is always one number to read and to raise.
+event.listen(ListingVersion.__table__, "after_create",
+             DDL("INSERT INTO listing_version (id, version) VALUES (1, 0)"))

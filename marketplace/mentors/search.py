@@ -1,14 +1,17 @@
 """Browsing listed mentors: the filters of /mentors, their query, and the cards.
 
-The page costs a fixed number of queries whatever its size: the page of profiles (and
-its count), their areas and languages in one query each, their answer times in one,
-and what the viewer may ask in a few (see mentorships.services.requester).
+The page costs a fixed number of queries whatever its size and the number of mentors:
+the ranking (the page's ids and the total, in one query, remembered until the listing
+changes: see listing), the page's profiles, their areas and languages in one query
+each, their answer times in one, and what the viewer may ask in a few (see
+mentorships.services.requester).
 """
 
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, or_, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 from wtforms import BooleanField, IntegerField, SearchField, SelectField
 from wtforms.validators import NumberRange, Optional
@@ -23,7 +26,7 @@ from ..mentorships.services import (
     typical_answer_times,
     why_cannot_request,
 )
-from . import matching
+from . import listing, matching
 from .forms import FORMAT_LABELS, language_name
 from .models import (
     APPROVED,
@@ -133,13 +136,33 @@ def listed_profiles():
                      selectinload(MentorProfile.languages)))
 
 
-def query(filters, seeker):
-    statement = listed_profiles()
+SEARCHED_TEXTS = (ProfileRevision.headline_en, ProfileRevision.headline_it,
+                  ProfileRevision.bio_en, ProfileRevision.bio_it)
+
+
+def contains(column, text):
+    """`column` holds `text`, in any case, with `%` and `_` taken literally. On
+    PostgreSQL the trigram indexes on these columns answer it (see models)."""
+    escaped = text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return column.ilike(f"%{escaped}%", escape="/")
+
+
+def ranked(filters, seeker):
+    """The ids of the listed mentors that pass the filters, best first.
+
+    Only ids go through the filters and the sort, so ranking thousands of mentors
+    moves integers rather than their texts; the page's profiles are loaded after.
+    """
+    statement = (select(MentorProfile.id)
+                 .join(User, User.id == MentorProfile.user_id)
+                 .where(MentorProfile.status == APPROVED, User.active.is_(True)))
     if filters.q:
-        statement = statement.where(or_(*(
-            column.icontains(filters.q, autoescape=True) for column in (
-                User.full_name, ProfileRevision.headline_en, ProfileRevision.headline_it,
-                ProfileRevision.bio_en, ProfileRevision.bio_it))))
+        # One id list per table, so that each is found through its own index.
+        statement = statement.where(or_(
+            MentorProfile.user_id.in_(select(User.id).where(contains(User.full_name,
+                                                                      filters.q))),
+            MentorProfile.published_revision_id.in_(select(ProfileRevision.id).where(
+                or_(*(contains(column, filters.q) for column in SEARCHED_TEXTS))))))
     if filters.area:
         statement = statement.where(exists().where(
             revision_areas.c.revision_id == MentorProfile.published_revision_id,
@@ -151,7 +174,9 @@ def query(filters, seeker):
             ProfileLanguage.profile_id == MentorProfile.id,
             ProfileLanguage.code == filters.language))
     if filters.affiliation:
-        statement = statement.where(ProfileRevision.affiliation == filters.affiliation)
+        statement = statement.where(exists().where(
+            ProfileRevision.id == MentorProfile.published_revision_id,
+            ProfileRevision.affiliation == filters.affiliation))
     if filters.format:
         statement = statement.where(exists().where(
             ProfileFormat.profile_id == MentorProfile.id,
@@ -163,6 +188,39 @@ def query(filters, seeker):
     if filters.min_years is not None:
         statement = statement.where(MentorProfile.years_experience >= filters.min_years)
     return statement.order_by(*_order(filters.sort, seeker))
+
+
+def load(ids):
+    """The listed profiles with these ids, in the order given."""
+    if not ids:
+        return []
+    found = {profile.id: profile for profile in db.session.scalars(
+        listed_profiles().where(MentorProfile.id.in_(ids))).unique()}
+    return [found[profile_id] for profile_id in ids if profile_id in found]
+
+
+class Page(Pagination):
+    """One page of `ranked` ids, counted in the same query and remembered until the
+    listing changes (see listing), then loaded as profiles."""
+
+    def _query_items(self):
+        filters, seeker = self._query_args["filters"], self._query_args["seeker"]
+        ids, self._total = listing.remembered(
+            ("page", filters, seeker, self.page, self.per_page),
+            lambda: self._rank(ranked(filters, seeker)))
+        return load(ids)
+
+    def _rank(self, statement):
+        rows = db.session.execute(
+            statement.add_columns(func.count().over().label("total"))
+            .limit(self.per_page).offset((self.page - 1) * self.per_page)).all()
+        # Past the last page there is no row to carry the count: count apart.
+        total = rows[0].total if rows else db.session.scalar(
+            select(func.count()).select_from(statement.order_by(None).subquery()))
+        return tuple(row.id for row in rows), total
+
+    def _query_count(self):
+        return self._total
 
 
 def _order(sort, seeker):
@@ -223,21 +281,22 @@ def offer_of(profile):
 
 def browse(filters, viewer, language, page):
     seeker = seeker_for(viewer)
-    statement = query(filters, seeker)
-    pagination = db.paginate(statement, page=page, per_page=PER_PAGE, error_out=False)
+    pagination = Page(page=page, per_page=PER_PAGE, error_out=False, filters=filters,
+                      seeker=seeker)
     if not pagination.items and pagination.pages and page > pagination.pages:
         # An old link past the end: show the last page rather than "no mentor".
-        pagination = db.paginate(statement, page=pagination.pages, per_page=PER_PAGE)
+        pagination = Page(page=pagination.pages, per_page=PER_PAGE, filters=filters,
+                          seeker=seeker)
     return pagination, cards(pagination.items, viewer, seeker, language)
 
 
 def suggestions(viewer, language, area_id=None, exclude=(), limit=3):
     """The best-matching mentors the viewer can ask now, e.g. after a mentor declined."""
     seeker = seeker_for(viewer)
-    statement = (query(Filters(area=area_id, available=True), seeker)
+    statement = (ranked(Filters(area=area_id, available=True), seeker)
                  .where(MentorProfile.id.not_in(list(exclude) or [0]))
                  .limit(limit * 4))
-    profiles = db.session.scalars(statement).unique().all()
+    profiles = load(db.session.scalars(statement).all())
     found = [card for card in cards(profiles, viewer, seeker, language)
              if not card.blocked_because]
     return found[:limit]

@@ -1,0 +1,238 @@
+"""Remembered rankings of the mentor list (mentors.listing): used while the listing is
+unchanged, never after a change to what they were made from."""
+
+import threading
+
+import pytest
+from sqlalchemy import delete, event, select, update
+
+from marketplace.accounts.models import User
+from marketplace.extensions import db
+from marketplace.mentors import listing
+from marketplace.mentors.models import (
+    ListingVersion,
+    MentorProfile,
+    ProfileFormat,
+    ProfileLanguage,
+    ProfileRevision,
+)
+from marketplace.mentors.services import set_accepting
+from marketplace.mentorships.services import accept_request
+from marketplace.notifications.models import Notification
+from marketplace.vetting.services import suspend
+
+from .factories import make_area, make_profile, make_user
+from .test_browse import add_mentor, add_request, add_viewer, browse, login, names
+
+
+def version():
+    return db.session.scalar(select(ListingVersion.version))
+
+
+@pytest.fixture
+def mentor(app_ctx):
+    return db.session.get(MentorProfile, make_profile(make_user(full_name="Marta Mentor")).id)
+
+
+class Computations:
+    """A ranking function that counts its calls."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self):
+        self.calls += 1
+        return (self.calls,)
+
+
+# Changes to what the list filters, ranks or shows: each must raise the version.
+CHANGES = {
+    "profile field": lambda p: setattr(p, "capacity", 5),
+    "profile language added": lambda p: p.languages.append(ProfileLanguage(code="de")),
+    "profile format removed": lambda p: p.formats.clear(),
+    "revision text": lambda p: setattr(p.published, "headline_en", "New headline"),
+    "user renamed": lambda p: setattr(p.user, "full_name", "Marta Nuova"),
+    "user deactivated": lambda p: setattr(p.user, "active", False),
+    "update statement": lambda p: db.session.execute(
+        update(MentorProfile).where(MentorProfile.id == p.id).values(active_mentees=1)),
+    "delete statement": lambda p: db.session.execute(
+        delete(ProfileFormat).where(ProfileFormat.profile_id == p.id)),
+    "revision update statement": lambda p: db.session.execute(
+        update(ProfileRevision).where(ProfileRevision.profile_id == p.id)
+        .values(headline_it="Nuovo")),
+    "new profile": lambda p: make_profile(make_user()),
+}
+# Changes that do not concern the list: the version stays.
+NON_CHANGES = {
+    "user language": lambda p: setattr(p.user, "language", "it"),
+    "user time zone": lambda p: setattr(p.user, "timezone", "Europe/Rome"),
+    "notification": lambda p: db.session.add(Notification(
+        user_id=p.user_id, kind="request_received", link="/requests", params={})),
+    "nothing": lambda p: None,
+}
+
+
+@pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())
+def test_each_change_to_the_listing_raises_the_version(mentor, change):
+    before = version()
+    change(mentor)
+    db.session.commit()
+    assert version() > before
+
+
+@pytest.mark.parametrize("change", NON_CHANGES.values(), ids=NON_CHANGES.keys())
+def test_other_changes_leave_the_version(mentor, change):
+    before = version()
+    change(mentor)
+    db.session.commit()
+    assert version() == before
+
+
+def test_a_rolled_back_change_leaves_the_version(mentor):
+    before = version()
+    mentor.capacity = 5
+    db.session.flush()
+    db.session.rollback()
+    db.session.commit()
+    assert version() == before
+
+
+def test_a_change_before_a_rolled_back_savepoint_still_counts(mentor):
+    before = version()
+    mentor.capacity = 5
+    db.session.flush()
+    with db.session.begin_nested() as savepoint:
+        db.session.add(Notification(user_id=mentor.user_id, kind="request_received",
+                                    link="/requests", params={}))
+        savepoint.rollback()
+    db.session.commit()
+    assert version() == before + 1
+
+
+def test_a_ranking_is_remembered_until_the_listing_changes(mentor):
+    compute = Computations()
+    assert listing.remembered("key", compute) == (1,)
+    assert listing.remembered("key", compute) == (1,)
+    assert listing.remembered("other key", compute) == (2,)
+    assert compute.calls == 2
+    mentor.accepting = False
+    db.session.commit()
+    assert listing.remembered("key", compute) == (3,)
+    assert listing.remembered("key", compute) == (3,)
+
+
+def test_a_transaction_that_changed_the_listing_ranks_afresh(mentor):
+    compute = Computations()
+    listing.remembered("key", compute)
+    mentor.accepting = False  # not committed yet: the remembered ranking is older
+    assert listing.remembered("key", compute) == (2,)
+    db.session.rollback()
+
+
+def test_without_a_cache_every_ranking_is_computed(make_app):
+    app = make_app(LISTING_CACHE_SIZE=0)
+    with app.app_context():
+        db.create_all()
+        compute = Computations()
+        listing.remembered("key", compute)
+        listing.remembered("key", compute)
+        assert compute.calls == 2
+
+
+def test_the_cache_keeps_a_bounded_number_of_rankings():
+    rankings = listing.Rankings(size=2)
+    for key in "abc":
+        rankings.put(key, key.upper())
+    assert [rankings.get(key) for key in "abc"] == [None, "B", "C"]
+
+
+def test_the_cache_is_safe_across_threads():
+    rankings = listing.Rankings(size=50)
+
+    def work(number):
+        for index in range(500):
+            rankings.put((number, index % 80), index)
+            rankings.get((number, (index * 7) % 80))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(rankings._cache) == 50
+
+
+# The list as viewers see it ---------------------------------------------------------------
+
+class Statements:
+    def __init__(self, app):
+        with app.app_context():
+            self.engine = db.engine
+        self.seen = []
+
+    def __enter__(self):
+        self.seen = []
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *_exc):
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+    def _record(self, _connection, _cursor, statement, *_args):
+        self.seen.append(" ".join(statement.split()))
+
+    @property
+    def rankings(self):
+        return [s for s in self.seen if "count(*) OVER ()" in s]
+
+
+@pytest.fixture
+def listed(app):
+    with app.app_context():
+        area = make_area()
+        add_viewer()
+        ids = {name: add_mentor(name, areas=[area], capacity=1)
+               for name in ("Anna Rossi", "Bruno Bianchi", "Carla Verdi")}
+        admin = make_user(is_admin=True)
+        db.session.commit()
+        return ids, admin.id
+
+
+def test_the_second_view_of_a_page_uses_the_remembered_ranking(app, client, auth, listed):
+    login(auth)
+    statements = Statements(app)
+    with statements:
+        first = names(browse(client, available="y"))
+    assert len(statements.rankings) == 1
+    with statements:
+        assert names(browse(client, available="y")) == first
+    assert statements.rankings == []
+
+
+def test_changes_show_at_once_on_a_remembered_page(app, client, auth, listed):
+    ids, admin_id = listed
+    login(auth)
+    assert sorted(names(browse(client, available="y"))) == [
+        "Anna Rossi", "Bruno Bianchi", "Carla Verdi"]
+    with app.app_context():
+        # A paused mentor, a full one, a suspended one and a renamed one.
+        set_accepting(db.session.get(MentorProfile, ids["Anna Rossi"]),
+                      actor=None, accepting=False)
+        db.session.commit()
+        mentee = make_user().id
+        request_id = add_request(mentee, ids["Bruno Bianchi"])
+        from marketplace.mentorships.models import MentorshipRequest
+        bruno = db.session.get(MentorProfile, ids["Bruno Bianchi"])
+        accept_request(db.session.get(MentorshipRequest, request_id), mentor=bruno.user)
+        db.session.commit()
+    assert names(browse(client, available="y")) == ["Carla Verdi"]
+    with app.app_context():
+        suspend(db.session.get(MentorProfile, ids["Carla Verdi"]),
+                actor=db.session.get(User, admin_id), reason="Checking references.")
+        db.session.commit()
+    assert names(browse(client, available="y")) == []
+    with app.app_context():
+        db.session.get(MentorProfile, ids["Anna Rossi"]).user.full_name = "Anna Neri"
+        db.session.commit()
+    assert names(browse(client, q="neri")) == ["Anna Neri"]
+    assert "Anna Neri" in names(browse(client))
