@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 
 HERE = Path(__file__).resolve().parent
@@ -66,6 +66,8 @@ def database_url(kind, mentors):
     with engine.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))
+        # As the README's "Deploying" advises for data on SSDs or in memory.
+        connection.execute(text(f'ALTER DATABASE "{name}" SET random_page_cost = 1.1'))
     engine.dispose()
     return server.set(database=name).render_as_string(hide_password=False)
 
@@ -108,8 +110,8 @@ def login(port, email):
 
 def wrk(port, path, cookie, duration, connections):
     output = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "30s",
-         "-s", str(HERE / "report.lua"),
+        ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s",
+         "--timeout", "30s", "-s", str(HERE / "report.lua"),
          "-H", f"Cookie: {cookie}", f"http://127.0.0.1:{port}{path}"],
         capture_output=True, text=True, check=True).stdout
     return json.loads(output.strip().splitlines()[-1])
@@ -132,7 +134,7 @@ def targets(app):
         ("browse, page 5", "/mentors?page=5", "mentee"),
         ("mentor page", f"/mentors/{busy.id}", "mentee"),
         ("requests, busy mentor", "/requests", "mentor"),
-        ("admin dashboard", "/admin", "admin"),
+        ("admin dashboard", "/admin", "admin", 1),
     ]
 
 
@@ -147,6 +149,53 @@ def machine():
         pass
     return (f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
             f"SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}")
+
+
+def query_plans(url, port, pages, emails, slowest=2):
+    """{page name: [(ms, statement, plan)]}: the page's slowest statements, as one
+    request runs them with no remembered ranking (the cost when nothing is cached),
+    explained by the database with the same parameters."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
+                      "SERVER_NAME": f"127.0.0.1:{port}", "SECRET_KEY": "x" * 32,
+                      "LISTING_CACHE_SIZE": 0, "WTF_CSRF_ENABLED": False,
+                      "RATELIMIT_ENABLED": False, "SESSION_COOKIE_SECURE": False})
+    seen = []
+
+    def before(connection, _cursor, statement, parameters, _context, _many):
+        connection.info["started"] = time.perf_counter()
+
+    def after(connection, _cursor, statement, parameters, _context, _many):
+        seen.append((1000 * (time.perf_counter() - connection.info["started"]),
+                     statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+    explain = ("EXPLAIN (ANALYZE, COSTS OFF) " if engine.dialect.name == "postgresql"
+               else "EXPLAIN QUERY PLAN ")
+    plans = {}
+    for name, path, who, *_alone in pages:
+        if name == "hello":
+            continue
+        client = app.test_client()
+        client.post("/auth/login", data={"email": emails[who], "password": PASSWORD})
+        client.get(path)  # warm up
+        seen.clear()
+        event.listen(engine, "before_cursor_execute", before)
+        event.listen(engine, "after_cursor_execute", after)
+        try:
+            client.get(path)
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+            event.remove(engine, "after_cursor_execute", after)
+        plans[name] = []
+        for took, statement, parameters in sorted(seen, key=lambda row: -row[0])[:slowest]:
+            with engine.connect() as connection:
+                rows = connection.exec_driver_sql(explain + statement, parameters).all()
+                connection.rollback()
+            plan = "\n".join(row[-1] if isinstance(row[-1], str) else str(row) for row in rows)
+            plans[name].append((took, " ".join(statement.split()), plan))
+    engine.dispose()
+    return plans
 
 
 def run(kind, mentors, duration, connections):
@@ -179,19 +228,22 @@ def run(kind, mentors, duration, connections):
                 break
             except OSError:
                 time.sleep(0.2)
-        cookies = {"mentee": login(port, "mentee1@bench.example.com"),
-                   "admin": login(port, "mentee0@bench.example.com"),
-                   "mentor": login(port, busy_email)}
+        emails = {"mentee": "mentee1@bench.example.com",
+                  "admin": "mentee0@bench.example.com", "mentor": busy_email}
+        cookies = {who: login(port, email) for who, email in emails.items()}
         results = []
-        for name, path, who in pages:
-            wrk(port, path, cookies[who], 2, connections)  # warm up
-            results.append((name, path, wrk(port, path, cookies[who], duration, connections)))
+        for name, path, who, *alone in pages:
+            clients = 1 if alone else connections
+            wrk(port, path, cookies[who], 2, clients)  # warm up
+            figures = wrk(port, path, cookies[who], duration, clients)
+            results.append((name, path, {**figures, "connections": clients}))
     finally:
         server.terminate()
         server.wait(timeout=30)
     return {"kind": kind, "mentors": mentors, "counts": counts, "version": version,
             "seeded_in": seeded_in, "busy_requests": busy.requests, "results": results,
-            "duration": duration, "connections": connections}
+            "duration": duration, "connections": connections,
+            "plans": query_plans(url, port, pages, emails)}
 
 
 def table(run_):
@@ -202,17 +254,27 @@ def table(run_):
              f"{run_['counts']['requests']:,} requests, "
              f"{run_['counts']['mentorships']:,} mentorships (seeded in "
              f"{run_['seeded_in']:.0f} s); busiest mentor: {run_['busy_requests']} "
-             f"requests. wrk: {run_['connections']} connections, {run_['duration']} s per "
-             f"page after a 2 s warm-up.",
+             f"requests. wrk: {run_['duration']} s per page after a 2 s warm-up, with the "
+             f"clients shown (the dashboard: one admin at a time).",
              "",
-             "| page | path | req/s | p50 ms | p95 ms | p99 ms | % of hello | errors |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "| page | path | clients | req/s | p50 ms | p95 ms | p99 ms | % of hello | errors |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for name, path, figures in run_["results"]:
         lines.append(
-            f"| {name} | `{path}` | {figures['rps']:.0f} | {figures['p50_ms']:.1f} | "
+            f"| {name} | `{path}` | {figures['connections']} | {figures['rps']:.0f} | "
+            f"{figures['p50_ms']:.1f} | "
             f"{figures['p95_ms']:.1f} | {figures['p99_ms']:.1f} | "
             f"{100 * figures['rps'] / hello:.1f} | "
             f"{figures['errors'] + figures['non_2xx']} |")
+    lines += ["", f"#### Query plans ({run_['kind']}, {run_['mentors']:,} mentors)", "",
+              "Each page's two slowest statements in one request with no remembered "
+              "ranking, and the database's plan for them.", ""]
+    for name, statements in run_["plans"].items():
+        lines += [f"<details><summary>{name}</summary>", ""]
+        for took, statement, plan in statements:
+            lines += [f"{took:.1f} ms: `{statement[:300]}{'…' if len(statement) > 300 else ''}`",
+                      "", "```", plan, "```", ""]
+        lines += ["</details>", ""]
     return "\n".join(lines) + "\n"
 
 
