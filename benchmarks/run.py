@@ -66,8 +66,6 @@ def database_url(kind, mentors):
     with engine.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-        # As the README's "Deploying" advises for data on SSDs or in memory.
-        connection.execute(text(f'ALTER DATABASE "{name}" SET random_page_cost = 1.1'))
     engine.dispose()
     return server.set(database=name).render_as_string(hide_password=False)
 

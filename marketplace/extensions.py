@@ -7,8 +7,10 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import DDL, Index, MetaData, event
+from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from .fulltext import DATABASE_ONLY
 
 # Named constraints make Alembic migrations deterministic on every database.
 NAMING_CONVENTION = {
@@ -25,25 +27,14 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-# Trigram indexes answer substring searches (ILIKE '%text%') on PostgreSQL.
-event.listen(Base.metadata, "before_create",
-             DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))
 
 
-def trigram_index(name, column):
-    """An index for `column ILIKE '%text%'`: PostgreSQL only (elsewhere the search
-    reads the table, and a plain index would not help)."""
-    return Index(name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"},
-                 info={"dialect": "postgresql"}).ddl_if(dialect="postgresql")
+def compared(obj, name, type_, reflected, compare_to):
+    """Alembic's `include_object`: what comparing the models with a database looks at.
+    The full-text indexes and tables (see fulltext) exist only in the database."""
+    return not (reflected and compare_to is None and (name or "").startswith(DATABASE_ONLY))
 
 
-def schema_of(dialect_name):
-    """An Alembic `include_object` hook that leaves out what only another database
-    has (see `trigram_index`), so comparing models with a database finds no drift."""
-    def include(obj, _name, _type, _reflected, _compare_to):
-        only = getattr(obj, "info", {}).get("dialect")
-        return only is None or only == dialect_name
-    return include
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 babel = Babel()

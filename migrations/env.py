@@ -6,7 +6,7 @@ from alembic import context
 from flask import current_app
 from sqlalchemy.types import TypeDecorator
 
-from marketplace.extensions import schema_of
+from marketplace.extensions import compared
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -105,7 +105,7 @@ def run_migrations_online():
             connection=connection,
             target_metadata=get_metadata(),
             render_item=render_item,
-            include_object=schema_of(connection.dialect.name),
+            include_object=compared,
             **conf_args
         )
 

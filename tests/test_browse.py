@@ -443,10 +443,17 @@ def searchable(app):
     ("pharmaceutical", ["Carla Verdi"]),           # English bio, any case
     ("FARMACEUTICO", ["Dario Neri"]),              # Italian bio
     ("  anna  ", ["Anna Rossi"]),                  # trimmed
-    ("100%", ["Elena Gialli"]),                    # % taken literally
-    ("100%quota", []),
-    ("_", []),                                     # _ taken literally
+    ("ent", ["Anna Rossi"]),                       # the start of a word
+    ("ossi", []),                                  # not inside one
+    ("anna enterprise", ["Anna Rossi"]),           # every word, wherever it is
+    ("rossi renewals", []),
+    ("Vent'anni", ["Dario Neri"]),                 # punctuation separates words
+    ("100%", ["Elena Gialli", "Fabio Blu"]),       # "100" starts "100" and "1000"
+    ("100%quota", ["Elena Gialli"]),
+    ("_", []),                                     # no word at all: nobody
+    ("%", []),
     ("1_0", []),
+    ('"quota" OR *', []),                          # no query syntax: words only
     ("nobody", []),
 ])
 def test_search_by_text(client, auth, searchable, q, expected):

@@ -6,13 +6,15 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect, select, text
+from sqlalchemy import delete, inspect, select, text, update
 
+from marketplace import fulltext
 from marketplace.accounts.models import User
 from marketplace.accounts.services import hash_password
-from marketplace.extensions import db, schema_of
+from marketplace.extensions import compared, db
+from marketplace.mentors.models import MentorProfile, ProfileRevision
 
-from .factories import PASSWORD, make_user
+from .factories import PASSWORD, make_profile, make_user
 
 
 @pytest.fixture
@@ -35,8 +37,7 @@ def test_models_and_migrations_do_not_drift(migrated_app):
     with migrated_app.app_context(), db.engine.connect() as connection:
         differences = compare_metadata(
             MigrationContext.configure(connection, opts={
-                "compare_type": True,
-                "include_object": schema_of(connection.dialect.name)}), db.metadata)
+                "compare_type": True, "include_object": compared}), db.metadata)
     assert differences == []
 
 
@@ -47,6 +48,34 @@ def test_expression_index_for_free_places_exists(migrated_app):
                      else "SELECT indexname FROM pg_indexes")
         names = set(db.session.scalars(text(names_sql)))
     assert "ix_mentor_profiles_status_free_places" in names
+
+
+def test_full_text_search_follows_the_data_on_a_migrated_database(migrated_app):
+    def found(query):
+        return db.session.scalars(select(MentorProfile.id).where(fulltext.matches(
+            query, db.engine.dialect.name, MentorProfile.user_id,
+            MentorProfile.published_revision_id))).all()
+
+    with migrated_app.app_context():
+        profile = make_profile(make_user(full_name="Zelda Quartz"),
+                               content={"headline_en": "Quantum negotiation"})
+        assert found("zeld quant") == found("NEGOT") == [profile.id]
+        db.session.execute(update(User).where(User.id == profile.user_id)
+                           .values(stored_name="Ada Byron"))
+        db.session.execute(update(ProfileRevision)
+                           .where(ProfileRevision.id == profile.published_revision_id)
+                           .values(headline_en="Pricing"))
+        db.session.commit()
+        assert found("zelda") == found("quantum") == []
+        assert found("byron pricing") == [profile.id]
+        db.session.execute(delete(User).where(User.id == profile.user_id))  # cascades
+        db.session.commit()
+        assert found("pricing") == []
+        if db.engine.dialect.name == "sqlite":  # the FTS5 tables agree with their tables
+            for check in (
+                    "INSERT INTO revision_fulltext (revision_fulltext) VALUES ('integrity-check')",
+                    "INSERT INTO user_fulltext (user_fulltext) VALUES ('integrity-check')"):
+                db.session.execute(text(check))
 
 
 def test_every_table_is_created(migrated_app):
@@ -99,6 +128,9 @@ def test_upgrading_a_populated_database_keeps_every_row(make_app, empty_database
             (r["id"], r["email"], r["full_name"], r["language"], r["manager_id"],
              r["is_admin"]) for r in rows]
         assert all(u.email_requests and u.deleted_at is None for u in users)
+        # Names written before full-text search existed are found by it.
+        assert db.session.scalars(select(User.id).where(fulltext.matches(
+            "rep number 123", db.engine.dialect.name, User.id, User.id))).all() == [123]
         make_user(email="new@example.com")  # and the table takes new rows
     client = app.test_client()
     response = client.submit("/auth/login", data={"email": "rep7@example.com",

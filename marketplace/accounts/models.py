@@ -8,8 +8,9 @@ from sqlalchemy import true as sa_true
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import fulltext
 from ..clock import UTCDateTime, utcnow
-from ..extensions import db, trigram_index
+from ..extensions import db
 from ..program.models import FocusArea
 
 INTERNAL = "internal"
@@ -49,7 +50,6 @@ class User(UserMixin, db.Model):
         CheckConstraint("manager_id IS NULL OR manager_id <> id", name="not_own_manager"),
         CheckConstraint("desired_hours IS NULL OR desired_hours BETWEEN 1 AND 20",
                         name="desired_hours"),
-        trigram_index("ix_users_full_name_trgm", "full_name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -128,6 +128,9 @@ class AnonymousUser(AnonymousUserMixin):
     """A visitor who has not logged in: never an admin."""
 
     is_admin = False
+
+
+fulltext.add_to(User.__table__)
 
 
 class AccountToken(db.Model):

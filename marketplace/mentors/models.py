@@ -23,9 +23,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import fulltext
 from ..accounts.models import AFFILIATIONS, COMPANY_MAX, EXTERNAL, User
 from ..clock import UTCDateTime, utcnow
-from ..extensions import db, trigram_index
+from ..extensions import db
 from ..program.models import FocusArea
 
 # Profile states.
@@ -185,8 +186,6 @@ class ProfileRevision(db.Model):
               sqlite_where=db.text(_in("status", OPEN_REVISION_STATES)),
               postgresql_where=db.text(_in("status", OPEN_REVISION_STATES))),
         Index("ix_profile_revisions_status_submitted_at", "status", "submitted_at"),
-        *(trigram_index(f"ix_profile_revisions_{column}_trgm", column)
-          for column in ("headline_en", "headline_it", "bio_en", "bio_it")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -227,6 +226,9 @@ class ProfileRevision(db.Model):
         preferred, other = ((self.bio_it, self.bio_en) if language == "it"
                             else (self.bio_en, self.bio_it))
         return preferred or other or ""
+
+
+fulltext.add_to(ProfileRevision.__table__)
 
 
 class ProfileReview(db.Model):

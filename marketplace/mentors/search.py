@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import contains_eager, selectinload
 from wtforms import BooleanField, IntegerField, SearchField, SelectField
 from wtforms.validators import NumberRange, Optional
 
+from .. import fulltext
 from ..accounts.models import EXTERNAL, INTERNAL, User
 from ..extensions import db
 from ..forms import BaseForm, choices
@@ -136,17 +137,6 @@ def listed_profiles():
                      selectinload(MentorProfile.languages)))
 
 
-SEARCHED_TEXTS = (ProfileRevision.headline_en, ProfileRevision.headline_it,
-                  ProfileRevision.bio_en, ProfileRevision.bio_it)
-
-
-def contains(column, text):
-    """`column` holds `text`, in any case, with `%` and `_` taken literally. On
-    PostgreSQL the trigram indexes on these columns answer it (see models)."""
-    escaped = text.replace("/", "//").replace("%", "/%").replace("_", "/_")
-    return column.ilike(f"%{escaped}%", escape="/")
-
-
 def ranked(filters, seeker):
     """The ids of the listed mentors that pass the filters, best first.
 
@@ -157,12 +147,9 @@ def ranked(filters, seeker):
                  .join(User, User.id == MentorProfile.user_id)
                  .where(MentorProfile.status == APPROVED, User.active.is_(True)))
     if filters.q:
-        # One id list per table, so that each is found through its own index.
-        statement = statement.where(or_(
-            MentorProfile.user_id.in_(select(User.id).where(contains(User.full_name,
-                                                                      filters.q))),
-            MentorProfile.published_revision_id.in_(select(ProfileRevision.id).where(
-                or_(*(contains(column, filters.q) for column in SEARCHED_TEXTS))))))
+        statement = statement.where(fulltext.matches(
+            filters.q, db.session.get_bind().dialect.name,
+            MentorProfile.user_id, MentorProfile.published_revision_id))
     if filters.area:
         statement = statement.where(exists().where(
             revision_areas.c.revision_id == MentorProfile.published_revision_id,
