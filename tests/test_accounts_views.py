@@ -8,13 +8,9 @@ from marketplace.accounts.models import User
 from marketplace.extensions import db
 
 from .factories import PASSWORD, make_user
+from .helpers import flashed
 
 NEW_PASSWORD = "a brand new passphrase"
-
-
-def flashed(client):
-    with client.session_transaction() as session:
-        return [message for _category, message in session.get("_flashes", [])]
 
 
 def get_user(app, email):

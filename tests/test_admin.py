@@ -5,7 +5,7 @@ from marketplace.audit import AuditEvent
 from marketplace.extensions import db
 
 from .factories import make_user
-from .test_accounts_views import flashed
+from .helpers import flashed
 
 
 def test_list_search_and_paginate(app, client, auth, admin):

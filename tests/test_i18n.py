@@ -29,6 +29,7 @@ from marketplace.extensions import babel, db
 from marketplace.i18n import EXTRACT_KEYWORDS
 
 from . import factories
+from .helpers import flashed
 
 TRANSLATIONS = PROJECT_ROOT / "translations"
 PO_FILE = TRANSLATIONS / "it" / "LC_MESSAGES" / "messages.po"
@@ -162,11 +163,6 @@ def html_lang(response):
     match = re.search(r'<html lang="([^"]*)"', response.get_data(as_text=True))
     assert match, "the page has no <html lang>"
     return match.group(1)
-
-
-def flashed(client):
-    with client.session_transaction() as session:
-        return [message for _category, message in session.get("_flashes", [])]
 
 
 def forget_loaded_translations():

@@ -35,7 +35,7 @@ from marketplace.vetting.services import decide
 
 from .conftest import Auth
 from .factories import make_area, make_profile, make_user
-from .test_accounts_views import flashed
+from .helpers import flashed
 
 HEADLINE = "Twenty years of enterprise deals in manufacturing"
 BIO = ("I sold industrial machinery across Europe for twenty years, from the first call "

@@ -11,7 +11,6 @@ function with a fixed `today`.
 """
 
 import re
-import threading
 from datetime import date, timedelta
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
@@ -19,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask_babel import force_locale, format_date, gettext
 from markupsafe import escape
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from marketplace.accounts.models import User
 from marketplace.clock import add_months, utcnow
@@ -41,7 +40,8 @@ from marketplace.mentorships.services import MentorshipError
 from marketplace.program.models import FocusArea
 from marketplace.program.services import settings
 
-from .factories import PASSWORD, make_area, make_profile, make_user
+from .factories import make_area, make_profile, make_user
+from .helpers import count, flashed, get, login_client, run_together
 
 GOAL = "Close my first multi-year deal with a manufacturing customer by the end of Q3."
 SITUATION = ("I run six mid-size accounts and win renewals, but my two attempts at a "
@@ -157,15 +157,6 @@ def finish(mentorship_id, status=COMPLETED):
     db.session.expire_all()
 
 
-def get(model, id_):
-    db.session.expire_all()
-    return db.session.get(model, id_)
-
-
-def count(model, *where):
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
-
-
 def counters(profile_id):
     profile = get(MentorProfile, profile_id)
     return profile.active_mentees, profile.committed_hours
@@ -184,19 +175,6 @@ def snapshot(app):
                 for model in (Mentorship, CheckIn, Feedback, MentorshipRequest)} | {
             "counters": sorted((p.id, p.active_mentees, p.committed_hours)
                                for p in db.session.scalars(select(MentorProfile)))}
-
-
-def login_client(app, email):
-    """A browser of its own, logged in as `email`."""
-    browser = app.test_client()
-    response = browser.submit("/auth/login", data={"email": email, "password": PASSWORD})
-    assert response.status_code == 302, f"{email} could not log in"
-    return browser
-
-
-def flashed(client):
-    with client.session_transaction() as session:
-        return [message for _category, message in session.get("_flashes", [])]
 
 
 def field_errors(page, name):
@@ -1091,27 +1069,6 @@ def race_app(make_app, app):
                                                "pool_size": THREADS + 5, "max_overflow": 5})
 
 
-def run_together(work, count=THREADS):
-    """Run work(i, barrier) in `count` threads released at once; their results, in
-    order (an exception escaping `work` is a result too, so that the test shows it)."""
-    barrier = threading.Barrier(count, timeout=60)
-    results = [None] * count
-
-    def run(index):
-        try:
-            results[index] = work(index, barrier)
-        except BaseException as error:
-            results[index] = f"escaped: {error!r}"
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    return results
-
-
 class TestConcurrency:
     @pytest.fixture
     def two(self, race_app, world):
@@ -1138,7 +1095,7 @@ class TestConcurrency:
                 db.session.commit()
                 return "ok"
 
-        results = run_together(act)
+        results = run_together(act, THREADS)
         assert sorted(set(results)) == ["This mentorship is over.", "ok"], results
         assert results.count("ok") == 1
         with race_app.app_context():

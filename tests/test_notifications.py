@@ -66,7 +66,8 @@ from marketplace.notifications.reminders import send_reminders
 from marketplace.program.models import FocusArea
 from marketplace.vetting import services as vetting
 
-from .factories import PASSWORD, make_area, make_profile, make_user
+from .factories import make_area, make_profile, make_user
+from .helpers import count, flashed, get, login_client
 
 GOAL = "Close my first multi-year deal with a manufacturing customer by the end of Q3."
 SITUATION = ("I run six mid-size accounts and win renewals, but my two attempts at a "
@@ -148,15 +149,6 @@ def acting_in(app, language):
     recipient gets must not follow it."""
     with app.test_request_context(), force_locale(language):
         yield
-
-
-def get(model, id_):
-    db.session.expire_all()
-    return db.session.get(model, id_)
-
-
-def count(model, *where):
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def last_id(model):
@@ -253,23 +245,10 @@ def set_profile(profile_id, **values):
     db.session.commit()
 
 
-def login_client(app, email):
-    """A browser of its own, logged in as `email`."""
-    browser = app.test_client()
-    response = browser.submit("/auth/login", data={"email": email, "password": PASSWORD})
-    assert response.status_code == 302, f"{email} could not log in"
-    return browser
-
-
 def make_user_in(app, **fields):
     """A user made outside the test's own application context."""
     with app.app_context():
         return make_user(**fields)
-
-
-def flashed(client):
-    with client.session_transaction() as session:
-        return [message for _category, message in session.get("_flashes", [])]
 
 
 def redirected_to(response, path):

@@ -9,7 +9,7 @@ import json
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from marketplace.accounts.models import AccountToken, User
 from marketplace.accounts.services import AccountError, request_password_reset
@@ -41,22 +41,13 @@ from .factories import (
     make_story,
     make_user,
 )
-from .test_accounts_views import flashed
+from .helpers import count, flashed, get
 from .test_mentorships import submit
 
 DELETED = "Your account has been deleted. Thank you for taking part."
 WRONG_PASSWORD = "Your password is incorrect."
 ONLY_ADMIN = ("You are the only admin. Make someone else an admin before you delete your "
               "account.")
-
-
-def get(model, id_):
-    db.session.expire_all()
-    return db.session.get(model, id_)
-
-
-def count(model, *where):
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 @pytest.fixture

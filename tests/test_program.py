@@ -20,7 +20,6 @@ tested in test_vetting.py and test_admin.py.)
 
 import html
 import re
-import threading
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -30,7 +29,7 @@ from babel.dates import format_date
 from babel.messages.pofile import read_po
 from flask_babel import force_locale
 from markupsafe import escape
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import User
@@ -66,7 +65,6 @@ from marketplace.stories.models import (
 from marketplace.stories.services import StoryError
 
 from .factories import (
-    PASSWORD,
     STORY_BODY,
     make_area,
     make_mentorship,
@@ -74,6 +72,7 @@ from .factories import (
     make_story,
     make_user,
 )
+from .helpers import count, flashed, get, login_client, run_together
 
 PO_FILE = PROJECT_ROOT / "translations" / "it" / "LC_MESSAGES" / "messages.po"
 with PO_FILE.open("rb") as po:
@@ -140,28 +139,6 @@ def said(text, language):
 
 
 # Helpers -------------------------------------------------------------------------------
-
-def flashed(client):
-    with client.session_transaction() as session:
-        return [message for _category, message in session.get("_flashes", [])]
-
-
-def login_client(app, email):
-    """A browser of its own, logged in as `email`."""
-    browser = app.test_client()
-    response = browser.submit("/auth/login", data={"email": email, "password": PASSWORD})
-    assert response.status_code == 302, f"{email} could not log in"
-    return browser
-
-
-def get(model, id_):
-    db.session.expire_all()
-    return db.session.get(model, id_)
-
-
-def count(model, *where):
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
-
 
 def events(action):
     return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)
@@ -1529,26 +1506,6 @@ def race_app(make_app, app):
         db.session.commit()
     return make_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True,
                                                "pool_size": 2 * PAIRS + 5, "max_overflow": 5})
-
-
-def run_together(work, count):
-    """Run work(i, barrier) in `count` threads released at once; their results."""
-    barrier = threading.Barrier(count, timeout=60)
-    results = [None] * count
-
-    def run(index):
-        try:
-            results[index] = work(index, barrier)
-        except BaseException as error:
-            results[index] = f"escaped: {error!r}"
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    return results
 
 
 class TestStoryRace:

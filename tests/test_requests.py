@@ -11,14 +11,13 @@ TEST_DATABASE_URL is set.
 """
 
 import re
-import threading
 from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
 from flask_babel import force_locale, gettext, ngettext
 from markupsafe import escape
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from marketplace.accounts.models import User
 from marketplace.audit import AuditEvent
@@ -52,7 +51,8 @@ from marketplace.program.services import settings
 from marketplace.program.texts import RESPONSIBILITIES
 from marketplace.vetting import services as vetting
 
-from .factories import PASSWORD, make_area, make_profile, make_user
+from .factories import make_area, make_profile, make_user
+from .helpers import count, flashed, get, login_client, run_together
 
 GOAL = "Close my first multi-year deal with a manufacturing customer by the end of Q3."
 SITUATION = ("I run six mid-size accounts and win renewals, but my two attempts at a "
@@ -165,15 +165,6 @@ def close_as(request_id, status):
     assert db.session.get(MentorshipRequest, request_id).status == status
 
 
-def get(model, id_):
-    db.session.expire_all()
-    return db.session.get(model, id_)
-
-
-def count(model, *where):
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
-
-
 def open_requests():
     return count(MentorshipRequest, MentorshipRequest.status == OPEN)
 
@@ -188,19 +179,6 @@ def snapshot(app, request_id):
         profile = request.profile
         return (columns, profile.active_mentees, profile.committed_hours,
                 count(Mentorship), count(MentorshipRequest))
-
-
-def login_client(app, email):
-    """A browser of its own, logged in as `email`."""
-    browser = app.test_client()
-    response = browser.submit("/auth/login", data={"email": email, "password": PASSWORD})
-    assert response.status_code == 302, f"{email} could not log in"
-    return browser
-
-
-def flashed(client):
-    with client.session_transaction() as session:
-        return [message for _category, message in session.get("_flashes", [])]
 
 
 def field_errors(page, name):
@@ -1320,29 +1298,6 @@ def race_app(make_app, app):
                                                "pool_size": THREADS + 5, "max_overflow": 5})
 
 
-def run_together(work, count=THREADS):
-    """Run work(i) in `count` threads released at once; their results, in order.
-
-    An exception escaping `work` is a result too (its repr), so that the test shows it.
-    """
-    barrier = threading.Barrier(count, timeout=60)
-    results = [None] * count
-
-    def run(index):
-        try:
-            results[index] = work(index, barrier)
-        except BaseException as error:
-            results[index] = f"escaped: {error!r}"
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    return results
-
-
 def service_call(app, barrier, load, call):
     """In its own application context (its own session and connection): load the
     objects, wait for the others, then call the service and commit, or roll back on a
@@ -1398,7 +1353,7 @@ class TestConcurrency:
                          db.session.get(User, world.mentor_user.id)),
                 lambda request, mentor: services.accept_request(request, mentor=mentor))
 
-        results = run_together(accept)
+        results = run_together(accept, THREADS)
         assert_only(results, {"ok", NO_ROOM})
         assert results.count("ok") == 2
         assert results.count(NO_ROOM) == THREADS - 2
@@ -1415,7 +1370,7 @@ class TestConcurrency:
                          db.session.get(User, world.mentor_user.id)),
                 lambda request, mentor: services.accept_request(request, mentor=mentor))
 
-        results = run_together(accept)
+        results = run_together(accept, THREADS)
         assert_only(results, {"ok", NO_ROOM})
         assert results.count("ok") == 2  # 2 + 2 hours of 5; a third would need 6
         self._assert_mentor_holds(race_app, world, mentorships=2, hours=4)
@@ -1430,7 +1385,7 @@ class TestConcurrency:
                 lambda mentee, profile, area: services.submit_request(
                     mentee, profile, area=area, **fields()))
 
-        results = run_together(submit)
+        results = run_together(submit, THREADS)
         assert_only(results, {"ok", ALREADY_OPEN})
         assert results.count("ok") == 1
         assert results.count(ALREADY_OPEN) == THREADS - 1
@@ -1460,7 +1415,7 @@ class TestConcurrency:
             return (response.status_code, response.get_data(as_text=True),
                     flashed(browsers[index]))
 
-        return run_together(post)
+        return run_together(post, THREADS)
 
     def test_simultaneous_accepts_on_the_page(self, race_app, world):
         request_ids = self._mentees_with_requests(race_app, world, capacity=2)

@@ -5,23 +5,20 @@ Runs in the PostgreSQL pass of the suite (TEST_DATABASE_URL); it needs the Redis
 server on 127.0.0.1:6379 (REDIS_URL to change it).
 """
 
-import http.client
 import os
-import re
-import socket
 import subprocess
 import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
 
 import pytest
 import redis
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from benchmarks.client import CSRF, Browser, free_port
 from marketplace import create_app
 from marketplace.accounts.models import User
 from marketplace.config import normalise_database_url
@@ -42,54 +39,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 HOST = "marketplace.test"  # what the load balancer passes on, on both instances
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 SECRET = "scale-out-" + uuid.uuid4().hex + uuid.uuid4().hex
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Browser:
-    """Just enough of a browser: cookies, CSRF tokens, no redirects followed. It can
-    talk to any instance; the cookies go with it."""
-
-    def __init__(self):
-        self.cookies = {}
-
-    def request(self, port, method, path, form=None):
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        headers = {"Host": HOST}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
-        if form is not None:
-            body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        content = response.read().decode()
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, _, rest = value.partition("=")
-                self.cookies[name] = rest.split(";", 1)[0]
-        connection.close()
-        location = response.getheader("Location")
-        return response.status, (urlsplit(location).path if location else None), content
-
-    def get(self, port, path):
-        return self.request(port, "GET", path)
-
-    def post(self, port, path, form=None, csrf_page="/"):
-        _status, _location, page = self.get(port, csrf_page)
-        token = CSRF.search(page).group(1)
-        return self.request(port, "POST", path, {"csrf_token": token, **(form or {})})
-
-    def login(self, port, email, password=PASSWORD):
-        return self.post(port, "/auth/login", {"email": email, "password": password},
-                         csrf_page="/auth/login")
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +101,7 @@ def wait_until_serving(port, process, seconds=30):
         if process.poll() is not None:
             pytest.fail(f"gunicorn stopped: {process.stderr.read().decode()[-2000:]}")
         try:
-            if Browser().get(port, "/healthz")[0] == 200:
+            if Browser(HOST).get(port, "/healthz")[0] == 200:
                 return
         except OSError:
             time.sleep(0.2)
@@ -175,8 +125,8 @@ def test_a_session_made_on_one_instance_works_on_the_other(instances, data_app):
     first, second = instances
     with data_app.app_context():
         make_user(email="rita@example.com", full_name="Rita Rep")
-    browser = Browser()
-    assert browser.login(first, "rita@example.com")[0] == 302
+    browser = Browser(HOST)
+    assert browser.login(first, "rita@example.com", PASSWORD)[0] == 302
     status, _location, page = browser.get(second, "/account")
     assert status == 200 and "rita@example.com" in page
     # Logging out on the second ends the session on the first too.
@@ -191,7 +141,7 @@ def test_the_login_limit_is_shared(instances, data_app):
     statuses = []
     for attempt in range(12):  # 10 per account per 15 minutes, whichever instance
         port = instances[attempt % 2]
-        statuses.append(Browser().login(port, "limited@example.com", "wrong password!!")[0])
+        statuses.append(Browser(HOST).login(port, "limited@example.com", "wrong password!!")[0])
     assert statuses[:10] == [200] * 10
     assert statuses[10:] == [429, 429]
 
@@ -204,12 +154,12 @@ def test_what_one_instance_writes_the_other_shows(instances, data_app):
         profile = make_profile(mentor, areas=[area])
         mentee = make_user(email="nina@example.com", full_name="Nina Neri")
         request_id = submit(mentee, profile, area)
-    marco, nina = Browser(), Browser()
-    marco.login(first, "marco@example.com")
+    marco, nina = Browser(HOST), Browser(HOST)
+    marco.login(first, "marco@example.com", PASSWORD)
     status, location, _page = marco.post(first, f"/requests/{request_id}/accept",
                                          csrf_page="/requests")
     assert (status, location) == (302, "/requests")
-    nina.login(second, "nina@example.com")
+    nina.login(second, "nina@example.com", PASSWORD)
     _status, _location, page = nina.get(second, "/requests")
     assert "Marco Mentor" in page
     with data_app.app_context():
@@ -223,8 +173,8 @@ def test_the_capacity_holds_with_two_instances_racing(instances, data_app):
         profile = make_profile(mentor, areas=[area], capacity=2, monthly_hours=40)
         request_ids = [submit(make_user(email=f"racer{n}@example.com"), profile, area)
                        for n in range(12)]
-    marco = Browser()
-    marco.login(instances[0], "busy@example.com")
+    marco = Browser(HOST)
+    marco.login(instances[0], "busy@example.com", PASSWORD)
     token = CSRF.search(marco.get(instances[0], "/requests")[2]).group(1)
 
     def accept(index):

@@ -32,21 +32,13 @@ from marketplace.program import services as program
 from marketplace.program.models import FocusArea, ProgramSettings
 from marketplace.vetting import services as vetting
 
-from .factories import PASSWORD, make_area, make_profile, make_user
-from .test_accounts_views import flashed
+from .factories import make_area, make_profile, make_user
+from .helpers import flashed, login_client
 
 NOTES = "Please add the results of your last two years."
 
 
 # Helpers -------------------------------------------------------------------------------
-
-def login_client(app, email):
-    """A second browser, logged in as `email` (the `client` fixture is the admin's)."""
-    other = app.test_client()
-    response = other.submit("/auth/login", data={"email": email, "password": PASSWORD})
-    assert response.status_code == 302, f"{email} could not log in"
-    return other
-
 
 def switch_user(auth, email):
     auth.logout()
