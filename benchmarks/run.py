@@ -12,11 +12,9 @@ afresh each run.
 """
 
 import argparse
-import http.client
 import json
 import os
 import platform
-import re
 import secrets
 import socket
 import sqlite3
@@ -25,7 +23,6 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlencode
 
 from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
@@ -34,6 +31,7 @@ HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent
 sys.path.insert(0, str(PROJECT))
 
+from benchmarks.client import Browser, free_port  # noqa: E402
 from benchmarks.seed import PASSWORD, seed  # noqa: E402
 from marketplace import create_app  # noqa: E402
 from marketplace.accounts.models import User  # noqa: E402
@@ -43,14 +41,7 @@ from marketplace.mentors.models import MentorProfile  # noqa: E402
 from marketplace.mentorships.models import MentorshipRequest  # noqa: E402
 
 BIN = Path(sys.executable).parent
-CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def database_url(kind, mentors):
@@ -80,30 +71,10 @@ def environment(url, port):
 
 def login(port, email):
     """A session cookie for `email`."""
-    cookies = {}
-
-    def call(method, path, form=None):
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
-        body = None
-        if form:
-            body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        page = response.read().decode()
-        for name, value in response.getheaders():
-            if name.lower() == "set-cookie":
-                key, _, rest = value.partition("=")
-                cookies[key] = rest.split(";", 1)[0]
-        return response.status, page
-
-    _status, page = call("GET", "/auth/login")
-    status, _page = call("POST", "/auth/login", {
-        "csrf_token": CSRF.search(page).group(1), "email": email, "password": PASSWORD})
-    if status != 302:
+    browser = Browser()
+    if browser.login(port, email, PASSWORD)[0] != 302:
         raise SystemExit(f"could not log in as {email}")
-    return "; ".join(f"{k}={v}" for k, v in cookies.items())
+    return browser.cookie_header
 
 
 def wrk(port, path, cookie, duration, connections):
