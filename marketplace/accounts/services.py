@@ -99,7 +99,7 @@ def end_sessions(user):
 
 # One-time links ---------------------------------------------------------------------
 
-def _hash_token(token):
+def hash_token(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -109,7 +109,7 @@ def _issue_token(user, purpose):
     ]
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    db.session.add(AccountToken(user=user, purpose=purpose, token_hash=_hash_token(token),
+    db.session.add(AccountToken(user=user, purpose=purpose, token_hash=hash_token(token),
                                 created_at=now, expires_at=now + max_age))
     db.session.flush()
     return token
@@ -117,7 +117,7 @@ def _issue_token(user, purpose):
 
 def _valid_token_clause(token, purpose):
     return (
-        AccountToken.token_hash == _hash_token(token or ""),
+        AccountToken.token_hash == hash_token(token or ""),
         AccountToken.purpose == purpose,
         AccountToken.used_at.is_(None),
         AccountToken.expires_at > utcnow(),
