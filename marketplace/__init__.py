@@ -90,6 +90,7 @@ def register_extensions(app):
 def register_blueprints(app):
     from .accounts import bp as accounts_bp
     from .admin import bp as admin_bp
+    from .invitations import bp as invitations_bp
     from .mentors import bp as mentors_bp
     from .mentorships import bp as mentorships_bp
     from .notifications import bp as notifications_bp
@@ -101,6 +102,7 @@ def register_blueprints(app):
     app.register_blueprint(accounts_bp)
     app.register_blueprint(mentors_bp)
     app.register_blueprint(mentorships_bp)
+    app.register_blueprint(invitations_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(stories_bp)
     app.register_blueprint(admin_bp)

@@ -65,6 +65,7 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a method name, not a password)
     PASSWORD_RESET_MAX_AGE = timedelta(hours=1)
     EMAIL_VERIFY_MAX_AGE = timedelta(days=2)
+    INVITATION_MAX_AGE = timedelta(days=14)
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     # Keeps apart the counters of several deployments sharing one Redis.
@@ -73,6 +74,9 @@ class Config:
     LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
     LOGIN_LIMIT_PER_ADDRESS = "50 per 15 minutes"
     REGISTRATION_LIMIT_PER_ADDRESS = "20 per hour"
+    # Invitations a user may send or resend, and sign-ups tried with invitation links.
+    INVITATION_LIMIT_PER_USER = "10 per hour"
+    INVITATION_SIGNUP_LIMIT_PER_ADDRESS = "20 per hour"
     # How many proxies in front of the app set X-Forwarded-For/-Proto (0: none).
     PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
 

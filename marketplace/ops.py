@@ -18,7 +18,9 @@ log = logging.getLogger(__name__)
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # One-time links carry a secret in their path; it must not reach the logs.
-_SECRET_PATH = re.compile(r"(/auth/(?:reset|verify)/)[^\s?\"]+")
+# (An invitation's own pages, /invitations/<number>/…, hold none.)
+_SECRET_PATH = re.compile(
+    r"(/auth/(?:reset|verify)/|/invitations/)(?![0-9]+(?:[/\s?\"]|$))[^\s?\"]+")
 
 
 def redact(message):

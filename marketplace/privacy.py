@@ -18,6 +18,7 @@ from .accounts.services import AccountError, end_sessions, hash_password
 from .audit import AuditEvent
 from .clock import utcnow
 from .extensions import db
+from .invitations.models import Invitation
 from .mentors.models import SUSPENDED, MentorProfile, ProfileRevision
 from .mentorships.models import CheckIn, Feedback, Mentorship, MentorshipRequest
 from .mentorships.services import close_everything_of
@@ -77,6 +78,10 @@ def export_data(user):
         "success_stories": _rows(select(SuccessStory)
                                  .where(SuccessStory.mentorship_id.in_(mentorships))
                                  .order_by(SuccessStory.id)),
+        "invitations": _rows(select(Invitation)
+                             .where(or_(Invitation.inviter_id == user.id,
+                                        Invitation.invitee_id == user.id))
+                             .order_by(Invitation.id)),
         "notifications": _rows(select(Notification).where(Notification.user_id == user.id)
                                .order_by(Notification.id)),
         "security_events": _rows(select(AuditEvent)
@@ -91,7 +96,8 @@ def delete_account(user, *, password):
 
     Open requests close and active mentorships end (the mentors get their places back,
     the other side is told without a name); the mentor profile leaves the list and
-    loses its texts; stories about the user's mentorships go; every session ends.
+    loses its texts; stories about the user's mentorships go, and so do the invitations
+    they sent or accepted; every session ends.
     """
     if not check_password_hash(user.password_hash, password or ""):
         raise AccountError(_("Your password is incorrect."), field="password")
@@ -116,6 +122,9 @@ def delete_account(user, *, password):
     for statement in (
             delete(SuccessStory).where(SuccessStory.mentorship_id.in_(mentorships)),
             delete(AccountToken).where(AccountToken.user_id == user.id),
+            # Sent by them (other people's addresses, their words) or naming them.
+            delete(Invitation).where(or_(Invitation.inviter_id == user.id,
+                                         Invitation.invitee_id == user.id)),
             delete(Notification).where(Notification.user_id == user.id),
             delete(OutboxMail).where(OutboxMail.user_id == user.id),
             delete(user_interests).where(user_interests.c.user_id == user.id),

@@ -117,6 +117,9 @@ PO_FILE = PROJECT_ROOT / "translations" / "it" / "LC_MESSAGES" / "messages.po"
 REGION_CODES = [code for code, _label in REGIONS]
 MONTH_DAYS = 30.44  # the average month the committed hours are prorated over
 NO_DATA = "–"  # what the page shows for a rate or a time without any data
+# The invitations' cards, when nobody has been invited (tested in test_invitations.py).
+NO_INVITATIONS = {"Invitations sent": "0", "Accepted: the invitee signed up": "0",
+                  "Became approved mentors": "0", "Conversion to approved mentors": NO_DATA}
 CSV_HEADER = ["scope", "name", "requests", "open", "accepted", "declined", "withdrawn",
               "expired", "acceptance_rate", "median_answer_hours", "active_mentorships",
               "hours_logged", "hours_committed", "completion_rate", "overdue_check_ins"]
@@ -583,6 +586,7 @@ class TestPage:
             "Hours logged / committed": "5.5 / 11.2",  # 330 min / 342 ÷ 30.44
             "Completion rate": "67%",
             "Check-ins overdue": "2",
+            **NO_INVITATIONS,
         }
         period = (f"From {format_date(data.today - timedelta(days=29), 'long', locale='en')}"
                   f" to {format_date(data.today, 'long', locale='en')}.")
@@ -712,7 +716,7 @@ class TestPage:
             "Profiles waiting for vetting": "0", "Requests sent": "0",
             "Acceptance rate": NO_DATA, "Median time to first answer": NO_DATA,
             "Active mentorships": "0", "Hours logged / committed": "0 / 0",
-            "Completion rate": NO_DATA, "Check-ins overdue": "0"}
+            "Completion rate": NO_DATA, "Check-ins overdue": "0", **NO_INVITATIONS}
         assert table_rows(page, "By focus area") == {}
         assert all(cells == ["0", NO_DATA, NO_DATA, "0", "0 / 0", NO_DATA, "0"]
                    for cells in table_rows(page, "By region of the mentee").values())
@@ -753,6 +757,8 @@ class TestItalian:
             "Ore registrate / concordate": "5,5 / 11,2",
             "Tasso di completamento": "67%",
             "Check-in in ritardo": "2",
+            "Inviti spediti": "0", "Accettati: l'invitato si è registrato": "0",
+            "Diventati mentori approvati": "0", "Conversione in mentori approvati": NO_DATA,
         }
         areas = table_rows(page, "Per area di sviluppo")
         assert areas["Negoziazione"] == ["3", "33%", "2 giorni", "1", "3,5 / 7,9", "100%", "0"]

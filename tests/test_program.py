@@ -199,6 +199,7 @@ def program_form(defaults, **changes):
 def settings_form(**values):
     """Every field of /admin/settings, at its default unless given."""
     return {"required_approvals": 1, "approval_months": 12, "max_open_requests": 3,
+            "max_open_invitations": 3,
             "request_expiry_days": 14, "default_duration_months": 6, **values}
 
 
@@ -1665,16 +1666,17 @@ class TestSettingsTakeEffect:
         with app.app_context():
             current = program.settings()
             current.max_open_requests, current.request_expiry_days = 5, 30
-            current.default_duration_months = 9
+            current.default_duration_months, current.max_open_invitations = 9, 4
             db.session.commit()
         auth.login(admin.email)
         page = client.get("/admin/settings").get_data(as_text=True)
         assert [input_value(page, name) for name in (
-            "max_open_requests", "request_expiry_days", "default_duration_months")] == [
-            "5", "30", "9"]
+            "max_open_requests", "request_expiry_days", "default_duration_months",
+            "max_open_invitations")] == ["5", "30", "9", "4"]
 
     @pytest.mark.parametrize("field, old, new", [
         ("max_open_requests", 3, 1), ("max_open_requests", 3, 10),
+        ("max_open_invitations", 3, 1), ("max_open_invitations", 3, 10),
         ("request_expiry_days", 14, 1), ("request_expiry_days", 14, 90),
         ("default_duration_months", 6, 3), ("default_duration_months", 6, 12),
     ])

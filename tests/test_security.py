@@ -22,6 +22,7 @@ from marketplace.accounts.models import PASSWORD_MAX, PASSWORD_MIN, User
 from marketplace.config import Config
 from marketplace.errors import CSRF_PAGE
 from marketplace.extensions import db
+from marketplace.invitations import services as invitations
 from marketplace.mentorships.models import COMPLETED
 
 from . import factories
@@ -39,6 +40,7 @@ PUBLIC = {
     "accounts.forgot_password",
     "accounts.reset_password",
     "accounts.set_language",
+    "invitations.accept",  # the invitee's page: the link is the key
 }
 # A mentor page answers outsiders 404 unless the profile is listed (then: log in first).
 HIDDEN_FROM_OUTSIDERS = {"mentors.mentor"}
@@ -483,8 +485,13 @@ def test_admin_endpoints_are_open_to_admins(app, client, auth, admin):
         profile = factories.make_profile(target, areas=[area])
         mentorship = factories.make_mentorship(factories.make_user(), profile, area,
                                                status=COMPLETED)
+        invitation = invitations.invite(db.session.get(User, target.id), name="Ivo",
+                                        email="ivo@example.net", message="Hello",
+                                        language="en")
+        db.session.commit()
         ids = {"user_id": target.id, "profile_id": profile.id, "area_id": area.id,
-               "story_id": factories.make_story(mentorship).id}
+               "story_id": factories.make_story(mentorship).id,
+               "invitation_id": invitation.id}
     auth.login(admin.email)
     rules = admin_rules(app)
     assert rules

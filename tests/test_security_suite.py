@@ -34,6 +34,8 @@ from marketplace.audit import AuditEvent
 from marketplace.clock import utcnow
 from marketplace.extensions import db
 from marketplace.forms import BaseForm
+from marketplace.invitations import forms as invitation_forms
+from marketplace.invitations import services as invitations
 from marketplace.mentors import forms as mentor_forms
 from marketplace.mentors.models import (
     CHANGES_REQUESTED,
@@ -187,6 +189,10 @@ def world(app):
         notification_id = db.session.scalar(
             select(Notification.id).where(Notification.user_id == mentee.id)
             .order_by(Notification.id))
+        invitation = invitations.invite(db.session.get(User, mentee.id), name="Ivo Invitee",
+                                        email="ivo@example.net", message="Mentor me?",
+                                        language="en")
+        db.session.commit()
         hidden = {}
         for status in (DRAFT, PENDING, CHANGES_REQUESTED, REJECTED, SUSPENDED):
             owner = factories.make_user(full_name=f"Hidden {status}")
@@ -199,7 +205,8 @@ def world(app):
             applicant=applicant, admin=admin, finished=finished.id, story=story.id,
             story_version=db.session.get(SuccessStory, story.id).version,
             mentorship=mentorship.id, check_in=check_in.id, own_mentorship=own_mentorship.id,
-            request=request_id, notification=notification_id, hidden=hidden)
+            request=request_id, notification=notification_id, invitation=invitation.id,
+            hidden=hidden)
 
 
 def fill(template, world):
@@ -650,6 +657,11 @@ def fuzz_targets(world, links):
         "accounts.verify_email": (None, {"token": links["verify"]}, set(), {}),
         "accounts.set_language": (None, {}, {"language", "next"},
                                   {"language": "it", "next": "/account"}),
+        "invitations.accept": (None, {"token": links["invitation"]},
+                               invitation_forms.InviteeSignupForm, {
+                                   "full_name": "Ivo Invitee", "company": "",
+                                   "password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
+                                   "language": "en"}),
         # Everyone's own account and notifications.
         "accounts.account": ("mentee", {}, account_forms.AccountForm, {
             "full_name": "Mia Mentee", "language": "en", "timezone": "Europe/Rome",
@@ -662,6 +674,11 @@ def fuzz_targets(world, links):
         "notifications.open_notification": ("mentee", {"notification_id": world.notification},
                                             set(), {}),
         "notifications.read_all": ("mentee", {}, set(), {}),
+        "invitations.index": ("mentee", {}, invitation_forms.InvitationForm, {
+            "name": "Nina New", "email": "nina@example.net", "message": "Mentor me?",
+            "language": "it"}),
+        "invitations.resend": ("mentee", {"invitation_id": world.invitation}, set(), {}),
+        "invitations.cancel": ("mentee", {"invitation_id": world.invitation}, set(), {}),
         # Mentors and mentees.
         "mentors.my_profile": ("mentor", {}, mentor_forms.MentorProfileForm,
                                profile_form([area])),
@@ -699,6 +716,7 @@ def fuzz_targets(world, links):
         "admin.restore_area": ("admin", {"area_id": world.area}, set(), {}),
         "admin.settings": ("admin", {}, admin_forms.SettingsForm, {
             "required_approvals": "1", "approval_months": "12", "max_open_requests": "3",
+            "max_open_invitations": "3",
             "request_expiry_days": "14", "default_duration_months": "6"}),
         "admin.program_texts": ("admin", {}, program_texts_form_fields(), {
             **program, "pilot_starts_on": "2027-01-15", "rollout_starts_on": "2027-06-01"}),
@@ -709,6 +727,7 @@ def fuzz_targets(world, links):
         "admin.reactivate_user": ("admin", user_target, set(), {}),
         "admin.grant_admin": ("admin", user_target, set(), {}),
         "admin.revoke_admin": ("admin", user_target, set(), {}),
+        "admin.revoke_invitation": ("admin", {"invitation_id": world.invitation}, set(), {}),
         "vetting.decide": ("admin", {"profile_id": world.hidden[PENDING].profile},
                            mentor_forms.DecisionForm, {"decision": "approve", "notes": ""}),
         "vetting.suspend": ("admin", {"profile_id": world.other_profile},
@@ -735,7 +754,8 @@ def fuzz_world_links(app, outbox, world):
         "password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "language": "en",
         "affiliation": "internal", "company": ""})
     return {"reset": emailed_link(outbox, "/auth/reset/").rsplit("/", 1)[1],
-            "verify": emailed_link(outbox, "/auth/verify/").rsplit("/", 1)[1]}
+            "verify": emailed_link(outbox, "/auth/verify/").rsplit("/", 1)[1],
+            "invitation": emailed_link(outbox, "/invitations/").rsplit("/", 1)[1]}
 
 
 def post_rules(app):
@@ -745,25 +765,29 @@ def post_rules(app):
 RENEWS_SESSION = {"accounts.change_password"}
 FUZZ_PARTS = {
     "visitors": ["accounts.login", "accounts.register", "accounts.forgot_password",
-                 "accounts.reset_password", "accounts.verify_email", "accounts.set_language"],
+                 "accounts.reset_password", "accounts.verify_email", "accounts.set_language",
+                 "invitations.accept"],
     "mentoring": ["accounts.account", "accounts.looking_for", "notifications.preferences",
                   "notifications.open_notification", "notifications.read_all",
                   "mentors.my_profile", "mentors.submit_profile", "mentorships.new_request",
                   "mentorships.accept", "mentorships.decline", "mentorships.withdraw",
                   "mentorships.log_check_in", "mentorships.confirm_check_in",
                   "mentorships.end", "mentorships.complete", "mentorships.feedback",
-                  "stories.write", "stories.ask", "stories.consent"],
+                  "stories.write", "stories.ask", "stories.consent", "invitations.index",
+                  "invitations.resend", "invitations.cancel"],
     "program-team": ["admin.areas", "admin.rename_area", "admin.retire_area",
                      "admin.restore_area", "admin.settings", "admin.program_texts",
                      "admin.publish_story", "admin.return_story", "admin.deactivate_user",
                      "admin.reactivate_user", "admin.grant_admin", "admin.revoke_admin",
-                     "vetting.decide", "vetting.suspend", "vetting.reinstate"],
+                     "admin.revoke_invitation", "vetting.decide", "vetting.suspend",
+                     "vetting.reinstate"],
     "leaving": ["accounts.change_password", "accounts.delete_account", "accounts.logout"],
 }
 
 
 def test_every_form_endpoint_is_fuzzed(app, outbox, world):
-    targets = fuzz_targets(world, {"reset": "token", "verify": "token"})
+    targets = fuzz_targets(world, {"reset": "token", "verify": "token",
+                                   "invitation": "token"})
     assert set(targets) == set(post_rules(app))
     assert sorted(targets) == sorted(name for part in FUZZ_PARTS.values() for name in part)
     for endpoint, (_who, _values, fields, valid) in targets.items():
@@ -831,7 +855,7 @@ def test_strange_form_input_never_fails(app, outbox, world, part):
 # 4. Length limits fit the columns ----------------------------------------------------------
 
 FORM_MODULES = [account_forms, mentor_forms, mentorship_forms, story_forms, admin_forms,
-                notification_forms]
+                notification_forms, invitation_forms]
 # Where each length-limited field is stored: "table.column" (or several), or None when
 # it is not stored as typed (passwords are hashed, emails to log in are looked up).
 STORED_IN = {
@@ -878,6 +902,12 @@ STORED_IN = {
     "ReturnForm.note": "success_stories.review_note",
     "AreaForm.name_en": "focus_areas.name_en",
     "AreaForm.name_it": "focus_areas.name_it",
+    "InvitationForm.name": "invitations.name",
+    "InvitationForm.email": "invitations.email",
+    "InvitationForm.message": "invitations.message",
+    "InviteeSignupForm.full_name": "users.full_name",
+    "InviteeSignupForm.company": "users.company",
+    "InviteeSignupForm.password": None,
     "ProgramTextsForm.<part>_en": "program_texts.text_en",
     "ProgramTextsForm.<part>_it": "program_texts.text_it",
 }

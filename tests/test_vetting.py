@@ -103,6 +103,7 @@ def set_program(**values):
 def settings_form(**values):
     """Every field of the settings page, at its default unless given."""
     return {"required_approvals": 1, "approval_months": 12, "max_open_requests": 3,
+            "max_open_invitations": 3,
             "request_expiry_days": 14, "default_duration_months": 6, **values}
 
 

@@ -26,6 +26,11 @@ class SettingsForm(BaseForm):
     max_open_requests = IntegerField(
         _l("Open requests a mentee may have at once"),
         validators=[InputRequired(), NumberRange(min=1, max=10)])
+    max_open_invitations = IntegerField(
+        _l("Open invitations a user may have at once"),
+        validators=[InputRequired(), NumberRange(min=1, max=10)],
+        description=_l("Invitations to mentors from outside the company that are "
+                       "not yet accepted."))
     request_expiry_days = IntegerField(
         _l("Days before an unanswered request expires"),
         validators=[InputRequired(), NumberRange(min=1, max=90)])

@@ -14,6 +14,8 @@ from ..actions import perform
 from ..extensions import db
 from ..forms import CONTROL_CHARACTERS
 from ..geography import REGIONS, region_label
+from ..invitations import services as invitations
+from ..invitations.models import Invitation
 from ..mentors.models import MentorProfile
 from ..mentorships.models import Mentorship
 from ..mentorships.views import REQUEST_STATE_LABELS
@@ -143,11 +145,33 @@ def _update_settings(form):
     changes = program.update_settings(actor=current_user, **{
         name: getattr(form, name).data for name in (
             "required_approvals", "approval_months", "max_open_requests",
-            "request_expiry_days", "default_duration_months")})
+            "max_open_invitations", "request_expiry_days", "default_duration_months")})
     if "required_approvals" in changes:
         # Versions that already have the approvals now asked for are published.
         vetting.publish_fully_approved(actor=current_user)
     return changes
+
+
+# Invitations -----------------------------------------------------------------------------
+
+INVITATIONS_PER_PAGE = 25
+
+
+@bp.get("/invitations")
+def invitations_list():
+    page = db.paginate(invitations.all_invitations(), per_page=INVITATIONS_PER_PAGE,
+                       error_out=False)
+    return render_template("admin/invitations.html", page=page,
+                           rows=invitations.with_states(page.items))
+
+
+@bp.post("/invitations/<int:invitation_id>/revoke")
+def revoke_invitation(invitation_id):
+    invitation = db.get_or_404(Invitation, invitation_id)
+    perform(lambda: invitations.cancel(invitation, actor=current_user),
+            _("The invitation to %(name)s is revoked: its link no longer works.",
+              name=invitation.name))
+    return redirect(url_for("admin.invitations_list", page=request.args.get("page")))
 
 
 # The dashboard ---------------------------------------------------------------------------
@@ -187,6 +211,7 @@ def index():
     area_rows = [(area.name(language), values) for area, values in figures.by_area]
     return render_template(
         "admin/dashboard.html", form=form, figures=figures,
+        invited=invitations.figures(figures.period.first_moment, figures.period.last_moment),
         state_chart=[(label, figures.overall.requests_by_state[state])
                      for state, label in REQUEST_STATE_LABELS.items()],
         area_chart=[(name, values.hours_logged) for name, values in area_rows],

@@ -8,6 +8,7 @@ from ..actions import perform
 from ..clock import utcnow
 from ..extensions import db
 from ..geography import region_label
+from ..invitations.services import invitation_behind
 from ..mentorships.services import completed_mentees, confirmed_hours
 from ..mentorships.services import statement as statement_rows
 from ..program.services import areas as program_areas
@@ -162,8 +163,10 @@ def mentor(profile_id):
     content = profile.published if profile.is_listed else services.working_content(profile)
     card = search.cards([profile], current_user, search.seeker_for(current_user),
                         language)[0] if profile.is_listed else None
+    invited = card is not None and invitation_behind(current_user, profile) is not None
     return render_template("mentors/mentor.html", profile=profile, content=content,
-                           card=card, is_insider=is_insider, language=language,
+                           card=card, invited=invited, is_insider=is_insider,
+                           language=language,
                            completed=completed_mentees(profile),
                            hours_given=confirmed_hours(profile))
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import User
 from ..clock import UTCDateTime, utcnow
 from ..extensions import db
+from ..invitations.models import Invitation
 from ..mentors.models import FORMATS, MentorProfile, _in
 from ..program.models import FocusArea
 
@@ -77,10 +78,14 @@ class MentorshipRequest(db.Model):
     note: Mapped[str | None] = mapped_column(Text)
     # When the mentor was reminded of a request waiting too long (once).
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The mentee's invitation that brought this mentor to the program, if any.
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitations.id", ondelete="SET NULL"))
 
     mentee: Mapped[User] = relationship()
     profile: Mapped[MentorProfile] = relationship()
     area: Mapped[FocusArea] = relationship()
+    invitation: Mapped[Invitation | None] = relationship()
 
 
 class Mentorship(db.Model):

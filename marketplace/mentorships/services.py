@@ -26,6 +26,7 @@ from ..accounts.services import reporting_line_ids
 from ..clock import add_months, utcnow
 from ..errors import DomainError
 from ..extensions import db
+from ..invitations.services import invitation_behind
 from ..mentors.models import APPROVED, MentorProfile
 from ..notifications.services import notify
 from ..program.services import settings
@@ -174,8 +175,9 @@ def submit_request(mentee, profile, *, area, **fields):
         raise RequestError(_("Choose one of the mentor's focus areas."))
     if fields["meeting_format"] not in profile.format_codes:
         raise RequestError(_("Choose one of the ways this mentor meets."))
+    invitation = invitation_behind(mentee, profile)
     request = MentorshipRequest(mentee_id=mentee.id, profile_id=profile.id,
-                                area_id=area.id, **fields)
+                                area_id=area.id, invitation=invitation, **fields)
     try:
         with db.session.begin_nested():
             db.session.add(request)

@@ -38,6 +38,8 @@ KINDS = {
     "profile_changes_requested": (N_("The program team asked for changes to your mentor "
                                      "profile."), VETTING),
     "profile_rejected": (N_("Your mentor profile was not approved."), VETTING),
+    "invited_mentor_approved": (N_("%(name)s, whom you invited, is now an approved mentor: "
+                                   "you can send them your request."), REQUESTS),
     "approval_expiring": (N_("The approval of your mentor profile runs out on "
                              "%(expiry_date)s: check that it is up to date."), VETTING),
     "approval_expired": (N_("The approval of your mentor profile has run out: it is "

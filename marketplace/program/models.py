@@ -40,6 +40,7 @@ class ProgramSettings(db.Model):
         CheckConstraint("required_approvals BETWEEN 1 AND 3", name="required_approvals"),
         CheckConstraint("approval_months BETWEEN 1 AND 36", name="approval_months"),
         CheckConstraint("max_open_requests BETWEEN 1 AND 10", name="max_open_requests"),
+        CheckConstraint("max_open_invitations BETWEEN 1 AND 10", name="max_open_invitations"),
         CheckConstraint("request_expiry_days BETWEEN 1 AND 90", name="request_expiry_days"),
         CheckConstraint("default_duration_months BETWEEN 3 AND 12",
                         name="default_duration_months"),
@@ -49,6 +50,7 @@ class ProgramSettings(db.Model):
     required_approvals: Mapped[int] = mapped_column(default=1)
     approval_months: Mapped[int] = mapped_column(default=12)
     max_open_requests: Mapped[int] = mapped_column(default=3, server_default="3")
+    max_open_invitations: Mapped[int] = mapped_column(default=3, server_default="3")
     request_expiry_days: Mapped[int] = mapped_column(default=14, server_default="14")
     default_duration_months: Mapped[int] = mapped_column(default=6, server_default="6")
     # The program's timeline, shown on the program page.

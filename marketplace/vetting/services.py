@@ -14,6 +14,7 @@ from .. import audit
 from ..clock import add_months, utcnow
 from ..errors import DomainError
 from ..extensions import db
+from ..invitations import services as invitations
 from ..mentors.models import (
     APPROVE,
     APPROVED,
@@ -97,6 +98,7 @@ def decide(profile, *, reviewer, decision, notes=""):
         audit.record("profile.approved", actor=reviewer, subject=profile.user,
                      profile_id=profile.id, revision=revision.number)
         notify(profile.user, "profile_approved", url_for("mentors.my_profile"))
+        invitations.mentor_approved(profile)
         return APPROVED_NOW
 
     outcome = CHANGES_REQUESTED if decision == REQUEST_CHANGES else REJECTED
@@ -207,5 +209,6 @@ def publish_fully_approved(*, actor):
                          profile_id=revision.profile_id, revision=revision.number,
                          reason="fewer approvals required")
             notify(revision.profile.user, "profile_approved", url_for("mentors.my_profile"))
+            invitations.mentor_approved(revision.profile)
             published += 1
     return published

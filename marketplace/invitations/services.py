@@ -1,0 +1,338 @@
+"""Inviting a mentor from outside the company, and the invitee's sign-up.
+
+A rep invites someone by name and email with a personal message; the invitee gets a
+single-use link that expires, registers with it as an external mentor (the link proves
+the address, so the account is confirmed at once) and fills in their profile, which is
+vetted like any other. When it is approved the rep is told, and their request to that
+mentor notes the invitation.
+
+Services flush but never commit, and raise `InvitationError` with a message meant for
+the user.
+"""
+
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app, url_for
+from flask_babel import force_locale, format_date, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from .. import audit, mail
+from ..accounts.models import EXTERNAL, User
+from ..accounts.services import (
+    AccountError,
+    find_user_by_email,
+    hash_password,
+    hash_token,
+    normalise_email,
+    password_problem,
+)
+from ..clock import utcnow
+from ..errors import DomainError
+from ..extensions import db
+from ..i18n import LANGUAGES
+from ..mentors.models import APPROVED as LISTED
+from ..mentors.models import PENDING, MentorProfile
+from ..notifications.services import notify
+from ..program.services import settings
+from .models import Invitation
+
+# The same words whatever is wrong with a link: unknown, used, expired or cancelled.
+LINK_INVALID = _l("This invitation link no longer works.")
+ADDRESS_TAKEN = _l("There is already an account with this address: log in instead.")
+
+
+class InvitationError(DomainError):
+    pass
+
+
+class AlreadyRegistered(InvitationError):
+    """The address belongs to an account; `profile` is its listed mentor profile, if any."""
+
+    def __init__(self, user, profile):
+        super().__init__(_("%(name)s already has an account here.", name=user.full_name))
+        self.user, self.profile = user, profile
+
+
+@dataclass(frozen=True)
+class Invitee:
+    """The person an invitation email goes to (they have no account yet)."""
+
+    email: str
+    full_name: str
+    language: str
+
+
+def _open_clause(now):
+    """Invitations still waiting for the invitee: not accepted, cancelled or expired."""
+    return (Invitation.accepted_at.is_(None), Invitation.cancelled_at.is_(None),
+            Invitation.expires_at > now)
+
+
+def open_count(inviter, now=None):
+    return db.session.scalar(select(func.count(Invitation.id)).where(
+        Invitation.inviter_id == inviter.id, *_open_clause(now or utcnow())))
+
+
+def _lock(inviter):
+    """Serialise one user's invitations, so that two sent at once cannot both pass the
+    limit (PostgreSQL locks the row; SQLite's writers already take turns)."""
+    db.session.execute(select(User.id).where(User.id == inviter.id).with_for_update())
+
+
+def invite(inviter, *, name, email, message, language):
+    """Invite `email` to become `inviter`'s mentor, and send them the link."""
+    email = normalise_email(email)
+    existing = find_user_by_email(email)
+    if existing is not None:
+        profile = db.session.scalar(select(MentorProfile).where(
+            MentorProfile.user_id == existing.id))
+        raise AlreadyRegistered(existing, profile if profile is not None and
+                                profile.is_listed and existing.active else None)
+    if language not in LANGUAGES:
+        raise InvitationError(_("Choose the language of the invitation."))
+    _lock(inviter)
+    now = utcnow()
+    if db.session.scalar(select(Invitation.id).where(
+            Invitation.inviter_id == inviter.id, Invitation.email == email,
+            *_open_clause(now)).limit(1)) is not None:
+        raise InvitationError(_("You have already invited this person: send the "
+                                "invitation again from your list instead."))
+    limit = settings().max_open_invitations
+    if open_count(inviter, now) >= limit:
+        raise InvitationError(ngettext(
+            "You already have %(num)d open invitation, the most allowed. Cancel it or "
+            "wait until it is accepted.",
+            "You already have %(num)d open invitations, the most allowed. Cancel one or "
+            "wait until one is accepted.", limit))
+    invitation = Invitation(inviter=inviter, email=email, name=name.strip(),
+                            message=message.strip(), language=language,
+                            token_hash="", created_at=now, expires_at=now)
+    db.session.add(invitation)
+    _send(invitation, now)
+    audit.record("invitation.sent", actor=inviter, invitation_id=invitation.id)
+    return invitation
+
+
+def _send(invitation, now):
+    """A new link (the previous one stops working), valid for INVITATION_MAX_AGE."""
+    token = secrets.token_urlsafe(32)
+    invitation.token_hash = hash_token(token)
+    invitation.sent_at = now
+    invitation.expires_at = now + current_app.config["INVITATION_MAX_AGE"]
+    db.session.flush()
+    other = next(code for code in LANGUAGES if code != invitation.language)
+    with force_locale(other):
+        other_line = _("%(name)s has invited you to be their mentor: the page behind the "
+                       "link is in English too.", name=invitation.inviter.full_name)
+    invitee = Invitee(invitation.email, invitation.name, invitation.language)
+    with force_locale(invitation.language):
+        expires = format_date(invitation.expires_at, "long")
+        subject = _("%(name)s invites you to be their mentor",
+                    name=invitation.inviter.full_name)
+    mail.queue(mail.render(
+        invitee, "invitation", subject, invitation=invitation, expires=expires,
+        other_language=other, other_line=other_line,
+        url=url_for("invitations.accept", token=token, _external=True)))
+
+
+def own_invitation(user, invitation_id):
+    """The invitation if `user` sent it, else None (the view answers 404)."""
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None:
+        return None
+    if invitation.inviter_id != user.id:
+        audit.note_denied("invitation", invitation_id)
+        return None
+    return invitation
+
+
+def resend(invitation, *, actor):
+    """Send a new link for an invitation not yet accepted (an expired one opens again,
+    within the limit of open invitations)."""
+    now = utcnow()
+    _lock(invitation.inviter)
+    db.session.refresh(invitation)
+    if invitation.cancelled_at is not None or invitation.accepted_at is not None:
+        raise InvitationError(_("This invitation has been accepted or cancelled: there is "
+                                "nothing to send again."))
+    if invitation.expires_at <= now and open_count(invitation.inviter, now) >= \
+            settings().max_open_invitations:
+        raise InvitationError(_("You already have as many open invitations as allowed. "
+                                "Cancel one first."))
+    _send(invitation, now)
+    audit.record("invitation.resent", actor=actor, invitation_id=invitation.id)
+
+
+def cancel(invitation, *, actor):
+    """Cancel an invitation not yet accepted: its link stops working. Admins may too."""
+    cancelled = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.cancelled_at.is_(None),
+               Invitation.accepted_at.is_(None))
+        .values(cancelled_at=utcnow(), cancelled_by_id=actor.id)
+        .execution_options(synchronize_session=False))
+    if cancelled.rowcount != 1:
+        raise InvitationError(_("This invitation has already been accepted or cancelled."))
+    db.session.refresh(invitation)
+    audit.record("invitation.cancelled", actor=actor, subject=invitation.inviter,
+                 invitation_id=invitation.id)
+
+
+# The invitee's side --------------------------------------------------------------------
+
+def _valid_clause(token):
+    return (Invitation.token_hash == hash_token(token or ""), *_open_clause(utcnow()))
+
+
+def invitation_for(token):
+    """The still-valid invitation a link belongs to, or None (whatever the reason)."""
+    return db.session.scalar(
+        select(Invitation).join(User, User.id == Invitation.inviter_id)
+        .where(*_valid_clause(token), User.active.is_(True)))
+
+
+def mark_opened(invitation_id):
+    """Note that the invitee opened the page (the first time only). Written on a
+    connection of its own, so that showing the page stays a read; call it outside a
+    transaction that writes."""
+    table = Invitation.__table__
+    with db.engine.begin() as connection:
+        connection.execute(update(table).where(
+            table.c.id == invitation_id, table.c.opened_at.is_(None)).values(
+            opened_at=utcnow()))
+
+
+def accept(token, *, full_name, password, language, company):
+    """Create the invitee's account with the link: external, confirmed by the link, and
+    the link used up. Returns the new user; InvitationError when the link is no longer
+    valid, AccountError when the details are not acceptable."""
+    invitation = invitation_for(token)
+    if invitation is None:
+        raise InvitationError(str(LINK_INVALID))
+    if find_user_by_email(invitation.email) is not None:
+        raise AccountError(str(ADDRESS_TAKEN))
+    problem = password_problem(password, invitation.email)
+    if problem:
+        raise AccountError(problem, field="password")
+    if language not in LANGUAGES:
+        language = invitation.language
+    now = utcnow()
+    # Used once: of two sign-ups at the same moment, only one gets the row.
+    used = db.session.execute(
+        update(Invitation).where(Invitation.id == invitation.id, *_valid_clause(token))
+        .values(accepted_at=now).execution_options(synchronize_session=False)).rowcount
+    if used != 1:
+        raise InvitationError(str(LINK_INVALID))
+    user = User(email=invitation.email, full_name=full_name.strip(),
+                password_hash=hash_password(password), language=language,
+                timezone="Europe/Rome" if language == "it" else "UTC",
+                affiliation=EXTERNAL, company=(company or "").strip() or None,
+                email_verified_at=now)
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError:  # the address signed up the usual way a moment ago
+        raise AccountError(str(ADDRESS_TAKEN)) from None
+    # This invitation, and any other still open for the same person, now follow them.
+    db.session.execute(
+        update(Invitation)
+        .where(Invitation.email == invitation.email,
+               or_(Invitation.id == invitation.id, and_(*_open_clause(now))))
+        .values(accepted_at=now, invitee_id=user.id)
+        .execution_options(synchronize_session=False))
+    audit.record("invitation.accepted", actor=user, subject=invitation.inviter,
+                 invitation_id=invitation.id)
+    audit.record("account.register", actor=user, subject=user, invitation_id=invitation.id)
+    return user
+
+
+# After vetting -------------------------------------------------------------------------
+
+def mentor_approved(profile):
+    """Tell the reps who invited this mentor that they can now send their request.
+    Called when a profile is approved; only the first approval counts."""
+    invitations = db.session.scalars(select(Invitation).where(
+        Invitation.invitee_id == profile.user_id, Invitation.approved_at.is_(None),
+        Invitation.cancelled_at.is_(None))).all()
+    for invitation in invitations:
+        invitation.approved_at = utcnow()
+        if invitation.inviter.active:
+            notify(invitation.inviter, "invited_mentor_approved",
+                   url_for("mentors.mentor", profile_id=profile.id),
+                   name=profile.user.full_name)
+    return invitations
+
+
+def invitation_behind(mentee, profile):
+    """The mentee's invitation that brought this mentor here, if any."""
+    return db.session.scalar(select(Invitation).where(
+        Invitation.inviter_id == mentee.id, Invitation.invitee_id == profile.user_id,
+        Invitation.cancelled_at.is_(None)).order_by(Invitation.id).limit(1))
+
+
+# Lists -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Row:
+    invitation: Invitation
+    state: str
+    listed_profile_id: int | None  # the invitee's mentor page, once listed
+
+
+def with_states(invitations):
+    """A Row for each, reading the invitees' profiles in one query."""
+    invitee_ids = {i.invitee_id for i in invitations if i.invitee_id is not None}
+    profiles = {row.user_id: row for row in db.session.execute(
+        select(MentorProfile.user_id, MentorProfile.id, MentorProfile.status)
+        .where(MentorProfile.user_id.in_(invitee_ids)))} if invitee_ids else {}
+    now = utcnow()
+    rows = []
+    for invitation in invitations:
+        profile = profiles.get(invitation.invitee_id)
+        rows.append(Row(
+            invitation,
+            invitation.state(now, in_vetting=profile is not None and profile.status == PENDING),
+            profile.id if profile is not None and profile.status == LISTED else None))
+    return rows
+
+
+def sent_by(inviter):
+    return with_states(db.session.scalars(
+        select(Invitation).where(Invitation.inviter_id == inviter.id)
+        .order_by(Invitation.created_at.desc(), Invitation.id.desc())).all())
+
+
+# For admins ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Figures:
+    """Of the invitations sent in a period: how many were accepted (the invitee signed
+    up) and how many brought an approved mentor."""
+
+    sent: int
+    accepted: int
+    approved: int
+
+    @property
+    def conversion(self):
+        return self.approved / self.sent if self.sent else None
+
+
+def figures(first_moment, last_moment):
+    row = db.session.execute(
+        select(func.count(Invitation.id), func.count(Invitation.accepted_at),
+               func.count(Invitation.approved_at))
+        .where(Invitation.created_at >= first_moment, Invitation.created_at < last_moment)
+    ).one()
+    return Figures(*row)
+
+
+def all_invitations():
+    """Every invitation, newest first (a statement, for paging)."""
+    return (select(Invitation).options(selectinload(Invitation.inviter))
+            .order_by(Invitation.created_at.desc(), Invitation.id.desc()))

@@ -1,0 +1,170 @@
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale, refresh
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from ..accounts.services import AccountError
+from ..accounts.views import current_user_key, no_referrer, show_error, start_session
+from ..actions import perform
+from ..extensions import db, limiter
+from ..i18n import SESSION_KEY
+from ..program import texts
+from ..program.services import settings
+from . import bp, services
+from .forms import InvitationForm, InviteeSignupForm
+from .models import APPROVED, CANCELLED, EXPIRED, IN_VETTING, OPENED, REGISTERED, SENT
+
+STATE_LABELS = {
+    SENT: _l("Sent, not opened yet"),
+    OPENED: _l("Opened"),
+    REGISTERED: _l("Signed up"),
+    IN_VETTING: _l("Profile in review"),
+    APPROVED: _l("Approved mentor"),
+    EXPIRED: _l("Link expired"),
+    CANCELLED: _l("Cancelled"),
+}
+
+
+@bp.app_template_filter("invitation_state")
+def invitation_state(state):
+    return STATE_LABELS.get(state, state)
+
+
+def sending_limit():
+    return current_app.config["INVITATION_LIMIT_PER_USER"]
+
+
+def signup_limit():
+    return current_app.config["INVITATION_SIGNUP_LIMIT_PER_ADDRESS"]
+
+
+# Sending and resending draw on the same allowance.
+limit_sending = limiter.shared_limit(sending_limit, scope="invitations",
+                                     key_func=current_user_key, methods=["POST"])
+
+
+@bp.route("/invitations", methods=["GET", "POST"])
+@login_required
+@limit_sending
+def index():
+    form = InvitationForm()
+    if request.method == "GET":
+        form.language.data = current_user.language
+    already = None
+    if form.validate_on_submit():
+        try:
+            invitation = services.invite(
+                current_user, name=form.name.data, email=form.email.data,
+                message=form.message.data, language=form.language.data)
+        except services.AlreadyRegistered as error:
+            db.session.rollback()
+            already = error
+        except services.InvitationError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Your invitation is on its way to %(email)s. We will tell you when "
+                    "%(name)s is an approved mentor.", email=invitation.email,
+                    name=invitation.name), "success")
+            return redirect(url_for("invitations.index"))
+    rows = services.sent_by(current_user)
+    status = 422 if form.errors else 200
+    return render_template(
+        "invitations/index.html", form=form, rows=rows, already=already,
+        open_count=services.open_count(current_user),
+        limit=settings().max_open_invitations), status
+
+
+def own_invitation_or_404(invitation_id):
+    invitation = services.own_invitation(current_user, invitation_id)
+    if invitation is None:
+        abort(404)
+    return invitation
+
+
+@bp.post("/invitations/<int:invitation_id>/resend")
+@login_required
+@limit_sending
+def resend(invitation_id):
+    invitation = own_invitation_or_404(invitation_id)
+    perform(lambda: services.resend(invitation, actor=current_user),
+            _("We have sent the invitation to %(email)s again, with a new link.",
+              email=invitation.email))
+    return redirect(url_for("invitations.index"))
+
+
+@bp.post("/invitations/<int:invitation_id>/cancel")
+@login_required
+def cancel(invitation_id):
+    invitation = own_invitation_or_404(invitation_id)
+    perform(lambda: services.cancel(invitation, actor=current_user),
+            _("The invitation to %(name)s is cancelled: its link no longer works.",
+              name=invitation.name))
+    return redirect(url_for("invitations.index"))
+
+
+# The invitee's page ------------------------------------------------------------------------
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@limiter.limit(signup_limit, methods=["POST"])
+def accept(token):
+    # The address holds the secret: it must not leave in a Referer header.
+    return no_referrer(make_response(_accept(token)))
+
+
+def _accept(token):
+    invitation = services.invitation_for(token)
+    if invitation is None:
+        # Unknown, used, expired or cancelled: the same page, whatever the reason.
+        return render_template("invitations/invalid.html")
+    if current_user.is_authenticated:
+        return render_template("invitations/accept.html", invitation=invitation, form=None,
+                               texts=_texts())
+    if request.method == "GET":
+        services.mark_opened(invitation.id)
+        if SESSION_KEY not in session:
+            # The page speaks the invitation's language until the invitee picks one.
+            session[SESSION_KEY] = invitation.language
+            refresh()
+    form = InviteeSignupForm(invitation)
+    if request.method == "GET":
+        form.full_name.data = invitation.name
+        form.language.data = session.get(SESSION_KEY, invitation.language)
+    if form.validate_on_submit():
+        try:
+            user = services.accept(token, full_name=form.full_name.data,
+                                   password=form.password.data, language=form.language.data,
+                                   company=form.company.data)
+        except services.InvitationError:
+            db.session.rollback()
+            return render_template("invitations/invalid.html")
+        except AccountError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            start_session(user)
+            flash(_("Welcome, %(name)s! Tell the program about yourself: once the program "
+                    "team has reviewed your profile, %(inviter)s can ask you for mentoring.",
+                    name=user.full_name, inviter=invitation.inviter.full_name), "success")
+            return redirect(url_for("mentors.my_profile"))
+    return render_template("invitations/accept.html", invitation=invitation, form=form,
+                           texts=_texts()), 422 if form.errors else 200
+
+
+def _texts():
+    """The program's own words on a mentor's part and what mentors get out of it."""
+    parts = texts.texts(str(get_locale()))
+    return [parts["mentor_duties"], parts["mentor_gains"]]
