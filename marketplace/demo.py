@@ -14,6 +14,8 @@ from .accounts.services import count_users, hash_password
 from .clock import utcnow
 from .demo_cohort import load_cohort
 from .extensions import db
+from .invitations import services as invitations
+from .invitations.models import Invitation
 from .mentors import services as mentors
 from .mentors.models import APPROVE, REJECT, REQUEST_CHANGES
 from .mentorships import services as mentoring
@@ -74,6 +76,7 @@ def load():
     program.seed_default_areas()
     load_profiles(users)
     load_mentoring(users)
+    load_invitations(users, now)
     load_cohort(users, password_hash)
     # The demo's past events leave their notifications, but email nobody.
     db.session.execute(delete(OutboxMail))
@@ -224,6 +227,43 @@ REQUESTS = (
      "A development plan for both reps agreed with them in my first month.",
      2, 6, "monthly", "video"),
 )
+
+
+# inviter, invitee's name and email, language, message, days ago, what became of it
+INVITATIONS = (
+    ("marco.bianchi@example.com", "Elena Ferri", "elena.ferri@example.org", "it",
+     "Elena, mi hai insegnato a preparare le trattative quando lavoravamo insieme: mi "
+     "piacerebbe che mi aiutassi a negoziare i rinnovi con i grandi clienti.", 60,
+     "approved"),
+    ("tom.fletcher@example.com", "Hannah Price", "hannah.price@example.net", "en",
+     "Hannah, you ran the best outbound team I have worked in. I would love your help "
+     "to build a prospecting routine that lasts.", 3, "sent"),
+    ("francesca.esposito@example.com", "Luca Moretti", "luca.moretti@example.net", "it",
+     "Luca, ti ho visto parlare di vendita sui social a un convegno: vorrei imparare "
+     "a usare LinkedIn con i buyer della grande distribuzione.", 30, "expired"),
+)
+
+
+def load_invitations(users, now):
+    """Invitations to outside mentors: one that brought a mentor, one waiting, one
+    that expired."""
+    for inviter, name, email, language, message, days_ago, outcome in INVITATIONS:
+        if email in users:  # the invitee is here: their account came from the link
+            invitation = Invitation(
+                inviter=users[inviter], email=email, name=name, message=message,
+                language=language, token_hash=f"demo-{email}", invitee=users[email])
+        else:
+            invitation = invitations.invite(users[inviter], name=name, email=email,
+                                            message=message, language=language)
+        sent = now - timedelta(days=days_ago)
+        invitation.created_at = invitation.sent_at = sent
+        invitation.expires_at = sent + timedelta(days=14)
+        if outcome == "approved":
+            invitation.opened_at = sent + timedelta(hours=5)
+            invitation.accepted_at = sent + timedelta(days=1)
+            invitation.approved_at = sent + timedelta(days=4)
+        db.session.add(invitation)
+    db.session.flush()
 
 
 def load_mentoring(users):

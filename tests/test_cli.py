@@ -6,6 +6,8 @@ from werkzeug.security import check_password_hash
 from marketplace import demo
 from marketplace.accounts.models import User
 from marketplace.extensions import db
+from marketplace.invitations import services as invitations
+from marketplace.invitations.models import Invitation
 from marketplace.mentors.models import MentorProfile
 from marketplace.mentorships.models import CheckIn, Feedback, Mentorship, MentorshipRequest
 from marketplace.notifications.models import OutboxMail
@@ -106,6 +108,8 @@ def test_demo_tells_the_whole_story(app, runner):
         assert db.session.scalar(select(func.count(SuccessStory.id))
                                  .where(SuccessStory.status == "published")) == 1
         assert program_settings().pilot_starts_on is not None
+        assert {row.state for row in invitations.with_states(
+            db.session.scalars(select(Invitation)).all())} == {"approved", "sent", "expired"}
         assert db.session.scalar(select(func.count(OutboxMail.id))) == 0  # emails nobody
 
 
