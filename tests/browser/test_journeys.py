@@ -39,6 +39,19 @@ def in_db(live, query):
         return query()
 
 
+def fill_request(page, area_id):
+    """Fill in the request form: a goal, where the rep stands, and a commitment."""
+    page.select_option("[name=area]", str(area_id))
+    page.fill("[name=goal]", GOAL)
+    page.fill("[name=target_date]", add_months(utcnow().date(), 3).isoformat())
+    page.fill("[name=current_situation]", SITUATION)
+    page.fill("[name=success_measures]", MEASURES)
+    page.fill("[name=hours_per_month]", "3")
+    page.check("[name=cadence][value=biweekly]")
+    page.check("[name=meeting_format][value=video]")
+    page.check("[name=acknowledge]")
+
+
 # 1. A rep registers, sets a manager, browses, filters, requests ---------------------------
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -88,16 +101,7 @@ def test_a_rep_finds_a_mentor_and_asks_for_mentoring(live, open_session, languag
     rep.click_link(f"a[href='/mentors/{giulia.id}/request']")
     assert rep.t("A request is a commitment") in rep.text() or "Giulia Greco" in rep.text()
 
-    form = rep.page
-    form.select_option("[name=area]", str(negotiation.id))
-    form.fill("[name=goal]", GOAL)
-    form.fill("[name=target_date]", add_months(utcnow().date(), 3).isoformat())
-    form.fill("[name=current_situation]", SITUATION)
-    form.fill("[name=success_measures]", MEASURES)
-    form.fill("[name=hours_per_month]", "3")
-    form.check("[name=cadence][value=biweekly]")
-    form.check("[name=meeting_format][value=video]")
-    form.check("[name=acknowledge]")
+    fill_request(rep.page, negotiation.id)
     rep.shot("request-form")
     rep.submit("main form[method=post]")
     assert path_of(rep) == "/requests"
