@@ -75,7 +75,7 @@ class Config:
     LOGIN_LIMIT_PER_ADDRESS = "50 per 15 minutes"
     REGISTRATION_LIMIT_PER_ADDRESS = "20 per hour"
     # Invitations a user may send or resend, and sign-ups tried with invitation links.
-    INVITATION_LIMIT_PER_USER = "10 per hour"
+    INVITATION_LIMIT_PER_USER = "10 per hour;30 per day"
     INVITATION_SIGNUP_LIMIT_PER_ADDRESS = "20 per hour"
     # How many proxies in front of the app set X-Forwarded-For/-Proto (0: none).
     PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))

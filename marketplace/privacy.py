@@ -97,7 +97,7 @@ def delete_account(user, *, password):
     Open requests close and active mentorships end (the mentors get their places back,
     the other side is told without a name); the mentor profile leaves the list and
     loses its texts; stories about the user's mentorships go, and so do the invitations
-    they sent or accepted; every session ends.
+    they sent (those they took up lose their name and address); every session ends.
     """
     if not check_password_hash(user.password_hash, password or ""):
         raise AccountError(_("Your password is incorrect."), field="password")
@@ -122,9 +122,11 @@ def delete_account(user, *, password):
     for statement in (
             delete(SuccessStory).where(SuccessStory.mentorship_id.in_(mentorships)),
             delete(AccountToken).where(AccountToken.user_id == user.id),
-            # Sent by them (other people's addresses, their words) or naming them.
-            delete(Invitation).where(or_(Invitation.inviter_id == user.id,
-                                         Invitation.invitee_id == user.id)),
+            # Theirs to delete: other people's addresses, in their words.
+            delete(Invitation).where(Invitation.inviter_id == user.id),
+            # The reps who invited them keep the invitation, without the name.
+            update(Invitation).where(Invitation.invitee_id == user.id)
+            .values(name="", email=""),
             delete(Notification).where(Notification.user_id == user.id),
             delete(OutboxMail).where(OutboxMail.user_id == user.id),
             delete(user_interests).where(user_interests.c.user_id == user.id),

@@ -757,8 +757,9 @@ class TestItalian:
             "Ore registrate / concordate": "5,5 / 11,2",
             "Tasso di completamento": "67%",
             "Check-in in ritardo": "2",
-            "Inviti spediti": "0", "Accettati: l'invitato si è registrato": "0",
-            "Diventati mentori approvati": "0", "Conversione in mentori approvati": NO_DATA,
+            "Inviti spediti": "0", "Accettati: la persona invitata si è registrata": "0",
+            "Diventati mentori approvati": "0",
+            "Tasso di conversione in mentori approvati": NO_DATA,
         }
         areas = table_rows(page, "Per area di sviluppo")
         assert areas["Negoziazione"] == ["3", "33%", "2 giorni", "1", "3,5 / 7,9", "100%", "0"]

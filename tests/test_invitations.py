@@ -22,12 +22,19 @@ from marketplace.invitations.models import (
     CANCELLED,
     EXPIRED,
     IN_VETTING,
+    NOT_APPROVED,
     OPENED,
     REGISTERED,
     SENT,
     Invitation,
 )
-from marketplace.mentors.models import PENDING, MentorProfile
+from marketplace.mentors.models import (
+    CHANGES_REQUESTED,
+    DRAFT,
+    PENDING,
+    REJECTED,
+    MentorProfile,
+)
 from marketplace.mentorships.models import MentorshipRequest
 from marketplace.notifications.models import Notification
 from marketplace.ops import redact
@@ -94,7 +101,7 @@ class TestInvite:
         assert invitation.token_hash != token and len(token) >= 40
         assert invitation.expires_at - invitation.sent_at == timedelta(days=14)
         [mail] = outbox
-        assert mail.subject == "Rita Rossi ti invita a fare da mentore"
+        assert mail.subject == "Rita Rossi vorrebbe averti come mentore"
         assert "Ciao Marco Bianchi," in mail.text and MESSAGE in mail.text
         # The other language's line, in English.
         assert ("Rita Rossi has invited you to be their mentor: the page behind the link "
@@ -108,7 +115,7 @@ class TestInvite:
         invite(rep, language="en")
         [mail] = outbox
         assert mail.subject == "Rita Rossi invites you to be their mentor"
-        assert "la pagina del link è anche in italiano" in mail.text
+        assert "la pagina a cui porta il link è anche in italiano" in mail.text
 
     def test_address_stored_lower_case(self, app, app_ctx, rep):
         invitation_id, _token = invite(rep, email="  Marco@Outside.Example.com ")
@@ -136,6 +143,12 @@ class TestInvite:
             services.invite(db.session.get(User, rep.id), name="B", email="bruno@example.com",
                             message=MESSAGE, language="en")
         assert raised.value.profile is None
+        assert raised.value.message == "This person already has an account here."
+
+    def test_external_people_do_not_invite(self, app, app_ctx):
+        outsider = make_user(affiliation=EXTERNAL, company="Elsewhere Srl")
+        with pytest.raises(services.InvitationError, match="company's own people"):
+            invite(outsider)
 
     def test_one_open_invitation_per_address(self, app, app_ctx, rep):
         invite(rep)
@@ -210,6 +223,16 @@ class TestStates:
         db.session.commit()
         assert state_of(invitation_id) == EXPIRED
 
+    @pytest.mark.parametrize("status, state", [
+        (PENDING, IN_VETTING), (CHANGES_REQUESTED, IN_VETTING), (REJECTED, NOT_APPROVED),
+        (DRAFT, REGISTERED)])
+    def test_the_invitees_profile_decides_once_registered(self, app, app_ctx, rep, status,
+                                                           state):
+        invitation_id, token = invite(rep)
+        marco = accept(token)
+        make_profile(get(User, marco.id), status=status)
+        assert state_of(invitation_id) == state
+
     def test_cancelled(self, app, app_ctx, rep):
         invitation_id, _token = invite(rep)
         services.cancel(get(Invitation, invitation_id), actor=db.session.get(User, rep.id))
@@ -241,7 +264,7 @@ class TestResendAndCancel:
         get(Invitation, first).expires_at = utcnow() - timedelta(days=1)
         db.session.commit()
         second, _token = invite(rep, email="b@example.net")
-        with pytest.raises(services.InvitationError, match="as many open invitations"):
+        with pytest.raises(services.InvitationError, match="1 open invitation, the most"):
             services.resend(get(Invitation, first), actor=db.session.get(User, rep.id))
         db.session.rollback()
         services.cancel(get(Invitation, second), actor=db.session.get(User, rep.id))
@@ -264,6 +287,31 @@ class TestResendAndCancel:
         db.session.rollback()
         with pytest.raises(services.InvitationError):
             services.cancel(get(Invitation, invitation_id), actor=actor)
+
+    def test_no_resend_to_an_address_that_has_signed_up_meanwhile(self, app, app_ctx, rep,
+                                                                   outbox):
+        invitation_id, _token = invite(rep)
+        make_user(email="marco@outside.example.com")
+        with pytest.raises(services.AlreadyRegistered):
+            services.resend(get(Invitation, invitation_id), actor=get(User, rep.id))
+        assert len(outbox) == 1
+
+    def test_no_resend_of_an_expired_one_when_invited_again(self, app, app_ctx, rep):
+        old, _token = invite(rep)
+        get(Invitation, old).expires_at = utcnow() - timedelta(days=1)
+        db.session.commit()
+        invite(rep)  # the same address again, as a new invitation
+        with pytest.raises(services.InvitationError, match="already invited this person"):
+            services.resend(get(Invitation, old), actor=get(User, rep.id))
+
+    def test_an_admin_revoking_tells_the_rep(self, app, app_ctx, rep, admin):
+        invitation_id, _token = invite(rep)
+        services.cancel(get(Invitation, invitation_id), actor=get(User, admin.id))
+        db.session.commit()
+        [notification] = db.session.scalars(select(Notification).where(
+            Notification.user_id == rep.id)).all()
+        assert (notification.kind, notification.params, notification.link) == (
+            "invitation_revoked", {"name": "Marco Bianchi"}, "/invitations")
 
     def test_cancelling_voids_the_link(self, app, app_ctx, rep):
         invitation_id, token = invite(rep)
@@ -335,6 +383,20 @@ class TestAccept:
         make_user(email="marco@outside.example.com")
         with pytest.raises(AccountError, match="already an account"):
             accept(token)
+
+    def test_an_existing_account_takes_it_up(self, app, app_ctx, rep):
+        invitation_id, token = invite(rep)
+        marco = make_user(email="marco@outside.example.com")
+        stranger = make_user()
+        with pytest.raises(services.InvitationError):
+            services.accept_as(token, get(User, stranger.id))
+        db.session.rollback()
+        services.accept_as(token, get(User, marco.id))
+        db.session.commit()
+        assert get(Invitation, invitation_id).invitee_id == marco.id
+        assert state_of(invitation_id) == REGISTERED
+        with pytest.raises(services.InvitationError):  # once
+            services.accept_as(token, get(User, marco.id))
 
     def test_other_reps_open_invitations_follow_the_invitee(self, app, app_ctx, rep, admin):
         mine, token = invite(rep)
@@ -468,7 +530,7 @@ class TestRepViews:
         response = client.submit("/invitations", data=self.form())
         assert response.status_code == 302 and response.location.endswith("/invitations")
         assert flashed(client) == [
-            "Il tuo invito sta arrivando a marco@outside.example.com. Ti avviseremo quando "
+            "Abbiamo inviato il tuo invito a marco@outside.example.com. Ti avviseremo quando "
             "Marco Bianchi sarà un mentore approvato."]
         with app.app_context():
             assert count(Invitation, Invitation.inviter_id == rep.id) == 1
@@ -552,6 +614,25 @@ class TestRepViews:
             email=f"person{number}@example.net")).status_code for number in range(3)]
         assert codes == [302, 302, 429]
 
+    def test_resending_draws_on_the_same_allowance(self, make_app, rep_in_new_app):
+        app, rep_ = rep_in_new_app
+        browser = login_client(app, rep_.email)
+        assert browser.submit("/invitations", data=self.form()).status_code == 302
+        with app.app_context():
+            invitation_id = db.session.scalar(select(Invitation.id))
+        codes = [browser.submit(f"/invitations/{invitation_id}/resend").status_code
+                 for _ in range(2)]
+        assert codes == [302, 429]
+
+    def test_external_people_see_no_form(self, app, client, auth):
+        with app.app_context():
+            outsider = make_user(affiliation=EXTERNAL, company="Elsewhere Srl")
+        auth.login(outsider.email)
+        page = client.get("/invitations").get_data(as_text=True)
+        assert 'name="message"' not in page
+        assert "Invitations are for the company's own people" in page.replace("&#39;", "'")
+        assert 'href="/invitations"' not in page  # nor the menu entry
+
 
 @pytest.fixture
 def rep_in_new_app(make_app, app):
@@ -575,7 +656,7 @@ class TestInviteeViews:
         page = response.get_data(as_text=True)
         assert response.status_code == 200
         assert response.headers["Referrer-Policy"] == "no-referrer"
-        assert "Rita Rossi ti invita a fare da mentore" in page  # the invitation's language
+        assert "Rita Rossi vorrebbe averti come mentore" in page  # the invitation's language
         assert "&lt;b&gt;negotiation&lt;/b&gt;" in page and "<b>negotiation" not in page
         assert "Cosa significa fare da mentore qui" in page
         assert 'value="Marco Bianchi"' in page
@@ -641,11 +722,58 @@ class TestInviteeViews:
 
     def test_a_logged_in_visitor_gets_no_form(self, app, client, auth, rep):
         with app.app_context():
-            _invitation_id, token = invite(rep)
+            invitation_id, token = invite(rep)
         auth.login(rep.email)
         page = client.get(f"/invitations/{token}").get_data(as_text=True)
         assert 'name="password"' not in page
         assert "Per accettare questo invito con un nuovo account da mentore" in page
+        response = client.submit(f"/invitations/{token}", data=self.signup())
+        assert response.status_code == 200
+        with app.app_context():
+            invitation = get(Invitation, invitation_id)
+            assert (invitation.accepted_at, invitation.opened_at) == (None, None)
+            assert count(User) == 1
+
+    def test_an_invitee_with_an_account_logs_in_and_takes_it_up(self, app, client, auth,
+                                                                rep):
+        with app.app_context():
+            invitation_id, token = invite(rep)
+            marco = make_user(email="marco@outside.example.com", language="en")
+        page = client.get(f"/invitations/{token}").get_data(as_text=True)
+        assert 'name="password"' not in page
+        assert f'href="/auth/login?next=/invitations/{token}"' in page
+        response = client.submit(f"/auth/login?next=/invitations/{token}",
+                                 data={"email": marco.email, "password": PASSWORD})
+        assert urlsplit(response.location).path == f"/invitations/{token}"
+        page = client.get(f"/invitations/{token}").get_data(as_text=True)
+        assert "Take up the invitation" in page
+        response = client.submit(f"/invitations/{token}")
+        assert response.status_code == 302
+        assert urlsplit(response.location).path == "/profile/mentor"
+        assert flashed(client) == [
+            "The invitation is yours. Once the program team has approved your mentor "
+            "profile, Rita Rossi can ask you for mentoring."]
+        with app.app_context():
+            invitation = get(Invitation, invitation_id)
+            assert invitation.invitee_id == marco.id and invitation.opened_at is not None
+        assert "This invitation link no longer works" in client.get(
+            f"/invitations/{token}").get_data(as_text=True)
+
+    def test_the_page_is_not_kept_by_browsers(self, app, client, rep):
+        with app.app_context():
+            _invitation_id, token = invite(rep)
+        response = client.get(f"/invitations/{token}")
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+
+    def test_sign_ups_are_rate_limited(self, make_app, app, rep):
+        limited = make_app(INVITATION_SIGNUP_LIMIT_PER_ADDRESS="2 per hour")
+        with limited.app_context():
+            _invitation_id, token = invite(rep)
+        browser = limited.test_client()
+        codes = [browser.submit(f"/invitations/{token}", data=self.signup(
+            confirm="does not match")).status_code for _ in range(3)]
+        assert codes == [422, 422, 429]
 
 
 # Admins -------------------------------------------------------------------------------------------
@@ -719,6 +847,17 @@ class TestPrivacy:
         db.session.commit()
         assert count(Invitation) == 0
         assert services.invitation_for(token) is None
+
+    def test_an_invitee_who_leaves_is_no_longer_named(self, app, rep):
+        with app.app_context():
+            invitation_id, token = invite(rep)
+            marco = accept(token)
+            delete_account(get(User, marco.id), password=NEW_PASSWORD)
+            db.session.commit()
+            invitation = get(Invitation, invitation_id)
+            assert (invitation.name, invitation.email, invitation.message) == ("", "", MESSAGE)
+        page = login_client(app, rep.email).get("/invitations").get_data(as_text=True)
+        assert "Marco" not in page and "Utente eliminato" in page
 
 
 @pytest.mark.parametrize("path, logged", [

@@ -91,6 +91,7 @@ WORDS = {
     "profile_rejected": "Your mentor profile was not approved.",
     "invited_mentor_approved": "%(name)s, whom you invited, is now an approved mentor: "
                                "you can send them your request.",
+    "invitation_revoked": "The program team cancelled your invitation to %(name)s.",
     "approval_expiring": "The approval of your mentor profile runs out on "
                          "%(expiry_date)s: check that it is up to date.",
     "approval_expired": "The approval of your mentor profile has run out: it is being "

@@ -142,16 +142,18 @@ def register():
     return render_template("accounts/register.html", form=form)
 
 
-def no_referrer(response):
-    """Pages whose address holds a secret must not pass it on in the Referer header."""
+def secret_page(response):
+    """A page whose address holds a secret: it must not pass the address on in the
+    Referer header, nor be kept by browsers or proxies."""
     response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
 @bp.route("/auth/verify/<token>", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
 def verify_email(token):
-    return no_referrer(make_response(_verify_email(token)))
+    return secret_page(make_response(_verify_email(token)))
 
 
 def _verify_email(token):
@@ -190,7 +192,7 @@ def forgot_password():
 @bp.route("/auth/reset/<token>", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
 def reset_password(token):
-    return no_referrer(make_response(_reset_password(token)))
+    return secret_page(make_response(_reset_password(token)))
 
 
 def _reset_password(token):

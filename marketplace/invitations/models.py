@@ -1,9 +1,10 @@
 """An invitation from a rep to someone outside the company to become their mentor.
 
-Its state is read from its dates: sent, opened (the invitee saw the page), registered
-(they signed up with the link), in vetting (their profile waits for review), approved
-(their profile was listed and the rep told), expired, or cancelled (by the rep or an
-admin). The link's token is stored only as a hash.
+Its state is read from its dates and the invitee's profile: sent, opened (the invitee
+saw the page), registered (they signed up with the link), in vetting (their profile is
+being reviewed), not approved, approved (their profile was listed and the rep told),
+expired, or cancelled (by the rep or an admin). The link's token is stored only as a
+hash.
 """
 
 from datetime import datetime
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import EMAIL_MAX, NAME_MAX, User
 from ..clock import UTCDateTime, utcnow
 from ..extensions import db
+from ..mentors.models import CHANGES_REQUESTED, PENDING, REJECTED
 
 MESSAGE_MAX = 2000
 
@@ -21,10 +23,14 @@ SENT = "sent"
 OPENED = "opened"
 REGISTERED = "registered"
 IN_VETTING = "in_vetting"
+NOT_APPROVED = "not_approved"
 APPROVED = "approved"
 EXPIRED = "expired"
 CANCELLED = "cancelled"
-STATES = (SENT, OPENED, REGISTERED, IN_VETTING, APPROVED, EXPIRED, CANCELLED)
+STATES = (SENT, OPENED, REGISTERED, IN_VETTING, NOT_APPROVED, APPROVED, EXPIRED, CANCELLED)
+# What the invitee's mentor profile says about the invitation, once they signed up.
+STATE_OF_PROFILE = {PENDING: IN_VETTING, CHANGES_REQUESTED: IN_VETTING,
+                    REJECTED: NOT_APPROVED}
 
 
 class Invitation(db.Model):
@@ -59,15 +65,15 @@ class Invitation(db.Model):
     inviter: Mapped[User] = relationship(foreign_keys=[inviter_id])
     invitee: Mapped[User | None] = relationship(foreign_keys=[invitee_id])
 
-    def state(self, now=None, in_vetting=False):
-        """The state as the rep sees it; `in_vetting` says whether the invitee's
-        profile waits for review."""
+    def state(self, now=None, profile_status=None):
+        """The state as the rep sees it, given the status of the invitee's mentor
+        profile, if they have one."""
         if self.cancelled_at is not None:
             return CANCELLED
         if self.approved_at is not None:
             return APPROVED
         if self.accepted_at is not None:
-            return IN_VETTING if in_vetting else REGISTERED
+            return STATE_OF_PROFILE.get(profile_status, REGISTERED)
         if self.expires_at <= (now or utcnow()):
             return EXPIRED
         return OPENED if self.opened_at is not None else SENT

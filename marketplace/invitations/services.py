@@ -10,6 +10,7 @@ Services flush but never commit, and raise `InvitationError` with a message mean
 the user.
 """
 
+import logging
 import secrets
 from dataclasses import dataclass
 
@@ -18,8 +19,8 @@ from flask_babel import force_locale, format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import contains_eager, selectinload
 
 from .. import audit, mail
 from ..accounts.models import EXTERNAL, User
@@ -36,14 +37,17 @@ from ..errors import DomainError
 from ..extensions import db
 from ..i18n import LANGUAGES
 from ..mentors.models import APPROVED as LISTED
-from ..mentors.models import PENDING, MentorProfile
+from ..mentors.models import MentorProfile
 from ..notifications.services import notify
 from ..program.services import settings
-from .models import Invitation
+from .models import EXPIRED, OPENED, SENT, Invitation
+
+log = logging.getLogger(__name__)
 
 # The same words whatever is wrong with a link: unknown, used, expired or cancelled.
 LINK_INVALID = _l("This invitation link no longer works.")
 ADDRESS_TAKEN = _l("There is already an account with this address: log in instead.")
+REPS_ONLY = _l("Invitations are for the company's own people, to find their mentor.")
 
 
 class InvitationError(DomainError):
@@ -51,11 +55,14 @@ class InvitationError(DomainError):
 
 
 class AlreadyRegistered(InvitationError):
-    """The address belongs to an account; `profile` is its listed mentor profile, if any."""
+    """The address belongs to an account; `profile` is its listed mentor profile, if
+    any (only then is the person named)."""
 
-    def __init__(self, user, profile):
-        super().__init__(_("%(name)s already has an account here.", name=user.full_name))
-        self.user, self.profile = user, profile
+    def __init__(self, profile):
+        super().__init__(_("%(name)s already has an account here.",
+                           name=profile.user.full_name) if profile is not None
+                         else _("This person already has an account here."))
+        self.profile = profile
 
 
 @dataclass(frozen=True)
@@ -78,30 +85,36 @@ def open_count(inviter, now=None):
         Invitation.inviter_id == inviter.id, *_open_clause(now or utcnow())))
 
 
+def may_invite(user):
+    """Reps, that is the company's own people, recruit mentors from outside."""
+    return not user.is_external
+
+
 def _lock(inviter):
     """Serialise one user's invitations, so that two sent at once cannot both pass the
-    limit (PostgreSQL locks the row; SQLite's writers already take turns)."""
-    db.session.execute(select(User.id).where(User.id == inviter.id).with_for_update())
+    limit (PostgreSQL locks the row, not its key; SQLite's writers already take turns)."""
+    db.session.execute(select(User.id).where(User.id == inviter.id)
+                       .with_for_update(key_share=True))
 
 
-def invite(inviter, *, name, email, message, language):
-    """Invite `email` to become `inviter`'s mentor, and send them the link."""
-    email = normalise_email(email)
+def _refuse_registered(email):
     existing = find_user_by_email(email)
     if existing is not None:
         profile = db.session.scalar(select(MentorProfile).where(
             MentorProfile.user_id == existing.id))
-        raise AlreadyRegistered(existing, profile if profile is not None and
-                                profile.is_listed and existing.active else None)
-    if language not in LANGUAGES:
-        raise InvitationError(_("Choose the language of the invitation."))
-    _lock(inviter)
-    now = utcnow()
+        listed = profile is not None and profile.is_listed and existing.active
+        raise AlreadyRegistered(profile if listed else None)
+
+
+def _refuse_twice(inviter, email, now, but=None):
     if db.session.scalar(select(Invitation.id).where(
             Invitation.inviter_id == inviter.id, Invitation.email == email,
-            *_open_clause(now)).limit(1)) is not None:
+            Invitation.id != (but or 0), *_open_clause(now)).limit(1)) is not None:
         raise InvitationError(_("You have already invited this person: send the "
                                 "invitation again from your list instead."))
+
+
+def _refuse_over_limit(inviter, now):
     limit = settings().max_open_invitations
     if open_count(inviter, now) >= limit:
         raise InvitationError(ngettext(
@@ -109,35 +122,53 @@ def invite(inviter, *, name, email, message, language):
             "wait until it is accepted.",
             "You already have %(num)d open invitations, the most allowed. Cancel one or "
             "wait until one is accepted.", limit))
+
+
+def _new_link(now):
+    """A random token, its hash to store, and when it stops working."""
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token), now + current_app.config["INVITATION_MAX_AGE"]
+
+
+def invite(inviter, *, name, email, message, language):
+    """Invite `email` to become `inviter`'s mentor, and send them the link."""
+    if not may_invite(inviter):
+        raise InvitationError(str(REPS_ONLY))
+    email = normalise_email(email)
+    _refuse_registered(email)
+    if language not in LANGUAGES:
+        raise InvitationError(_("Choose the language of the invitation."))
+    _lock(inviter)
+    now = utcnow()
+    _refuse_twice(inviter, email, now)
+    _refuse_over_limit(inviter, now)
+    token, token_hash, expires_at = _new_link(now)
     invitation = Invitation(inviter=inviter, email=email, name=name.strip(),
                             message=message.strip(), language=language,
-                            token_hash="", created_at=now, expires_at=now)
+                            token_hash=token_hash, created_at=now, sent_at=now,
+                            expires_at=expires_at)
     db.session.add(invitation)
-    _send(invitation, now)
+    db.session.flush()
+    _email(invitation, token)
     audit.record("invitation.sent", actor=inviter, invitation_id=invitation.id)
     return invitation
 
 
-def _send(invitation, now):
-    """A new link (the previous one stops working), valid for INVITATION_MAX_AGE."""
-    token = secrets.token_urlsafe(32)
-    invitation.token_hash = hash_token(token)
-    invitation.sent_at = now
-    invitation.expires_at = now + current_app.config["INVITATION_MAX_AGE"]
-    db.session.flush()
+def _email(invitation, token):
+    """The invitation, in its language, with one line in the other language."""
     other = next(code for code in LANGUAGES if code != invitation.language)
     with force_locale(other):
         other_line = _("%(name)s has invited you to be their mentor: the page behind the "
                        "link is in English too.", name=invitation.inviter.full_name)
-    invitee = Invitee(invitation.email, invitation.name, invitation.language)
     with force_locale(invitation.language):
         expires = format_date(invitation.expires_at, "long")
         subject = _("%(name)s invites you to be their mentor",
                     name=invitation.inviter.full_name)
     mail.queue(mail.render(
-        invitee, "invitation", subject, invitation=invitation, expires=expires,
-        other_language=other, other_line=other_line,
-        url=url_for("invitations.accept", token=token, _external=True)))
+        Invitee(invitation.email, invitation.name, invitation.language), "invitation",
+        subject, invitation=invitation, expires=expires, other_language=other,
+        other_line=other_line, url=url_for("invitations.accept", token=token,
+                                           _external=True)))
 
 
 def own_invitation(user, invitation_id):
@@ -152,24 +183,34 @@ def own_invitation(user, invitation_id):
 
 
 def resend(invitation, *, actor):
-    """Send a new link for an invitation not yet accepted (an expired one opens again,
-    within the limit of open invitations)."""
+    """Send a new link for an invitation not yet accepted; the old link stops working.
+    An expired invitation opens again, within the limit of open invitations."""
+    inviter = invitation.inviter
+    _lock(inviter)
     now = utcnow()
-    _lock(invitation.inviter)
-    db.session.refresh(invitation)
-    if invitation.cancelled_at is not None or invitation.accepted_at is not None:
+    _refuse_registered(invitation.email)
+    _refuse_twice(inviter, invitation.email, now, but=invitation.id)
+    if invitation.expires_at <= now:
+        _refuse_over_limit(inviter, now)
+    token, token_hash, expires_at = _new_link(now)
+    # Only while still open: an acceptance or a cancellation at the same moment wins.
+    renewed = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None),
+               Invitation.cancelled_at.is_(None))
+        .values(token_hash=token_hash, sent_at=now, expires_at=expires_at)
+        .execution_options(synchronize_session=False)).rowcount
+    if renewed != 1:
         raise InvitationError(_("This invitation has been accepted or cancelled: there is "
                                 "nothing to send again."))
-    if invitation.expires_at <= now and open_count(invitation.inviter, now) >= \
-            settings().max_open_invitations:
-        raise InvitationError(_("You already have as many open invitations as allowed. "
-                                "Cancel one first."))
-    _send(invitation, now)
+    db.session.refresh(invitation)
+    _email(invitation, token)
     audit.record("invitation.resent", actor=actor, invitation_id=invitation.id)
 
 
 def cancel(invitation, *, actor):
-    """Cancel an invitation not yet accepted: its link stops working. Admins may too."""
+    """Cancel an invitation not yet accepted: its link stops working. An admin may
+    revoke one; the rep is then told."""
     cancelled = db.session.execute(
         update(Invitation)
         .where(Invitation.id == invitation.id, Invitation.cancelled_at.is_(None),
@@ -181,6 +222,9 @@ def cancel(invitation, *, actor):
     db.session.refresh(invitation)
     audit.record("invitation.cancelled", actor=actor, subject=invitation.inviter,
                  invitation_id=invitation.id)
+    if invitation.cancelled_by_admin:
+        notify(invitation.inviter, "invitation_revoked", url_for("invitations.index"),
+               name=invitation.name)
 
 
 # The invitee's side --------------------------------------------------------------------
@@ -190,21 +234,54 @@ def _valid_clause(token):
 
 
 def invitation_for(token):
-    """The still-valid invitation a link belongs to, or None (whatever the reason)."""
+    """The still-valid invitation a link belongs to, with its inviter, or None
+    (whatever the reason)."""
     return db.session.scalar(
-        select(Invitation).join(User, User.id == Invitation.inviter_id)
+        select(Invitation).join(Invitation.inviter)
+        .options(contains_eager(Invitation.inviter))
         .where(*_valid_clause(token), User.active.is_(True)))
 
 
 def mark_opened(invitation_id):
     """Note that the invitee opened the page (the first time only). Written on a
     connection of its own, so that showing the page stays a read; call it outside a
-    transaction that writes."""
+    transaction that writes. Only a figure: if the database is busy, it is skipped."""
     table = Invitation.__table__
-    with db.engine.begin() as connection:
-        connection.execute(update(table).where(
-            table.c.id == invitation_id, table.c.opened_at.is_(None)).values(
-            opened_at=utcnow()))
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(update(table).where(
+                table.c.id == invitation_id, table.c.opened_at.is_(None)).values(
+                opened_at=utcnow()))
+    except OperationalError:
+        log.warning("Could not note that invitation %s was opened", invitation_id,
+                    exc_info=True)
+
+
+def _claim(invitation, token, now):
+    """Use the link, once: of two sign-ups at the same moment only one gets it. The
+    address's open invitations are locked first, in one order, so that two links of
+    one person used at once wait for each other rather than deadlock."""
+    db.session.execute(select(Invitation.id).where(
+        Invitation.email == invitation.email, *_open_clause(now))
+        .order_by(Invitation.id).with_for_update())
+    claimed = db.session.execute(
+        update(Invitation).where(Invitation.id == invitation.id, *_valid_clause(token))
+        .values(accepted_at=now).execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        raise InvitationError(str(LINK_INVALID))
+
+
+def _tie(invitation, user, now):
+    """The invitation, and any other still open for the same address, now follow
+    `user`: each inviting rep sees their progress and is told of the approval."""
+    db.session.execute(
+        update(Invitation)
+        .where(Invitation.email == invitation.email,
+               or_(Invitation.id == invitation.id, and_(*_open_clause(now))))
+        .values(accepted_at=now, invitee_id=user.id)
+        .execution_options(synchronize_session=False))
+    audit.record("invitation.accepted", actor=user, subject=invitation.inviter,
+                 invitation_id=invitation.id)
 
 
 def accept(token, *, full_name, password, language, company):
@@ -222,12 +299,7 @@ def accept(token, *, full_name, password, language, company):
     if language not in LANGUAGES:
         language = invitation.language
     now = utcnow()
-    # Used once: of two sign-ups at the same moment, only one gets the row.
-    used = db.session.execute(
-        update(Invitation).where(Invitation.id == invitation.id, *_valid_clause(token))
-        .values(accepted_at=now).execution_options(synchronize_session=False)).rowcount
-    if used != 1:
-        raise InvitationError(str(LINK_INVALID))
+    _claim(invitation, token, now)
     user = User(email=invitation.email, full_name=full_name.strip(),
                 password_hash=hash_password(password), language=language,
                 timezone="Europe/Rome" if language == "it" else "UTC",
@@ -238,17 +310,22 @@ def accept(token, *, full_name, password, language, company):
             db.session.add(user)
     except IntegrityError:  # the address signed up the usual way a moment ago
         raise AccountError(str(ADDRESS_TAKEN)) from None
-    # This invitation, and any other still open for the same person, now follow them.
-    db.session.execute(
-        update(Invitation)
-        .where(Invitation.email == invitation.email,
-               or_(Invitation.id == invitation.id, and_(*_open_clause(now))))
-        .values(accepted_at=now, invitee_id=user.id)
-        .execution_options(synchronize_session=False))
-    audit.record("invitation.accepted", actor=user, subject=invitation.inviter,
-                 invitation_id=invitation.id)
+    _tie(invitation, user, now)
     audit.record("account.register", actor=user, subject=user, invitation_id=invitation.id)
     return user
+
+
+def accept_as(token, user):
+    """Take up the invitation with the account its address already has (the invitee
+    signed up before using the link). InvitationError when the link is no longer valid
+    or the account is not the invited address's."""
+    invitation = invitation_for(token)
+    if invitation is None or normalise_email(user.email) != invitation.email:
+        raise InvitationError(str(LINK_INVALID))
+    now = utcnow()
+    _claim(invitation, token, now)
+    _tie(invitation, user, now)
+    return invitation
 
 
 # After vetting -------------------------------------------------------------------------
@@ -283,6 +360,15 @@ class Row:
     state: str
     listed_profile_id: int | None  # the invitee's mentor page, once listed
 
+    @property
+    def waiting(self):
+        """Not taken up nor cancelled: it can be sent again or cancelled."""
+        return self.state in (SENT, OPENED, EXPIRED)
+
+    @property
+    def link_works(self):
+        return self.state in (SENT, OPENED)
+
 
 def with_states(invitations):
     """A Row for each, reading the invitees' profiles in one query."""
@@ -294,10 +380,9 @@ def with_states(invitations):
     rows = []
     for invitation in invitations:
         profile = profiles.get(invitation.invitee_id)
-        rows.append(Row(
-            invitation,
-            invitation.state(now, in_vetting=profile is not None and profile.status == PENDING),
-            profile.id if profile is not None and profile.status == LISTED else None))
+        status = profile.status if profile is not None else None
+        rows.append(Row(invitation, invitation.state(now, status),
+                        profile.id if status == LISTED else None))
     return rows
 
 
@@ -312,7 +397,8 @@ def sent_by(inviter):
 @dataclass(frozen=True)
 class Figures:
     """Of the invitations sent in a period: how many were accepted (the invitee signed
-    up) and how many brought an approved mentor."""
+    up) and how many brought an approved mentor. Each invitation counts: a person two
+    reps invited counts for both."""
 
     sent: int
     accepted: int

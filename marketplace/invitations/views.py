@@ -14,22 +14,35 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from ..accounts.services import AccountError
-from ..accounts.views import current_user_key, no_referrer, show_error, start_session
+from ..accounts.services import AccountError, find_user_by_email
+from ..accounts.views import current_user_key, secret_page, show_error, start_session
 from ..actions import perform
 from ..extensions import db, limiter
+from ..forms import EmptyForm
 from ..i18n import SESSION_KEY
+from ..mentors.models import CAPACITY_MAX, CAPACITY_MIN
+from ..mentorships.models import DURATION_MONTHS
 from ..program import texts
 from ..program.services import settings
 from . import bp, services
 from .forms import InvitationForm, InviteeSignupForm
-from .models import APPROVED, CANCELLED, EXPIRED, IN_VETTING, OPENED, REGISTERED, SENT
+from .models import (
+    APPROVED,
+    CANCELLED,
+    EXPIRED,
+    IN_VETTING,
+    NOT_APPROVED,
+    OPENED,
+    REGISTERED,
+    SENT,
+)
 
 STATE_LABELS = {
     SENT: _l("Sent, not opened yet"),
     OPENED: _l("Opened"),
     REGISTERED: _l("Signed up"),
     IN_VETTING: _l("Profile in review"),
+    NOT_APPROVED: _l("Profile not approved"),
     APPROVED: _l("Approved mentor"),
     EXPIRED: _l("Link expired"),
     CANCELLED: _l("Cancelled"),
@@ -83,6 +96,7 @@ def index():
     status = 422 if form.errors else 200
     return render_template(
         "invitations/index.html", form=form, rows=rows, already=already,
+        may_invite=services.may_invite(current_user),
         open_count=services.open_count(current_user),
         limit=settings().max_open_invitations), status
 
@@ -121,7 +135,7 @@ def cancel(invitation_id):
 @limiter.limit(signup_limit, methods=["POST"])
 def accept(token):
     # The address holds the secret: it must not leave in a Referer header.
-    return no_referrer(make_response(_accept(token)))
+    return secret_page(make_response(_accept(token)))
 
 
 def _accept(token):
@@ -129,15 +143,20 @@ def _accept(token):
     if invitation is None:
         # Unknown, used, expired or cancelled: the same page, whatever the reason.
         return render_template("invitations/invalid.html")
-    if current_user.is_authenticated:
-        return render_template("invitations/accept.html", invitation=invitation, form=None,
-                               texts=_texts())
-    if request.method == "GET":
+    if request.method == "GET" and current_user.is_authenticated:
+        if current_user.email == invitation.email:
+            services.mark_opened(invitation.id)
+    elif request.method == "GET":
         services.mark_opened(invitation.id)
         if SESSION_KEY not in session:
             # The page speaks the invitation's language until the invitee picks one.
             session[SESSION_KEY] = invitation.language
             refresh()
+    if current_user.is_authenticated:
+        return _take_up(token, invitation)
+    if find_user_by_email(invitation.email) is not None:
+        # They signed up before using the link: they log in and come back.
+        return _page(invitation, has_account=True)
     form = InviteeSignupForm(invitation)
     if request.method == "GET":
         form.full_name.data = invitation.name
@@ -160,8 +179,32 @@ def _accept(token):
                     "team has reviewed your profile, %(inviter)s can ask you for mentoring.",
                     name=user.full_name, inviter=invitation.inviter.full_name), "success")
             return redirect(url_for("mentors.my_profile"))
+    return _page(invitation, form=form), 422 if form.errors else 200
+
+
+def _take_up(token, invitation):
+    """A logged-in visitor: the invitee takes the invitation up with their account;
+    anyone else is told to log out first."""
+    mine = current_user.email == invitation.email
+    form = EmptyForm()
+    if mine and form.validate_on_submit():
+        try:
+            services.accept_as(token, current_user)
+        except services.InvitationError:
+            db.session.rollback()
+            return render_template("invitations/invalid.html")
+        db.session.commit()
+        flash(_("The invitation is yours. Once the program team has approved your mentor "
+                "profile, %(inviter)s can ask you for mentoring.",
+                inviter=invitation.inviter.full_name), "success")
+        return redirect(url_for("mentors.my_profile"))
+    return _page(invitation, take_up=form if mine else None)
+
+
+def _page(invitation, form=None, take_up=None, has_account=False):
     return render_template("invitations/accept.html", invitation=invitation, form=form,
-                           texts=_texts()), 422 if form.errors else 200
+                           take_up=take_up, has_account=has_account, texts=_texts(),
+                           capacity=(CAPACITY_MIN, CAPACITY_MAX), months=DURATION_MONTHS)
 
 
 def _texts():

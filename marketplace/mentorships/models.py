@@ -53,6 +53,7 @@ class MentorshipRequest(db.Model):
               postgresql_where=db.text("status = 'open'")),
         Index("ix_mentorship_requests_profile_status", "profile_id", "status"),
         Index("ix_mentorship_requests_mentee_status", "mentee_id", "status"),
+        Index("ix_mentorship_requests_invitation", "invitation_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

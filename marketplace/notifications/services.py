@@ -40,6 +40,8 @@ KINDS = {
     "profile_rejected": (N_("Your mentor profile was not approved."), VETTING),
     "invited_mentor_approved": (N_("%(name)s, whom you invited, is now an approved mentor: "
                                    "you can send them your request."), REQUESTS),
+    "invitation_revoked": (N_("The program team cancelled your invitation to %(name)s."),
+                           REQUESTS),
     "approval_expiring": (N_("The approval of your mentor profile runs out on "
                              "%(expiry_date)s: check that it is up to date."), VETTING),
     "approval_expired": (N_("The approval of your mentor profile has run out: it is "

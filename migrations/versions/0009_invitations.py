@@ -48,6 +48,7 @@ def upgrade():
     with op.batch_alter_table('mentorship_requests', schema=None) as batch_op:
         batch_op.add_column(sa.Column('invitation_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_mentorship_requests_invitation_id_invitations'), 'invitations', ['invitation_id'], ['id'], ondelete='SET NULL')
+        batch_op.create_index('ix_mentorship_requests_invitation', ['invitation_id'], unique=False)
 
     with op.batch_alter_table('program_settings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('max_open_invitations', sa.Integer(), server_default='3', nullable=False))
@@ -61,6 +62,7 @@ def downgrade():
         batch_op.drop_column('max_open_invitations')
 
     with op.batch_alter_table('mentorship_requests', schema=None) as batch_op:
+        batch_op.drop_index('ix_mentorship_requests_invitation')
         batch_op.drop_constraint(batch_op.f('fk_mentorship_requests_invitation_id_invitations'), type_='foreignkey')
         batch_op.drop_column('invitation_id')
 
