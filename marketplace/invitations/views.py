@@ -143,17 +143,14 @@ def _accept(token):
     if invitation is None:
         # Unknown, used, expired or cancelled: the same page, whatever the reason.
         return render_template("invitations/invalid.html")
-    if request.method == "GET" and current_user.is_authenticated:
-        if current_user.email == invitation.email:
-            services.mark_opened(invitation.id)
-    elif request.method == "GET":
+    if current_user.is_authenticated:
+        return _take_up(token, invitation)
+    if request.method == "GET":
         services.mark_opened(invitation.id)
         if SESSION_KEY not in session:
             # The page speaks the invitation's language until the invitee picks one.
             session[SESSION_KEY] = invitation.language
             refresh()
-    if current_user.is_authenticated:
-        return _take_up(token, invitation)
     if find_user_by_email(invitation.email) is not None:
         # They signed up before using the link: they log in and come back.
         return _page(invitation, has_account=True)
@@ -186,6 +183,8 @@ def _take_up(token, invitation):
     """A logged-in visitor: the invitee takes the invitation up with their account;
     anyone else is told to log out first."""
     mine = current_user.email == invitation.email
+    if mine and request.method == "GET":
+        services.mark_opened(invitation.id)
     form = EmptyForm()
     if mine and form.validate_on_submit():
         try:
