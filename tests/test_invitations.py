@@ -26,8 +26,10 @@ from marketplace.invitations.models import (
     OPENED,
     REGISTERED,
     SENT,
+    STATES,
     Invitation,
 )
+from marketplace.invitations.views import STATE_LABELS
 from marketplace.mentors.models import (
     CHANGES_REQUESTED,
     DRAFT,
@@ -926,3 +928,13 @@ class TestConcurrency:
         assert set(results) == {"ok", "This invitation link no longer works."}
         with race_app.app_context():
             assert count(User, User.email == "marco@outside.example.com") == 1
+
+
+def test_every_state_has_its_words_in_both_languages(app):
+    assert set(STATE_LABELS) == set(STATES)
+    with app.test_request_context():
+        for state in STATES:
+            with force_locale("it"):
+                italian = str(STATE_LABELS[state])
+            with force_locale("en"):
+                assert str(STATE_LABELS[state]) != italian, state

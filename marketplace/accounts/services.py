@@ -174,16 +174,8 @@ def register_user(*, email, full_name, password, language, affiliation, company=
     problem = password_problem(password, email)
     if problem:
         raise AccountError(problem)
-    company = (company or "").strip() if affiliation == EXTERNAL else ""
-    user = User(
-        email=email,
-        full_name=full_name.strip(),
-        password_hash=hash_password(password),
-        language=language,
-        timezone="Europe/Rome" if language == "it" else "UTC",
-        affiliation=affiliation,
-        company=company or None,
-    )
+    user = new_user(email=email, full_name=full_name, password=password, language=language,
+                    affiliation=affiliation, company=company)
     try:
         with db.session.begin_nested():
             db.session.add(user)
@@ -194,6 +186,18 @@ def register_user(*, email, full_name, password, language, affiliation, company=
     send_verification(user)
     audit.record("account.register", actor=user, subject=user)
     return user
+
+
+def new_user(*, email, full_name, password, language, affiliation, company=None,
+             verified_at=None):
+    """An account, not yet added to the session: its time zone follows its language,
+    and only external people name a company."""
+    company = (company or "").strip() if affiliation == EXTERNAL else ""
+    return User(email=email, full_name=full_name.strip(),
+                password_hash=hash_password(password), language=language,
+                timezone="Europe/Rome" if language == "it" else "UTC",
+                affiliation=affiliation, company=company or None,
+                email_verified_at=verified_at)
 
 
 def _tell_owner_of_taken_address(owner):

@@ -27,8 +27,8 @@ from ..accounts.models import EXTERNAL, User
 from ..accounts.services import (
     AccountError,
     find_user_by_email,
-    hash_password,
     hash_token,
+    new_user,
     normalise_email,
     password_problem,
 )
@@ -38,6 +38,7 @@ from ..extensions import db
 from ..i18n import LANGUAGES
 from ..mentors.models import APPROVED as LISTED
 from ..mentors.models import MentorProfile
+from ..mentors.services import profile_of
 from ..notifications.services import notify
 from ..program.services import settings
 from .models import EXPIRED, OPENED, SENT, Invitation
@@ -100,8 +101,7 @@ def _lock(inviter):
 def _refuse_registered(email):
     existing = find_user_by_email(email)
     if existing is not None:
-        profile = db.session.scalar(select(MentorProfile).where(
-            MentorProfile.user_id == existing.id))
+        profile = profile_of(existing)
         listed = profile is not None and profile.is_listed and existing.active
         raise AlreadyRegistered(profile if listed else None)
 
@@ -300,11 +300,9 @@ def accept(token, *, full_name, password, language, company):
         language = invitation.language
     now = utcnow()
     _claim(invitation, token, now)
-    user = User(email=invitation.email, full_name=full_name.strip(),
-                password_hash=hash_password(password), language=language,
-                timezone="Europe/Rome" if language == "it" else "UTC",
-                affiliation=EXTERNAL, company=(company or "").strip() or None,
-                email_verified_at=now)
+    user = new_user(email=invitation.email, full_name=full_name, password=password,
+                    language=language, affiliation=EXTERNAL, company=company,
+                    verified_at=now)
     try:
         with db.session.begin_nested():
             db.session.add(user)
