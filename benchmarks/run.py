@@ -38,16 +38,19 @@ from marketplace.accounts.models import User  # noqa: E402
 from marketplace.config import normalise_database_url  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
 from marketplace.mentors.models import MentorProfile  # noqa: E402
-from marketplace.mentorships.models import MentorshipRequest  # noqa: E402
+from marketplace.mentorships.models import Mentorship, MentorshipRequest  # noqa: E402
 
 BIN = Path(sys.executable).parent
 POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
-def database_url(kind, mentors):
+def database_url(kind, mentors, keep=False):
+    """The benchmark database's address, made empty unless `keep` (reuse a seeded one)."""
     if kind == "sqlite":
         path = HERE / "data" / f"bench-{mentors}.db"
         path.parent.mkdir(exist_ok=True)
+        if keep and path.exists():
+            return f"sqlite:///{path}"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return f"sqlite:///{path}"
@@ -55,8 +58,11 @@ def database_url(kind, mentors):
     name = f"marketplace_bench_{mentors}"
     engine = create_engine(server, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                   {"name": name})
+        if not (keep and exists):
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
     return server.set(database=name).render_as_string(hide_password=False)
 
@@ -167,23 +173,43 @@ def query_plans(url, port, pages, emails, slowest=2):
     return plans
 
 
-def run(kind, mentors, duration, connections):
-    url = database_url(kind, mentors)
-    port = free_port()
-    env = environment(url, port)
+def prepared(kind, mentors, keep=False):
+    """(address, counts, seconds taken to seed, database version) of a migrated
+    database seeded with `mentors` mentors; with `keep`, one seeded earlier is reused."""
+    url = database_url(kind, mentors, keep)
     subprocess.run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=PROJECT,
-                   env=env, check=True, capture_output=True)
+                   env=environment(url, 5000), check=True, capture_output=True)
     app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
-                      "SERVER_NAME": f"127.0.0.1:{port}", "SECRET_KEY": "x" * 32})
+                      "SERVER_NAME": "127.0.0.1:5000", "SECRET_KEY": "x" * 32})
     started = time.perf_counter()
     with app.app_context():
-        counts = seed(mentors)
+        counts = existing() if keep else None
+        seeded = counts is None
+        if seeded:
+            counts = seed(mentors)
         db.session.remove()
         version = db.session.execute(
             text("SELECT version()" if kind == "postgresql" else "SELECT sqlite_version()")
         ).scalar()
         db.engine.dispose()
-    seeded_in = time.perf_counter() - started
+    return url, counts, (time.perf_counter() - started) if seeded else None, version
+
+
+def existing():
+    """The counts of a database seeded earlier, or None if it holds no mentor."""
+    count = lambda model: db.session.scalar(select(func.count()).select_from(model))  # noqa: E731
+    if not count(MentorProfile):
+        return None
+    return {"mentors": count(MentorProfile), "mentees": count(User) - count(MentorProfile),
+            "requests": count(MentorshipRequest), "mentorships": count(Mentorship)}
+
+
+def run(kind, mentors, duration, connections, keep=False):
+    url, counts, seeded_in, version = prepared(kind, mentors, keep)
+    port = free_port()
+    env = environment(url, port)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
+                      "SERVER_NAME": f"127.0.0.1:{port}", "SECRET_KEY": "x" * 32})
     busy, busy_email, pages = targets(app)
 
     server = subprocess.Popen(
@@ -217,13 +243,15 @@ def run(kind, mentors, duration, connections):
 
 def table(run_):
     hello = run_["results"][0][2]["rps"]
+    seeded = (f"seeded in {run_['seeded_in']:.0f} s" if run_["seeded_in"] is not None
+              else "seeded by an earlier run")
     lines = [f"### {run_['kind']}, {run_['mentors']:,} mentors",
              "",
              f"{run_['version'].split(' on ')[0]}; {run_['counts']['mentees']:,} mentees, "
              f"{run_['counts']['requests']:,} requests, "
-             f"{run_['counts']['mentorships']:,} mentorships (seeded in "
-             f"{run_['seeded_in']:.0f} s); busiest mentor: {run_['busy_requests']} "
-             f"requests. wrk: {run_['duration']} s per page after a 2 s warm-up, with the "
+             f"{run_['counts']['mentorships']:,} mentorships ({seeded}); "
+             f"busiest mentor: {run_['busy_requests']} requests. "
+             f"wrk: {run_['duration']} s per page after a 2 s warm-up, with the "
              f"clients shown (the dashboard: one admin at a time).",
              "",
              "| page | path | clients | req/s | p50 ms | p95 ms | p99 ms | % of hello | errors |",
@@ -254,12 +282,14 @@ def main():
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--output", default=str(HERE / "results.md"))
+    parser.add_argument("--keep", action="store_true",
+                        help="reuse the database a previous run seeded")
     args = parser.parse_args()
     sections = []
     for mentors in args.mentors or [10_000]:
         for kind in args.database or ["postgresql"]:
             print(f"{kind}, {mentors} mentors…", flush=True)
-            result = run(kind, mentors, args.duration, args.connections)
+            result = run(kind, mentors, args.duration, args.connections, args.keep)
             sections.append(table(result))
             print(sections[-1], flush=True)
     header = ["# Benchmark results", "",

@@ -140,14 +140,14 @@ def test_without_a_cache_every_ranking_is_computed(make_app):
 
 
 def test_the_cache_keeps_a_bounded_number_of_rankings():
-    rankings = listing.Rankings(size=2)
+    rankings = listing.Remembered(size=2)
     for key in "abc":
         rankings.put(key, key.upper())
     assert [rankings.get(key) for key in "abc"] == [None, "B", "C"]
 
 
 def test_the_cache_is_safe_across_threads():
-    rankings = listing.Rankings(size=50)
+    rankings = listing.Remembered(size=50)
 
     def work(number):
         for index in range(500):

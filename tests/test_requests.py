@@ -1173,7 +1173,7 @@ class TestSuggestions:
     def test_service_excludes_who_cannot_be_asked(self, app, world, candidates):
         with app.test_request_context():
             viewer = db.session.get(User, world.mentee.id)
-            found = [card.profile.user.full_name for card in suggestions(
+            found = [card.mentor.name for card in suggestions(
                 viewer, "en", area_id=world.area.id, exclude=[world.mentor.id])]
         assert found == ["Sara Suitable"]
 

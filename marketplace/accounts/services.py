@@ -322,6 +322,12 @@ def reporting_line(user):
 
 def reporting_line_ids(user):
     """The ids of the user's manager, their manager and so on, in one query."""
+    return frozenset(db.session.scalars(above_statement(user)).all()) - {user.id}
+
+
+def above_statement(user):
+    """The query of `reporting_line_ids` (which may name the user, in a loop of
+    managers), to run alone or as part of another."""
     line = (select(User.manager_id.label("id"), literal(1).label("depth"))
             .where(User.id == user.id, User.manager_id.is_not(None))
             .cte("line", recursive=True))
@@ -330,7 +336,7 @@ def reporting_line_ids(user):
                       .join(above, User.id == above.c.id)
                       .where(User.manager_id.is_not(None),
                              above.c.depth < MAX_REPORTING_DEPTH))
-    return frozenset(db.session.scalars(select(line.c.id)).all()) - {user.id}
+    return select(line.c.id)
 
 
 def resolve_manager(user, manager_email):

@@ -1,12 +1,17 @@
-"""Rankings of the mentor list, remembered until the listing changes.
+"""What the mentor list is made of, remembered until the listing changes.
 
-Ranking every listed mentor for a viewer's filters is the costly part of /mentors.
-The result (a page of ids and the total) depends only on the filters, on what the
-viewer looks for, and on the listed profiles; so each process keeps recent rankings,
-keyed by the number in `listing_version`. Any committed change to a profile, its
-revisions, languages or formats, or to a user's name or standing raises that number
-in the same transaction, so a ranking is never used once what it was made from has
-changed; the profiles on a page are always loaded fresh.
+Ranking every listed mentor for a viewer's filters, loading the page's profiles and
+rendering their cards and the filter form are the costly parts of /mentors. Each
+depends only on its inputs (the filters, what the viewer looks for and may ask, the
+page's language) and on the listing: the listed profiles, the focus areas, and the
+answer times of their requests. So each process keeps recent results, keyed by the
+number in `listing_version`. Any committed change to a profile, its revisions,
+languages or formats, to a focus area, to a user's name or standing, or to a
+request's answer raises that number in the same transaction, so nothing is used once
+what it was made from has changed.
+
+The number is read once per transaction, before anything it keys is computed: what is
+computed later is at least as new as the number it is filed under.
 """
 
 from threading import Lock
@@ -18,18 +23,23 @@ from sqlalchemy.orm import Session
 
 from ..accounts.models import User
 from ..extensions import db
+from ..mentorships.models import MentorshipRequest
+from ..program.models import FocusArea
 from .models import ListingVersion, MentorProfile, ProfileFormat, ProfileLanguage, ProfileRevision
 
 CHANGED = "listing_changed"
-WATCHED = (MentorProfile, ProfileRevision, ProfileLanguage, ProfileFormat)
+VERSION = "listing_version"
+WATCHED = (MentorProfile, ProfileRevision, ProfileLanguage, ProfileFormat, FocusArea)
 WATCHED_TABLES = frozenset({"mentor_profiles", "profile_revisions", "revision_areas",
-                            "profile_languages", "profile_formats", "users"})
-# The user columns the list filters, ranks or searches on.
-USER_FIELDS = ("active", "stored_name", "deleted_at")
+                            "profile_languages", "profile_formats", "focus_areas", "users",
+                            "mentorship_requests"})
+# The columns of other rows the list filters, ranks, searches or shows.
+WATCHED_FIELDS = {User: ("active", "stored_name", "deleted_at"),
+                  MentorshipRequest: ("answered_at",)}
 
 
-class Rankings:
-    """A bounded, thread-safe map of (listing version, key) to a ranking."""
+class Remembered:
+    """A bounded, thread-safe map of (listing version, key) to a result."""
 
     def __init__(self, size):
         self._cache = LRUCache(maxsize=size)
@@ -46,39 +56,63 @@ class Rankings:
 
 def init_app(app):
     size = app.config["LISTING_CACHE_SIZE"]
-    app.extensions["listing_rankings"] = Rankings(size) if size else None
+    app.extensions["listing_remembered"] = Remembered(size) if size else None
 
 
 def remembered(key, compute):
     """`compute()`, or what it gave for `key` at the listing's current version."""
-    rankings = current_app.extensions["listing_rankings"]
-    if rankings is None:
-        return compute()
-    version = db.session.scalar(select(ListingVersion.version))  # flushes first
-    if version is None or db.session.info.get(CHANGED):
-        # No version row, or this transaction has changed the listing itself.
-        return compute()
-    value = rankings.get((version, key))
+    value = recalled(key)
     if value is None:
         value = compute()
-        rankings.put((version, key), value)
+        keep(key, value)
     return value
 
 
-def _changes_listing(instance):
+def recalled(key):
+    """What was kept for `key` at the listing's current version, or None."""
+    results = current_app.extensions["listing_remembered"]
+    version = _version() if results is not None else None
+    return None if version is None else results.get((version, key))
+
+
+def keep(key, value):
+    """Remember `value` for `key` at the listing's current version (if it may be)."""
+    results = current_app.extensions["listing_remembered"]
+    version = _version() if results is not None else None
+    if version is not None:
+        results.put((version, key), value)
+
+
+def _version():
+    """The listing's number for this transaction, or None when nothing may be reused:
+    no version row, or this transaction has changed the listing itself."""
+    session = db.session()
+    if VERSION in session.info:
+        session.flush()  # pending changes to the listing count (see _note_flushed_changes)
+    else:
+        session.info[VERSION] = session.scalar(select(ListingVersion.version))  # flushes
+    if session.info.get(CHANGED):
+        return None
+    return session.info[VERSION]
+
+
+def _changes_listing(instance, deleted=False):
     if isinstance(instance, WATCHED):
         return True
-    if isinstance(instance, User):
-        state = inspect(instance)
-        return any(state.attrs[name].history.has_changes() for name in USER_FIELDS)
-    return False
+    fields = WATCHED_FIELDS.get(type(instance))
+    if fields is None:
+        return False
+    if deleted:
+        return True
+    state = inspect(instance)
+    return any(state.attrs[name].history.has_changes() for name in fields)
 
 
 @event.listens_for(Session, "after_flush")
 def _note_flushed_changes(session, _context):
-    if not session.info.get(CHANGED) and any(
-            _changes_listing(instance)
-            for instance in (*session.new, *session.dirty, *session.deleted)):
+    if not session.info.get(CHANGED) and (
+            any(_changes_listing(instance) for instance in (*session.new, *session.dirty))
+            or any(_changes_listing(instance, deleted=True) for instance in session.deleted)):
         session.info[CHANGED] = True
 
 
@@ -100,7 +134,13 @@ def _raise_version(session):
         session.execute(update(ListingVersion).values(version=ListingVersion.version + 1))
 
 
+@event.listens_for(Session, "after_commit")
+def _forget_version(session):
+    session.info.pop(VERSION, None)
+
+
 @event.listens_for(Session, "after_soft_rollback")
 def _forget(session, previous_transaction):
     if previous_transaction.parent is None:  # the whole transaction, not a savepoint
         session.info.pop(CHANGED, None)
+        session.info.pop(VERSION, None)

@@ -157,6 +157,11 @@ class MentorProfile(db.Model):
         return self.status == APPROVED
 
     @property
+    def shown_in_list(self):
+        """Listed, and its mentor's account is active: what the mentor list shows."""
+        return self.is_listed and self.user.active
+
+    @property
     def free_places(self):
         return max(self.capacity - self.active_mentees, 0)
 

@@ -1,9 +1,10 @@
 """Browsing listed mentors: the filters of /mentors, their query, and the cards.
 
-The page costs a fixed number of queries whatever its size and the number of mentors:
-the ranking (the page's ids and the total, in one query, remembered until the listing
-changes: see listing), the page's profiles, their areas and languages in one query
-each, their answer times in one, and what the viewer may ask in a few (see
+The page costs a fixed number of queries whatever its size and the number of mentors,
+and most of them only until the listing changes (see listing): the ranking (the
+page's ids and the total, in one query), the page's mentors (their profiles, areas and
+languages in one query each, their answer times in one) and the filters, all
+remembered; and what the viewer looks for and may ask, read on every request (see
 mentorships.services.requester).
 """
 
@@ -195,7 +196,7 @@ class Page(Pagination):
         ids, self._total = listing.remembered(
             ("page", filters, seeker, self.page, self.per_page),
             lambda: self._rank(ranked(filters, seeker)))
-        return load(ids)
+        return mentors(ids)
 
     def _rank(self, statement):
         rows = db.session.execute(
@@ -222,17 +223,84 @@ def _order(sort, seeker):
     return (matching.score_expression(seeker).desc(), *newest)
 
 
+@dataclass(frozen=True)
+class Area:
+    id: int
+    position: int
+    name_en: str
+    name_it: str
+
+    def name(self, language):
+        return self.name_it if language == "it" else self.name_en
+
+
+@dataclass(frozen=True)
+class Mentor:
+    """A listed mentor as cards show them: plain values, which outlive the request."""
+
+    id: int
+    user_id: int
+    name: str
+    headline_en: str
+    headline_it: str
+    areas: tuple
+    region: str | None
+    language_codes: tuple
+    years_experience: int
+    capacity: int
+    free_places: int
+    free_hours: int
+    accepting: bool
+    is_external: bool
+    answer_time: object  # a timedelta, or None before the first answer
+    offer: matching.Offer
+    shown_in_list = True  # only listed mentors of active users are made into one
+
+    def headline(self, language):
+        preferred, other = ((self.headline_it, self.headline_en) if language == "it"
+                            else (self.headline_en, self.headline_it))
+        return preferred or other or ""
+
+
+def mentors(ids):
+    """The listed mentors with these ids, in the order given, each remembered until the
+    listing changes; those not remembered are loaded together."""
+    found = {mentor_id: listing.recalled(("mentor", mentor_id)) for mentor_id in ids}
+    missing = [mentor_id for mentor_id, mentor in found.items() if mentor is None]
+    if missing:
+        waits = typical_answer_times(missing)
+        for profile in load(missing):
+            found[profile.id] = _mentor(profile, waits.get(profile.id))
+            listing.keep(("mentor", profile.id), found[profile.id])
+    return [found[mentor_id] for mentor_id in ids if found[mentor_id] is not None]
+
+
+def _mentor(profile, wait):
+    content = profile.published
+    return Mentor(
+        id=profile.id, user_id=profile.user_id, name=profile.user.full_name,
+        headline_en=content.headline_en or "", headline_it=content.headline_it or "",
+        areas=tuple(Area(area.id, area.position, area.name_en, area.name_it)
+                    for area in content.areas),
+        region=profile.region, language_codes=tuple(profile.language_codes),
+        years_experience=profile.years_experience, capacity=profile.capacity,
+        free_places=profile.free_places, free_hours=profile.free_hours,
+        accepting=profile.accepting, is_external=content.is_external, answer_time=wait,
+        offer=offer_of(profile))
+
+
 @dataclass
 class Card:
     """One mentor as the list shows them to the viewer."""
 
-    profile: MentorProfile
-    headline: str
-    areas: list
+    mentor: Mentor
     match: matching.Match
     reasons: list
-    answer_time: str
     blocked_because: str | None
+
+    @property
+    def answer_time(self):
+        return answer_time_text(self.mentor.answer_time)
 
 
 def seeker_for(user):
@@ -241,20 +309,17 @@ def seeker_for(user):
                            hours=user.desired_hours)
 
 
-def cards(profiles, viewer, seeker, language):
-    """Everything a card shows, for a page of profiles, in a fixed number of queries."""
-    waits = typical_answer_times([profile.id for profile in profiles])
+def cards(found, viewer, seeker, language):
+    """Everything a card shows, for a page of mentors, in a fixed number of queries."""
     who = requester(viewer)
     result = []
-    for profile in profiles:
-        content = profile.published
-        areas_by_id = {area.id: area for area in content.areas}
-        found = matching.match(seeker, offer_of(profile))
+    for mentor in found:
+        areas_by_id = {area.id: area for area in mentor.areas}
+        match = matching.match(seeker, mentor.offer)
         result.append(Card(
-            profile=profile, headline=content.headline(language), areas=content.areas,
-            match=found, reasons=matching.reasons(found, seeker, areas_by_id, language),
-            answer_time=answer_time_text(waits.get(profile.id)),
-            blocked_because=why_cannot_request(who, profile)))
+            mentor=mentor, match=match,
+            reasons=matching.reasons(match, seeker, areas_by_id, language),
+            blocked_because=why_cannot_request(who, mentor)))
     return result
 
 
@@ -283,7 +348,7 @@ def suggestions(viewer, language, area_id=None, exclude=(), limit=3):
     statement = (ranked(Filters(area=area_id, available=True), seeker)
                  .where(MentorProfile.id.not_in(list(exclude) or [0]))
                  .limit(limit * 4))
-    profiles = load(db.session.scalars(statement).all())
-    found = [card for card in cards(profiles, viewer, seeker, language)
+    found = [card for card in cards(mentors(db.session.scalars(statement).all()),
+                                    viewer, seeker, language)
              if not card.blocked_because]
     return found[:limit]

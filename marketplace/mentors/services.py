@@ -97,7 +97,7 @@ def visible_profile(viewer, profile_id):
     profile = db.session.get(MentorProfile, profile_id)
     if profile is None:
         return None
-    if profile.is_listed and profile.user.active:
+    if profile.shown_in_list:
         return profile
     if viewer.is_authenticated and (viewer.is_admin or viewer.id == profile.user_id):
         return profile

@@ -1,4 +1,12 @@
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    flash,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,7 +20,7 @@ from ..invitations.services import invitation_behind
 from ..mentorships.services import completed_mentees, confirmed_hours
 from ..mentorships.services import statement as statement_rows
 from ..program.services import areas as program_areas
-from . import bp, search, services
+from . import bp, listing, search, services
 from .forms import FORMAT_LABELS, MentorProfileForm, language_name
 from .models import (
     APPROVE,
@@ -141,13 +149,34 @@ def submit_profile():
 @login_required
 def browse():
     language = _language()
-    areas = program_areas()
-    form = BrowseForm(areas, language, request.args)
-    filters = form.filters()
+    args = request.args.copy()
+    args.pop("page", None)
+    filters, filters_form = listing.remembered(
+        ("filters", language, tuple(args.items(multi=True))),
+        lambda: _filters(args, language))
     page, cards = search.browse(filters, current_user, language,
                                 request.args.get("page", 1, type=int))
-    return render_template("mentors/browse.html", form=form, filters=filters, page=page,
-                           cards=cards, knows_interests=bool(current_user.interests))
+    return render_template("mentors/browse.html", filters_form=filters_form,
+                           filters=filters, page=page, cards=cards,
+                           knows_interests=bool(current_user.interests))
+
+
+def _filters(args, language):
+    """The filters the address asks for, and their form as HTML."""
+    form = BrowseForm(program_areas(), language, args)
+    filters = form.filters()
+    return filters, get_template_attribute("macros/mentors.html", "filters_form")(form, filters)
+
+
+@bp.app_template_global()
+def mentor_card(card):
+    """A card as HTML, remembered until the listing changes: the same mentor with the
+    same match and the same reason not to ask renders the same."""
+    language = _language()
+    return listing.remembered(
+        ("card", card.mentor.id, language, card.match.score, tuple(card.reasons),
+         card.blocked_because),
+        lambda: get_template_attribute("macros/mentors.html", "card")(card, language))
 
 
 @bp.get("/mentors/<int:profile_id>")
@@ -161,8 +190,9 @@ def mentor(profile_id):
     language = _language()
     is_insider = current_user.is_admin or current_user.id == profile.user_id
     content = profile.published if profile.is_listed else services.working_content(profile)
-    card = search.cards([profile], current_user, search.seeker_for(current_user),
-                        language)[0] if profile.is_listed else None
+    listed = search.mentors([profile.id]) if profile.shown_in_list else []
+    card = search.cards(listed, current_user, search.seeker_for(current_user),
+                        language)[0] if listed else None
     invited = card is not None and invitation_behind(current_user, profile) is not None
     return render_template("mentors/mentor.html", profile=profile, content=content,
                            card=card, invited=invited, is_insider=is_insider,

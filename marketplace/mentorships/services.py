@@ -16,19 +16,20 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, literal, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from .. import audit
 from ..accounts.models import User
-from ..accounts.services import reporting_line_ids
+from ..accounts.services import above_statement
 from ..clock import add_months, utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..invitations.services import invitation_behind
 from ..mentors.models import APPROVED, MentorProfile
 from ..notifications.services import notify
+from ..program.models import ProgramSettings
 from ..program.services import settings
 from .models import (
     ACCEPTED,
@@ -60,20 +61,27 @@ class Requester:
 
 
 def requester(viewer):
-    open_ids = db.session.scalars(
-        select(MentorshipRequest.profile_id)
-        .where(MentorshipRequest.mentee_id == viewer.id, MentorshipRequest.status == OPEN)
-    ).all()
-    mentoring = db.session.scalars(
-        select(Mentorship.profile_id)
-        .where(Mentorship.mentee_id == viewer.id, Mentorship.status == ACTIVE)).all()
+    """The viewer's `Requester`, in one query: their reporting line, open requests and
+    running mentorships, and the most open requests the program allows."""
+    rows = db.session.execute(union_all(
+        select(literal("above"), above_statement(viewer).subquery().c.id),
+        select(literal("open"), MentorshipRequest.profile_id)
+        .where(MentorshipRequest.mentee_id == viewer.id, MentorshipRequest.status == OPEN),
+        select(literal("mentoring"), Mentorship.profile_id)
+        .where(Mentorship.mentee_id == viewer.id, Mentorship.status == ACTIVE),
+        select(literal("most"), ProgramSettings.max_open_requests)
+        .where(ProgramSettings.id == 1))).all()
+    found = defaultdict(list)
+    for kind, number in rows:
+        found[kind].append(number)
+    most = found["most"] or [settings().max_open_requests]  # no settings row yet
     return Requester(
         user_id=viewer.id,
-        above_ids=reporting_line_ids(viewer),
-        open_request_profile_ids=frozenset(open_ids),
-        mentoring_profile_ids=frozenset(mentoring),
-        open_requests=len(open_ids),
-        max_open_requests=settings().max_open_requests,
+        above_ids=frozenset(found["above"]) - {viewer.id},
+        open_request_profile_ids=frozenset(found["open"]),
+        mentoring_profile_ids=frozenset(found["mentoring"]),
+        open_requests=len(found["open"]),
+        max_open_requests=most[0],
     )
 
 
@@ -87,7 +95,7 @@ def why_cannot_request(who, profile):
     if profile.user_id in who.above_ids:
         return _("This is your manager, or someone above them in your reporting line: "
                  "ask someone outside it.")
-    if not (profile.is_listed and profile.user.active):
+    if not profile.shown_in_list:
         return _("This mentor is not listed at the moment.")
     if profile.id in who.mentoring_profile_ids:
         return _("You already have a mentorship with this mentor.")
