@@ -6,7 +6,7 @@ from flask_login import AnonymousUserMixin, UserMixin
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
 from sqlalchemy import true as sa_true
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from .. import fulltext
 from ..clock import UTCDateTime, utcnow
@@ -87,6 +87,9 @@ class User(UserMixin, db.Model):
     manager: Mapped["User | None"] = relationship(remote_side=[id])
     interests: Mapped[list[FocusArea]] = relationship(secondary=user_interests,
                                                       order_by=FocusArea.position)
+    # Loaded with the logged-in user (see accounts.views.load_user), for the bell in
+    # the navigation; None otherwise, and again once a commit has expired the user.
+    unread_notifications: Mapped[int | None] = query_expression()
 
     def __repr__(self):
         return f"<User {self.id} {self.email}>"

@@ -322,14 +322,14 @@ def reporting_line(user):
 
 def reporting_line_ids(user):
     """The ids of the user's manager, their manager and so on, in one query."""
-    return frozenset(db.session.scalars(above_statement(user)).all()) - {user.id}
+    return frozenset(db.session.scalars(above_statement(user.id)).all()) - {user.id}
 
 
-def above_statement(user):
+def above_statement(user_id):
     """The query of `reporting_line_ids` (which may name the user, in a loop of
-    managers), to run alone or as part of another."""
+    managers), to run alone or as part of another; `user_id` may be a bound parameter."""
     line = (select(User.manager_id.label("id"), literal(1).label("depth"))
-            .where(User.id == user.id, User.manager_id.is_not(None))
+            .where(User.id == user_id, User.manager_id.is_not(None))
             .cte("line", recursive=True))
     above = line.alias("above")
     line = line.union(select(User.manager_id, above.c.depth + 1)

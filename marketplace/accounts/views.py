@@ -14,9 +14,12 @@ from flask import (
 from flask_babel import get_locale, ngettext, refresh
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, with_expression
 
 from ..extensions import db, limiter
 from ..i18n import LANGUAGES, SESSION_KEY
+from ..notifications.services import unread_count_of
 from ..program.services import areas as program_areas
 from ..security import safe_next
 from . import bp, services
@@ -36,11 +39,18 @@ from .services import AccountError
 
 def load_user(user_id):
     """Flask-Login's loader: the id carries the user's session token, so replacing
-    the token (log out, password change, deactivation) ends old sessions."""
+    the token (log out, password change, deactivation) ends old sessions.
+
+    What most pages need of the user comes in the same query: their interests, and the
+    count of their unread notifications."""
     raw_id, _sep, token = (user_id or "").partition(":")
     if not raw_id.isdigit() or not token:
         return None
-    user = db.session.get(User, int(raw_id))
+    user = db.session.scalars(
+        select(User).where(User.id == int(raw_id))
+        .options(joinedload(User.interests),
+                 with_expression(User.unread_notifications, unread_count_of(User.id)))
+    ).unique().one_or_none()
     if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
         return None
     return user

@@ -88,7 +88,8 @@ def _version():
     no version row, or this transaction has changed the listing itself."""
     session = db.session()
     if VERSION in session.info:
-        session.flush()  # pending changes to the listing count (see _note_flushed_changes)
+        if session.new or session.dirty or session.deleted:
+            session.flush()  # pending changes to the listing count (_note_flushed_changes)
     else:
         session.info[VERSION] = session.scalar(select(ListingVersion.version))  # flushes
     if session.info.get(CHANGED):

@@ -9,6 +9,7 @@ mentorships.services.requester).
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
@@ -291,12 +292,22 @@ def _mentor(profile, wait):
 
 @dataclass
 class Card:
-    """One mentor as the list shows them to the viewer."""
+    """One mentor as the list shows them to the viewer. The match and its reasons are
+    worked out when asked for: a remembered card does not need them."""
 
     mentor: Mentor
-    match: matching.Match
-    reasons: list
+    seeker: matching.Seeker
+    language: str
     blocked_because: str | None
+
+    @cached_property
+    def match(self):
+        return matching.match(self.seeker, self.mentor.offer)
+
+    @cached_property
+    def reasons(self):
+        areas_by_id = {area.id: area for area in self.mentor.areas}
+        return matching.reasons(self.match, self.seeker, areas_by_id, self.language)
 
     @property
     def answer_time(self):
@@ -312,15 +323,8 @@ def seeker_for(user):
 def cards(found, viewer, seeker, language):
     """Everything a card shows, for a page of mentors, in a fixed number of queries."""
     who = requester(viewer)
-    result = []
-    for mentor in found:
-        areas_by_id = {area.id: area for area in mentor.areas}
-        match = matching.match(seeker, mentor.offer)
-        result.append(Card(
-            mentor=mentor, match=match,
-            reasons=matching.reasons(match, seeker, areas_by_id, language),
-            blocked_because=why_cannot_request(who, mentor)))
-    return result
+    return [Card(mentor=mentor, seeker=seeker, language=language,
+                 blocked_because=why_cannot_request(who, mentor)) for mentor in found]
 
 
 def offer_of(profile):

@@ -170,13 +170,11 @@ def _filters(args, language):
 
 @bp.app_template_global()
 def mentor_card(card):
-    """A card as HTML, remembered until the listing changes: the same mentor with the
-    same match and the same reason not to ask renders the same."""
-    language = _language()
+    """A card as HTML, remembered until the listing changes: the same mentor, for a
+    viewer who looks for the same and has the same reason not to ask, renders the same."""
     return listing.remembered(
-        ("card", card.mentor.id, language, card.match.score, tuple(card.reasons),
-         card.blocked_because),
-        lambda: get_template_attribute("macros/mentors.html", "card")(card, language))
+        ("card", card.mentor.id, card.language, card.seeker, card.blocked_because),
+        lambda: get_template_attribute("macros/mentors.html", "card")(card, card.language))
 
 
 @bp.get("/mentors/<int:profile_id>")

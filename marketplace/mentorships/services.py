@@ -10,13 +10,14 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import func, literal, or_, select, union_all, update
+from sqlalchemy import bindparam, func, literal, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
@@ -63,16 +64,8 @@ class Requester:
 def requester(viewer):
     """The viewer's `Requester`, in one query: their reporting line, open requests and
     running mentorships, and the most open requests the program allows."""
-    rows = db.session.execute(union_all(
-        select(literal("above"), above_statement(viewer).subquery().c.id),
-        select(literal("open"), MentorshipRequest.profile_id)
-        .where(MentorshipRequest.mentee_id == viewer.id, MentorshipRequest.status == OPEN),
-        select(literal("mentoring"), Mentorship.profile_id)
-        .where(Mentorship.mentee_id == viewer.id, Mentorship.status == ACTIVE),
-        select(literal("most"), ProgramSettings.max_open_requests)
-        .where(ProgramSettings.id == 1))).all()
     found = defaultdict(list)
-    for kind, number in rows:
+    for kind, number in db.session.execute(_requester_statement(), {"viewer": viewer.id}):
         found[kind].append(number)
     most = found["most"] or [settings().max_open_requests]  # no settings row yet
     return Requester(
@@ -83,6 +76,20 @@ def requester(viewer):
         open_requests=len(found["open"]),
         max_open_requests=most[0],
     )
+
+
+@cache
+def _requester_statement():
+    """Built once: it runs on every page that shows mentors."""
+    viewer = bindparam("viewer")
+    return union_all(
+        select(literal("above"), above_statement(viewer).subquery().c.id),
+        select(literal("open"), MentorshipRequest.profile_id)
+        .where(MentorshipRequest.mentee_id == viewer, MentorshipRequest.status == OPEN),
+        select(literal("mentoring"), Mentorship.profile_id)
+        .where(Mentorship.mentee_id == viewer, Mentorship.status == ACTIVE),
+        select(literal("most"), ProgramSettings.max_open_requests)
+        .where(ProgramSettings.id == 1))
 
 
 def why_cannot_request(who, profile):

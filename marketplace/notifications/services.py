@@ -116,8 +116,17 @@ PER_PAGE = 30
 
 
 def unread_count(user):
-    return db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None)))
+    return db.session.scalar(_unread(user.id))
+
+
+def unread_count_of(user_id_column):
+    """The count of each user's unread notifications, as a column to load users with."""
+    return _unread(user_id_column).scalar_subquery()
+
+
+def _unread(user_id):
+    return select(func.count(Notification.id)).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None))
 
 
 def page_of(user, page):

@@ -19,9 +19,12 @@ from .forms import PreferencesForm
 
 @bp.app_context_processor
 def unread_notifications():
-    """The count on the bell in the navigation (one query per page, when logged in)."""
+    """The count on the bell in the navigation: loaded with the user, or counted again
+    if a commit has expired what was loaded."""
     if has_request_context() and current_user.is_authenticated:
-        return {"unread_notifications": services.unread_count(current_user)}
+        count = current_user.unread_notifications
+        return {"unread_notifications": services.unread_count(current_user)
+                if count is None else count}
     return {"unread_notifications": 0}
 
 
