@@ -629,8 +629,7 @@ class TestRecognition:
     def test_services_count_completions_and_confirmed_hours_only(self, app_ctx, world,
                                                                  recognised):
         profile = db.session.get(MentorProfile, world.profile.id)
-        assert mentoring.completed_mentees(profile) == 2
-        assert mentoring.confirmed_hours(profile) == 4.5
+        assert mentoring.track_record(profile) == (2, 4.5)
 
     @pytest.mark.parametrize("language, hours", [("en", "4.5"), ("it", "4,5")])
     def test_mentor_page(self, app, client, auth, world, recognised, language, hours):

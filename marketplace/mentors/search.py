@@ -136,7 +136,8 @@ def listed_profiles():
             .options(contains_eager(MentorProfile.user),
                      contains_eager(MentorProfile.published)
                      .selectinload(ProfileRevision.areas),
-                     selectinload(MentorProfile.languages)))
+                     selectinload(MentorProfile.languages),
+                     selectinload(MentorProfile.formats)))
 
 
 def ranked(filters, seeker):
@@ -235,32 +236,48 @@ class Area:
         return self.name_it if language == "it" else self.name_en
 
 
+def _preferred(language, english, italian):
+    """The text in `language` when the mentor wrote one, else the other."""
+    preferred, other = (italian, english) if language == "it" else (english, italian)
+    return preferred or other or ""
+
+
 @dataclass(frozen=True)
 class Mentor:
-    """A listed mentor as cards show them: plain values, which outlive the request."""
+    """A mentor as cards and their page show them: plain values, which outlive the
+    request. Listed mentors are remembered until the listing changes (see `mentors`)."""
 
     id: int
     user_id: int
+    status: str
     name: str
+    company: str | None
+    is_external: bool
     headline_en: str
     headline_it: str
+    bio_en: str
+    bio_it: str
+    working_style: str
+    motivation: str
     areas: tuple
     region: str | None
     language_codes: tuple
+    format_codes: tuple
     years_experience: int
     capacity: int
     free_places: int
+    monthly_hours: int
     free_hours: int
     accepting: bool
-    is_external: bool
     answer_time: object  # a timedelta, or None before the first answer
     offer: matching.Offer
-    shown_in_list = True  # only listed mentors of active users are made into one
+    shown_in_list: bool
 
     def headline(self, language):
-        preferred, other = ((self.headline_it, self.headline_en) if language == "it"
-                            else (self.headline_en, self.headline_it))
-        return preferred or other or ""
+        return _preferred(language, self.headline_en, self.headline_it)
+
+    def bio(self, language):
+        return _preferred(language, self.bio_en, self.bio_it)
 
 
 def mentors(ids):
@@ -271,23 +288,28 @@ def mentors(ids):
     if missing:
         waits = typical_answer_times(missing)
         for profile in load(missing):
-            found[profile.id] = _mentor(profile, waits.get(profile.id))
+            found[profile.id] = mentor_of(profile, profile.published, waits.get(profile.id))
             listing.keep(("mentor", profile.id), found[profile.id])
     return [found[mentor_id] for mentor_id in ids if found[mentor_id] is not None]
 
 
-def _mentor(profile, wait):
-    content = profile.published
+def mentor_of(profile, content, wait=None):
+    """`profile` with `content` (one of its revisions) as a `Mentor`."""
     return Mentor(
-        id=profile.id, user_id=profile.user_id, name=profile.user.full_name,
+        id=profile.id, user_id=profile.user_id, status=profile.status,
+        name=profile.user.full_name, company=content.company,
+        is_external=content.is_external,
         headline_en=content.headline_en or "", headline_it=content.headline_it or "",
+        bio_en=content.bio_en or "", bio_it=content.bio_it or "",
+        working_style=profile.working_style, motivation=profile.motivation,
         areas=tuple(Area(area.id, area.position, area.name_en, area.name_it)
                     for area in content.areas),
         region=profile.region, language_codes=tuple(profile.language_codes),
+        format_codes=tuple(profile.format_codes),
         years_experience=profile.years_experience, capacity=profile.capacity,
-        free_places=profile.free_places, free_hours=profile.free_hours,
-        accepting=profile.accepting, is_external=content.is_external, answer_time=wait,
-        offer=offer_of(profile))
+        free_places=profile.free_places, monthly_hours=profile.monthly_hours,
+        free_hours=profile.free_hours, accepting=profile.accepting, answer_time=wait,
+        offer=offer_of(profile, content), shown_in_list=profile.shown_in_list)
 
 
 @dataclass
@@ -327,9 +349,9 @@ def cards(found, viewer, seeker, language):
                  blocked_because=why_cannot_request(who, mentor)) for mentor in found]
 
 
-def offer_of(profile):
+def offer_of(profile, content):
     return matching.Offer(
-        area_ids=frozenset(area.id for area in profile.published.areas),
+        area_ids=frozenset(area.id for area in content.areas),
         region=profile.region, languages=frozenset(profile.language_codes),
         has_place=profile.accepting and profile.free_places > 0,
         free_hours=profile.free_hours)

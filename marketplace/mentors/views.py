@@ -17,8 +17,8 @@ from ..clock import utcnow
 from ..extensions import db
 from ..geography import region_label
 from ..invitations.services import invitation_behind
-from ..mentorships.services import completed_mentees, confirmed_hours
 from ..mentorships.services import statement as statement_rows
+from ..mentorships.services import track_record
 from ..program.services import areas as program_areas
 from . import bp, listing, search, services
 from .forms import FORMAT_LABELS, MentorProfileForm, language_name
@@ -180,23 +180,25 @@ def mentor_card(card):
 @bp.get("/mentors/<int:profile_id>")
 def mentor(profile_id):
     """A mentor's page. Profiles that are not listed do not exist for outsiders."""
-    profile = services.visible_profile(current_user, profile_id)
-    if profile is None:
-        abort(404)
+    listed = search.mentors([profile_id])
+    if listed:
+        found = listed[0]
+    else:
+        profile = services.visible_profile(current_user, profile_id)
+        if profile is None:
+            abort(404)
+        found = search.mentor_of(profile, services.working_content(profile))
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login", next=request.path))
     language = _language()
-    is_insider = current_user.is_admin or current_user.id == profile.user_id
-    content = profile.published if profile.is_listed else services.working_content(profile)
-    listed = search.mentors([profile.id]) if profile.shown_in_list else []
     card = search.cards(listed, current_user, search.seeker_for(current_user),
                         language)[0] if listed else None
-    invited = card is not None and invitation_behind(current_user, profile) is not None
-    return render_template("mentors/mentor.html", profile=profile, content=content,
-                           card=card, invited=invited, is_insider=is_insider,
-                           language=language,
-                           completed=completed_mentees(profile),
-                           hours_given=confirmed_hours(profile))
+    completed, hours_given = track_record(found)
+    return render_template(
+        "mentors/mentor.html", mentor=found, card=card, language=language,
+        invited=card is not None and invitation_behind(current_user, found) is not None,
+        is_insider=current_user.is_admin or current_user.id == found.user_id,
+        completed=completed, hours_given=hours_given)
 
 
 @bp.get("/profile/mentor/statement")

@@ -150,20 +150,18 @@ def answer_time_text(wait):
                     days)
 
 
-def completed_mentees(profile):
-    """How many mentorships the mentor has seen through to the goal."""
-    return db.session.scalar(
-        select(func.count(Mentorship.id))
-        .where(Mentorship.profile_id == profile.id, Mentorship.status == COMPLETED))
-
-
-def confirmed_hours(profile):
-    """The time the mentor has given, as far as both sides confirmed it (check-ins)."""
-    minutes = db.session.scalar(
-        select(func.coalesce(func.sum(CheckIn.minutes), 0))
-        .join(Mentorship, Mentorship.id == CheckIn.mentorship_id)
-        .where(Mentorship.profile_id == profile.id, CheckIn.confirmed_at.is_not(None)))
-    return minutes / 60
+def track_record(profile):
+    """(how many mentorships the mentor has seen through to the goal, the hours they
+    have given as far as both sides confirmed them in check-ins), in one query."""
+    completed = (select(func.count(Mentorship.id))
+                 .where(Mentorship.profile_id == profile.id, Mentorship.status == COMPLETED)
+                 .scalar_subquery())
+    minutes = (select(func.coalesce(func.sum(CheckIn.minutes), 0))
+               .join(Mentorship, Mentorship.id == CheckIn.mentorship_id)
+               .where(Mentorship.profile_id == profile.id, CheckIn.confirmed_at.is_not(None))
+               .scalar_subquery())
+    row = db.session.execute(select(completed, minutes)).one()
+    return row[0], row[1] / 60
 
 
 class RequestError(DomainError):
