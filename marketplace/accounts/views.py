@@ -1,5 +1,6 @@
 import json
 import secrets
+from functools import cache
 
 from flask import (
     current_app,
@@ -14,7 +15,7 @@ from flask import (
 from flask_babel import get_locale, ngettext, refresh
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, with_expression
 
 from ..extensions import db, limiter
@@ -46,14 +47,18 @@ def load_user(user_id):
     raw_id, _sep, token = (user_id or "").partition(":")
     if not raw_id.isdigit() or not token:
         return None
-    user = db.session.scalars(
-        select(User).where(User.id == int(raw_id))
-        .options(joinedload(User.interests),
-                 with_expression(User.unread_notifications, unread_count_of(User.id)))
-    ).unique().one_or_none()
+    user = db.session.scalars(_user_statement(), {"id": int(raw_id)}).unique().one_or_none()
     if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
         return None
     return user
+
+
+@cache
+def _user_statement():
+    """Built once: it runs on every request of a logged-in user."""
+    return (select(User).where(User.id == bindparam("id"))
+            .options(joinedload(User.interests),
+                     with_expression(User.unread_notifications, unread_count_of(User.id))))
 
 
 def start_session(user, remember=False):

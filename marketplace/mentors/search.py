@@ -321,6 +321,7 @@ class Card:
     seeker: matching.Seeker
     language: str
     blocked_because: str | None
+    invited: bool  # the viewer invited this mentor to the program (on their page only)
 
     @cached_property
     def match(self):
@@ -346,7 +347,8 @@ def cards(found, viewer, seeker, language):
     """Everything a card shows, for a page of mentors, in a fixed number of queries."""
     who = requester(viewer)
     return [Card(mentor=mentor, seeker=seeker, language=language,
-                 blocked_because=why_cannot_request(who, mentor)) for mentor in found]
+                 blocked_because=why_cannot_request(who, mentor),
+                 invited=mentor.user_id in who.invited_user_ids) for mentor in found]
 
 
 def offer_of(profile, content):

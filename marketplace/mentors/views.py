@@ -16,7 +16,6 @@ from ..actions import perform
 from ..clock import utcnow
 from ..extensions import db
 from ..geography import region_label
-from ..invitations.services import invitation_behind
 from ..mentorships.services import statement as statement_rows
 from ..mentorships.services import track_record
 from ..program.services import areas as program_areas
@@ -194,11 +193,16 @@ def mentor(profile_id):
     card = search.cards(listed, current_user, search.seeker_for(current_user),
                         language)[0] if listed else None
     completed, hours_given = track_record(found)
-    return render_template(
-        "mentors/mentor.html", mentor=found, card=card, language=language,
-        invited=card is not None and invitation_behind(current_user, found) is not None,
-        is_insider=current_user.is_admin or current_user.id == found.user_id,
-        completed=completed, hours_given=hours_given)
+    arguments = (found, card, language, completed, hours_given,
+                 current_user.id == found.user_id, current_user.is_admin)
+    render = lambda: get_template_attribute(  # noqa: E731
+        "macros/mentors.html", "mentor_article")(*arguments)
+    # A listed mentor's page is remembered like a card, with what else it shows.
+    article = listing.remembered(
+        ("mentor page", found.id, language, card.seeker, card.blocked_because, *arguments[3:]),
+        render) if card else render()
+    return render_template("mentors/mentor.html", mentor=found, card=card,
+                           article=article, invited=card is not None and card.invited)
 
 
 @bp.get("/profile/mentor/statement")

@@ -7,6 +7,7 @@ checked by the database).
 """
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,9 +15,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import User
 from ..clock import UTCDateTime, utcnow
 from ..extensions import db
-from ..invitations.models import Invitation
 from ..mentors.models import FORMATS, MentorProfile, _in
 from ..program.models import FocusArea
+
+if TYPE_CHECKING:  # the invitations package imports this module
+    from ..invitations.models import Invitation
 
 # Request states.
 OPEN = "open"
@@ -86,7 +89,7 @@ class MentorshipRequest(db.Model):
     mentee: Mapped[User] = relationship()
     profile: Mapped[MentorProfile] = relationship()
     area: Mapped[FocusArea] = relationship()
-    invitation: Mapped[Invitation | None] = relationship()
+    invitation: Mapped["Invitation | None"] = relationship()
 
 
 class Mentorship(db.Model):

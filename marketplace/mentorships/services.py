@@ -27,6 +27,7 @@ from ..accounts.services import above_statement
 from ..clock import add_months, utcnow
 from ..errors import DomainError
 from ..extensions import db
+from ..invitations.models import Invitation
 from ..invitations.services import invitation_behind
 from ..mentors.models import APPROVED, MentorProfile
 from ..notifications.services import notify
@@ -59,11 +60,13 @@ class Requester:
     mentoring_profile_ids: frozenset  # mentors the viewer has a running mentorship with
     open_requests: int
     max_open_requests: int
+    invited_user_ids: frozenset = frozenset()  # whom the viewer brought in (invitations)
 
 
 def requester(viewer):
-    """The viewer's `Requester`, in one query: their reporting line, open requests and
-    running mentorships, and the most open requests the program allows."""
+    """The viewer's `Requester`, in one query: their reporting line, open requests,
+    running mentorships and the people they invited, and the most open requests the
+    program allows."""
     found = defaultdict(list)
     for kind, number in db.session.execute(_requester_statement(), {"viewer": viewer.id}):
         found[kind].append(number)
@@ -75,6 +78,7 @@ def requester(viewer):
         mentoring_profile_ids=frozenset(found["mentoring"]),
         open_requests=len(found["open"]),
         max_open_requests=most[0],
+        invited_user_ids=frozenset(found["invited"]),
     )
 
 
@@ -88,6 +92,9 @@ def _requester_statement():
         .where(MentorshipRequest.mentee_id == viewer, MentorshipRequest.status == OPEN),
         select(literal("mentoring"), Mentorship.profile_id)
         .where(Mentorship.mentee_id == viewer, Mentorship.status == ACTIVE),
+        select(literal("invited"), Invitation.invitee_id)
+        .where(Invitation.inviter_id == viewer, Invitation.invitee_id.is_not(None),
+               Invitation.cancelled_at.is_(None)),
         select(literal("most"), ProgramSettings.max_open_requests)
         .where(ProgramSettings.id == 1))
 
@@ -153,15 +160,23 @@ def answer_time_text(wait):
 def track_record(profile):
     """(how many mentorships the mentor has seen through to the goal, the hours they
     have given as far as both sides confirmed them in check-ins), in one query."""
-    completed = (select(func.count(Mentorship.id))
-                 .where(Mentorship.profile_id == profile.id, Mentorship.status == COMPLETED)
-                 .scalar_subquery())
-    minutes = (select(func.coalesce(func.sum(CheckIn.minutes), 0))
-               .join(Mentorship, Mentorship.id == CheckIn.mentorship_id)
-               .where(Mentorship.profile_id == profile.id, CheckIn.confirmed_at.is_not(None))
-               .scalar_subquery())
-    row = db.session.execute(select(completed, minutes)).one()
-    return row[0], row[1] / 60
+    completed, minutes = db.session.execute(_track_record_statement(),
+                                            {"profile": profile.id}).one()
+    return completed, minutes / 60
+
+
+@cache
+def _track_record_statement():
+    """Built once: it runs on every mentor page."""
+    profile = bindparam("profile")
+    return select(
+        select(func.count(Mentorship.id))
+        .where(Mentorship.profile_id == profile, Mentorship.status == COMPLETED)
+        .scalar_subquery(),
+        select(func.coalesce(func.sum(CheckIn.minutes), 0))
+        .join(Mentorship, Mentorship.id == CheckIn.mentorship_id)
+        .where(Mentorship.profile_id == profile, CheckIn.confirmed_at.is_not(None))
+        .scalar_subquery())
 
 
 class RequestError(DomainError):
