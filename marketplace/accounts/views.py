@@ -42,21 +42,31 @@ def load_user(user_id):
     """Flask-Login's loader: the id carries the user's session token, so replacing
     the token (log out, password change, deactivation) ends old sessions.
 
-    What most pages need of the user comes in the same query: their interests, and the
-    count of their unread notifications."""
+    What most pages need besides the user comes in the same query: their interests, the
+    count of their unread notifications, and the mentor listing's version."""
     raw_id, _sep, token = (user_id or "").partition(":")
     if not raw_id.isdigit() or not token:
         return None
-    user = db.session.scalars(_user_statement(), {"id": int(raw_id)}).unique().one_or_none()
-    if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
+    row = db.session.execute(_user_statement(), {"id": int(raw_id)}).unique().one_or_none()
+    if row is None:
+        return None
+    user, version = row
+    _listing().note_version(version)
+    if not user.active or not user.active or not secrets.compare_digest(user.session_token, token):
         return None
     return user
+
+
+def _listing():
+    # Imported when first used: the mentors package imports this one.
+    from ..mentors import listing
+    return listing
 
 
 @cache
 def _user_statement():
     """Built once: it runs on every request of a logged-in user."""
-    return (select(User).where(User.id == bindparam("id"))
+    return (select(User, _listing().version_column()).where(User.id == bindparam("id"))
             .options(joinedload(User.interests),
                      with_expression(User.unread_notifications, unread_count_of(User.id))))
 

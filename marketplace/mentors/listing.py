@@ -83,6 +83,19 @@ def keep(key, value):
         results.put((version, key), value)
 
 
+def version_column():
+    """The listing's version, for a query that reads it along with something else
+    before anything is remembered (see accounts.views.load_user); pass what it read to
+    `note_version`."""
+    return select(ListingVersion.version).scalar_subquery()
+
+
+def note_version(version):
+    """Take `version`, read by this transaction, as the listing's number, unless the
+    transaction has read it already."""
+    db.session().info.setdefault(VERSION, version)
+
+
 def _version():
     """The listing's number for this transaction, or None when nothing may be reused:
     no version row, or this transaction has changed the listing itself."""
