@@ -9,7 +9,7 @@ from flask import Flask
 from flask_babel import format_decimal, format_percent, get_locale, gettext
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import ops, security
+from . import layout, ops, security
 from .config import PROJECT_ROOT, load_config
 from .errors import register_error_handlers
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -119,6 +119,7 @@ def register_template_helpers(app):
     app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.filters["percent"] = format_percent
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    layout.init_app(app)
 
     @app.context_processor
     def locale_context():

@@ -243,3 +243,28 @@ def test_pages_after_logout_keep_the_users_language(app, client, auth):
     assert flashed(client) == ["Hai chiuso la sessione."]
     page = client.get(response.location, headers={"Accept-Language": "en"})
     assert '<html lang="it">' in page.get_data(as_text=True)
+
+
+def test_the_navigation_fits_each_viewer_and_page(app, client, auth):
+    """The navigation is remembered per kind of viewer and page (marketplace.layout):
+    each viewer still gets their own links, language and current page."""
+    with app.app_context():
+        make_user(email="admin@example.com", is_admin=True)
+        make_user(email="outside@example.com", affiliation="external", company="Acme",
+                  language="it")
+    page = client.get("/auth/login").get_data(as_text=True)
+    assert 'href="/auth/login" aria-current="page">Log in<' in page
+    assert "Find a mentor" not in page and 'name="language"' in page
+    auth.login("admin@example.com")
+    page = client.get("/mentors").get_data(as_text=True)
+    assert 'href="/mentors" aria-current="page">Find a mentor<' in page
+    assert ">Administration<" in page and ">Invite a mentor<" in page
+    assert 'action="/auth/logout"' in page
+    page = client.get("/account").get_data(as_text=True)
+    assert 'href="/mentors">Find a mentor<' in page
+    assert 'href="/account" aria-current="page">My account<' in page
+    auth.logout()
+    auth.login("outside@example.com")
+    page = client.get("/mentors").get_data(as_text=True)
+    assert 'href="/mentors" aria-current="page">Trova un mentore<' in page
+    assert "Amministrazione" not in page and "Invita un mentore" not in page

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import delete, event, select, update
 
 from marketplace.accounts.models import User
+from marketplace.clock import utcnow
 from marketplace.extensions import db
 from marketplace.mentors import listing
 from marketplace.mentors.models import (
@@ -17,12 +18,24 @@ from marketplace.mentors.models import (
     ProfileRevision,
 )
 from marketplace.mentors.services import set_accepting
-from marketplace.mentorships.services import accept_request
+from marketplace.mentorships.models import MentorshipRequest
+from marketplace.mentorships.services import accept_request, decline_request
 from marketplace.notifications.models import Notification
+from marketplace.program.models import FocusArea
+from marketplace.program.services import settings
 from marketplace.vetting.services import suspend
 
 from .factories import make_area, make_profile, make_user
-from .test_browse import add_mentor, add_request, add_viewer, browse, login, names
+from .test_browse import (
+    add_mentor,
+    add_mentorship,
+    add_request,
+    add_viewer,
+    browse,
+    login,
+    names,
+    page_cards,
+)
 
 
 def version():
@@ -61,6 +74,11 @@ CHANGES = {
         update(ProfileRevision).where(ProfileRevision.profile_id == p.id)
         .values(headline_it="Nuovo")),
     "new profile": lambda p: make_profile(make_user()),
+    "focus area renamed": lambda p: setattr(
+        db.session.get(FocusArea, p.published.areas[0].id), "name_it", "Rinominata"),
+    "requests closed by a statement": lambda p: db.session.execute(
+        update(MentorshipRequest).where(MentorshipRequest.profile_id == p.id)
+        .values(status="expired")),
 }
 # Changes that do not concern the list: the version stays.
 NON_CHANGES = {
@@ -86,6 +104,17 @@ def test_other_changes_leave_the_version(mentor, change):
     change(mentor)
     db.session.commit()
     assert version() == before
+
+
+def test_an_answer_to_a_request_raises_the_version_a_new_request_does_not(mentor):
+    """Answers make the typical answer time the cards show."""
+    mentee_id = make_user().id
+    before = version()
+    request_id = add_request(mentee_id, mentor.id)
+    assert version() == before
+    db.session.get(MentorshipRequest, request_id).answered_at = utcnow()
+    db.session.commit()
+    assert version() == before + 1
 
 
 def test_a_rolled_back_change_leaves_the_version(mentor):
@@ -236,3 +265,53 @@ def test_changes_show_at_once_on_a_remembered_page(app, client, auth, listed):
         db.session.commit()
     assert names(browse(client, q="neri")) == ["Anna Neri"]
     assert "Anna Neri" in names(browse(client))
+
+
+def test_remembered_cards_and_pages_follow_what_they_show(app, client, auth, listed):
+    """Cards, the filter form and mentor pages are remembered; each shows a change at
+    once: a focus area renamed, an answer to a request, the viewer's own request, the
+    mentor's record."""
+    ids, _admin_id = listed
+    login(auth)
+    anna = ids["Anna Rossi"]
+    card = page_cards(browse(client))["Anna Rossi"]
+    assert "New mentor" in card and 'class="blocked"' not in card
+    page = client.get(f"/mentors/{anna}").get_data(as_text=True)
+    with app.app_context():
+        area = db.session.get(MentorProfile, anna).published.areas[0]
+        db.session.get(FocusArea, area.id).name_en = "Renamed area"
+        db.session.commit()
+        mentee = make_user().id
+        request = db.session.get(MentorshipRequest, add_request(mentee, anna))
+        decline_request(request, mentor=request.profile.user, reason="no_time")
+        db.session.commit()
+        viewer = db.session.scalar(select(User).where(User.full_name == "Vera Viewer"))
+        add_request(viewer.id, anna)
+    page = browse(client)
+    assert ">Renamed area</option>" in page
+    card = page_cards(page)["Anna Rossi"]
+    assert "Renamed area" in card and "Usually answers within a day" in card
+    assert "You already have an open request to this mentor." in card
+    mentor_page = client.get(f"/mentors/{anna}").get_data(as_text=True)
+    assert "Renamed area" in mentor_page and "Usually answers within a day" in mentor_page
+    with app.app_context():
+        add_mentorship(mentee, anna, status="completed")
+    assert "<dt>Mentees who reached their goal</dt><dd>1</dd>" in client.get(
+        f"/mentors/{anna}").get_data(as_text=True)
+
+
+def test_a_remembered_page_runs_two_statements(app, client, auth, listed):
+    """The user's query (with their interests, unread count and the listing's version)
+    and what they may ask: the ranking, the mentors, their cards and the filter form
+    are remembered."""
+    with app.app_context():
+        settings()  # the migrations create the settings row
+        db.session.commit()
+    login(auth)
+    statements = Statements(app)
+    browse(client, available="y")
+    with statements:
+        browse(client, available="y")
+    queries = [s for s in statements.seen if s != "BEGIN"]
+    assert len(queries) == 2, queries
+    assert "FROM users" in queries[0] and "WITH RECURSIVE" in queries[1]

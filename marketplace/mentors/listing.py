@@ -119,7 +119,12 @@ def _changes_listing(instance, deleted=False):
     if deleted:
         return True
     state = inspect(instance)
-    return any(state.attrs[name].history.has_changes() for name in fields)
+    return any(_changed(state.attrs[name].history) for name in fields)
+
+
+def _changed(history):
+    # A new row's column set to None (a request not answered yet) changes nothing.
+    return history.has_changes() and (history.deleted or history.added != [None])
 
 
 @event.listens_for(Session, "after_flush")

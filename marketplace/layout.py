@@ -1,0 +1,30 @@
+"""The navigation at the top of every page, rendered once for each kind of viewer and
+place in the site: most of a page's links, and the same HTML for all of them."""
+
+from functools import lru_cache
+
+from flask import current_app, get_template_attribute, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+
+def init_app(app):
+    app.extensions["main_nav"] = lru_cache(maxsize=1024)(_render)
+    app.jinja_env.globals["main_nav"] = main_nav
+
+
+def main_nav(unread):
+    """The navigation's links for the current viewer and page (`unread`: the count of
+    their unread notifications)."""
+    signed_in = current_user.is_authenticated
+    return current_app.extensions["main_nav"](
+        str(get_locale()), request.script_root, request.endpoint, request.blueprint,
+        signed_in, signed_in and current_user.is_external, signed_in and current_user.is_admin,
+        unread)
+
+
+def _render(_locale, _script_root, endpoint, blueprint, signed_in, external, admin, unread):
+    # The locale and the script root are part of the key: the text and the links
+    # depend on them.
+    return get_template_attribute("macros/layout.html", "main_nav")(
+        signed_in, external, admin, endpoint, blueprint, unread)
