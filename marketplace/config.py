@@ -36,8 +36,9 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # How long an SQLite writer waits for another one before giving up (seconds).
     SQLITE_BUSY_TIMEOUT = 5.0
-    # Mentor-list rankings each process remembers until the listing changes; 0: none.
-    LISTING_CACHE_SIZE = int(os.environ.get("LISTING_CACHE_SIZE", "2048"))
+    # What each process remembers of the mentor list until it changes (rankings, mentors,
+    # cards, filter forms, mentor pages: a few kB each); 0: nothing.
+    LISTING_CACHE_SIZE = int(os.environ.get("LISTING_CACHE_SIZE", "8192"))
 
     BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
     BABEL_DEFAULT_LOCALE = "en"
