@@ -223,14 +223,16 @@ class ProfileRevision(db.Model):
 
     def headline(self, language):
         """The headline in `language` when the mentor wrote one, else the other."""
-        preferred, other = ((self.headline_it, self.headline_en) if language == "it"
-                            else (self.headline_en, self.headline_it))
-        return preferred or other or ""
+        return in_language(language, self.headline_en, self.headline_it)
 
     def bio(self, language):
-        preferred, other = ((self.bio_it, self.bio_en) if language == "it"
-                            else (self.bio_en, self.bio_it))
-        return preferred or other or ""
+        return in_language(language, self.bio_en, self.bio_it)
+
+
+def in_language(language, english, italian):
+    """The text in `language` when the mentor wrote one, else the other."""
+    preferred, other = (italian, english) if language == "it" else (english, italian)
+    return preferred or other or ""
 
 
 fulltext.add_to(ProfileRevision.__table__)

@@ -39,6 +39,7 @@ from .models import (
     ProfileFormat,
     ProfileLanguage,
     ProfileRevision,
+    in_language,
     revision_areas,
 )
 
@@ -236,12 +237,6 @@ class Area:
         return self.name_it if language == "it" else self.name_en
 
 
-def _preferred(language, english, italian):
-    """The text in `language` when the mentor wrote one, else the other."""
-    preferred, other = (italian, english) if language == "it" else (english, italian)
-    return preferred or other or ""
-
-
 @dataclass(frozen=True)
 class Mentor:
     """A mentor as cards and their page show them: plain values, which outlive the
@@ -274,10 +269,10 @@ class Mentor:
     shown_in_list: bool
 
     def headline(self, language):
-        return _preferred(language, self.headline_en, self.headline_it)
+        return in_language(language, self.headline_en, self.headline_it)
 
     def bio(self, language):
-        return _preferred(language, self.bio_en, self.bio_it)
+        return in_language(language, self.bio_en, self.bio_it)
 
 
 def mentors(ids):
