@@ -130,7 +130,12 @@ def delete_account(user, *, password):
             delete(Notification).where(Notification.user_id == user.id),
             delete(OutboxMail).where(OutboxMail.user_id == user.id),
             delete(user_interests).where(user_interests.c.user_id == user.id),
-            update(User).where(User.manager_id == user.id).values(manager_id=None)):
+            update(User).where(User.manager_id == user.id).values(manager_id=None),
+            # Their region goes from the figures by region, as from their account.
+            update(MentorshipRequest).where(MentorshipRequest.mentee_id == user.id)
+            .values(mentee_region=None),
+            update(Mentorship).where(Mentorship.mentee_id == user.id)
+            .values(mentee_region=None)):
         db.session.execute(statement.execution_options(synchronize_session=False))
 
     user.email = f"deleted-{user.id}@deleted.invalid"

@@ -501,6 +501,30 @@ class TestFigures:
         assert sum(v.requests for v in regions) == overall.requests  # R12 was sent earlier
         assert sum(v.hours_logged for v in regions) == pytest.approx(overall.hours_logged)
 
+    def test_a_mentee_who_moves_counts_where_they_were_when_they_asked(self, app_ctx, data):
+        anna = db.session.get(User, data.people["Anna"].id)
+        anna.region = "france"
+        db.session.commit()
+        groups = by_name(board_for(data, 29, 0))
+        assert summary(groups["it-north"]) == LAST_30["it-north"]
+        assert summary(groups["france"]) == EMPTY
+        send(anna, data.monika, data.neg)  # what she asks now counts where she is now
+        groups = by_name(board_for(data, 29, 0))
+        assert groups["france"].requests_by_state == states(open_=1)
+        assert summary(groups["it-north"]) == LAST_30["it-north"]
+
+    def test_a_last_check_in_older_than_any_cadence_allows_is_overdue(self, app_ctx, data):
+        # Three more active mentorships from T-100: weekly and monthly ones last met on
+        # T-40, older than any cadence allows; a monthly one met on T-40 and T-20.
+        for cadence, days_ago in (("weekly", [40]), ("monthly", [40]), ("monthly", [40, 20])):
+            made = make_mentorship(make_user(), data.mario, data.neg, started_days_ago=100,
+                                   cadence=cadence)
+            for day in days_ago:
+                log(made, data.today - timedelta(days=day), 30)
+        overall = board_for(data, 29, 0).overall
+        assert (overall.active_mentorships, overall.overdue_check_ins) == (3 + 3, 2 + 2)
+        assert overall.hours_logged == pytest.approx(330 / 60 + 0.5)  # T-20 is in the period
+
     def test_first_and_last_day_of_the_period_are_included(self, app_ctx, data):
         # MD answered on T-15 and ended on T-5; MC's check-in was held on T-15.
         assert summary(board_for(data, 15, 5).overall) == NARROW["overall"]
@@ -608,6 +632,8 @@ class TestPage:
         assert regions["Germany, Austria and Switzerland"] == [
             "2", "100%", "1 day", "0", "1.7 / 4", "50%", "0"]
         assert regions["France"] == ["0", NO_DATA, NO_DATA, "0", "0 / 0", NO_DATA, "0"]
+        assert ("counts in the region the mentee was in when they sent it"
+                in text_of(page.split("By region of the mentee", 1)[1]))
 
     def test_charts_are_inline_svg(self, client, auth, admin, data):
         auth.login(admin.email)
@@ -767,6 +793,8 @@ class TestItalian:
         regions = table_rows(page, "Per area geografica dei mentee")
         assert regions["Italia – Nord"] == ["4", "50%", "3 giorni", "3", "3,8 / 7,2", "100%",
                                             "2"]
+        assert ("rientra nell'area geografica in cui si trovava il mentee quando l'ha inviata"
+                in text_of(page.split("Per area geografica dei mentee", 1)[1]))
         assert chart(page, "Richieste per stato")[0] == ("In attesa di risposta", 150.0, "1")
         assert chart(page, "Ore registrate per area di sviluppo")[0] == (
             "Negoziazione", 300.0, "3,5")

@@ -13,8 +13,10 @@ from marketplace.accounts.models import User
 from marketplace.accounts.services import hash_password
 from marketplace.extensions import compared, db
 from marketplace.mentors.models import MentorProfile, ProfileRevision
+from marketplace.mentorships.models import Mentorship, MentorshipRequest
 
-from .factories import PASSWORD, make_profile, make_user
+from .factories import PASSWORD, make_area, make_mentorship, make_profile, make_user
+from .helpers import count
 
 
 @pytest.fixture
@@ -141,3 +143,21 @@ def test_upgrading_a_populated_database_keeps_every_row(make_app, empty_database
 def hash_with(app):
     with app.app_context():
         return hash_password(PASSWORD)
+
+
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
+def test_requests_and_mentorships_made_before_0011_take_their_mentees_region(migrated_app):
+    with migrated_app.app_context():
+        area = make_area()
+        mentor = make_profile(make_user(), areas=[area], capacity=5, monthly_hours=10)
+        made = [make_mentorship(make_user(region=region), mentor, area)
+                for region in ("it-north", "dach", None)]
+        db.session.remove()
+        downgrade(revision="0010_search_vectors")
+        upgrade()
+        for mentorship in made:
+            region = db.session.get(User, mentorship.mentee_id).region
+            assert db.session.get(Mentorship, mentorship.id).mentee_region == region
+            assert db.session.get(MentorshipRequest,
+                                  mentorship.request_id).mentee_region == region
+        assert count(Mentorship) == count(MentorshipRequest) == 3

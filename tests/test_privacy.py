@@ -145,6 +145,7 @@ def test_export_needs_login(client):
 def test_delete_anonymises_and_closes_everything(app, world):
     with app.app_context():
         rita = get(User, world["rita"].id)
+        assert get(MentorshipRequest, world["sent"]).mentee_region == "it-north"
         delete_account(rita, password=PASSWORD)
         db.session.commit()
 
@@ -158,6 +159,10 @@ def test_delete_anonymises_and_closes_everything(app, world):
         with force_locale("it"):
             assert rita.full_name == "Utente eliminato"
         assert get(User, world["luca"].id).manager_id is None
+        # Nor do the dashboard's figures by region count her any more.
+        for model in (MentorshipRequest, Mentorship):
+            assert count(model, model.mentee_id == rita.id) > 0
+            assert count(model, model.mentee_id == rita.id, model.mentee_region.is_not(None)) == 0
 
         # Requests closed, mentorships ended, places and hours freed.
         assert get(MentorshipRequest, world["sent"]).status == WITHDRAWN

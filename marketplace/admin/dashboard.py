@@ -2,9 +2,10 @@
 
 The database counts the period's requests by focus area, region and state, and sums
 each mentorship's check-in minutes; Python adds each row to the program's, its area's
-and its region's sums in one pass (answer times for the medians, and the hours each
-mentorship committed, need the rows). The page costs the same few queries whatever the
-number of groups. Regions are the mentees'.
+and its region's sums in one pass (SQLite has no median: there Python takes them from
+each answered request's time). The page costs the same few queries whatever the
+number of groups. Regions are the mentees', as they were when they sent the request
+(requests and mentorships keep it, so that no query reads the users).
 
 Definitions, over the chosen period (dates inclusive, in UTC):
 - requests by state: requests sent in the period, by their state today;
@@ -38,7 +39,6 @@ from sqlalchemy import (
     tuple_,
 )
 
-from ..accounts.models import User
 from ..clock import utcnow
 from ..extensions import db
 from ..mentors.models import PENDING, ProfileRevision
@@ -175,31 +175,32 @@ def _in(column, period):
 def _requests(period, _today):
     """Requests sent and answered in the period, by focus area, region and state."""
     return db.session.execute(
-        select(MentorshipRequest.area_id, User.region, MentorshipRequest.status,
+        select(MentorshipRequest.area_id, MentorshipRequest.mentee_region.label("region"),
+               MentorshipRequest.status,
                func.count().filter(_in(MentorshipRequest.created_at, period)).label("sent"),
                func.count().filter(_in(MentorshipRequest.answered_at, period))
                .label("answered"))
-        .join(User, User.id == MentorshipRequest.mentee_id)
         .where(or_(_in(MentorshipRequest.created_at, period),
                    _in(MentorshipRequest.answered_at, period)))
-        .group_by(MentorshipRequest.area_id, User.region, MentorshipRequest.status))
+        .group_by(MentorshipRequest.area_id, MentorshipRequest.mentee_region,
+                  MentorshipRequest.status))
 
 
 def _median_answer_seconds(period):
     """{group: median seconds to answer} of the requests answered in the period, for
     the program (None) and each ("area", id) and ("region", code)."""
     seconds = seconds_between(MentorshipRequest.answered_at, MentorshipRequest.created_at)
-    answered = (select(MentorshipRequest.area_id, User.region)
-                .join(User, User.id == MentorshipRequest.mentee_id)
+    region = MentorshipRequest.mentee_region
+    answered = (select(MentorshipRequest.area_id, region.label("region"))
                 .where(_in(MentorshipRequest.answered_at, period)))
     if db.session.get_bind().dialect.name == "postgresql":
         # The database takes the medians: a row per group rather than per request.
         rows = db.session.execute(
             answered.add_columns(
-                func.grouping(MentorshipRequest.area_id, User.region).label("level"),
+                func.grouping(MentorshipRequest.area_id, region).label("level"),
                 func.percentile_cont(0.5).within_group(seconds).label("median"))
             .group_by(func.grouping_sets(tuple_(MentorshipRequest.area_id),
-                                         tuple_(User.region), text("()"))))
+                                         tuple_(region), text("()"))))
         # grouping() has a bit set for each column the row is not grouped by.
         levels = {1: "area", 2: "region"}
         return {None if row.level == 3 else
@@ -217,11 +218,23 @@ def _mentorships(period, today):
     region: active, check-in minutes in the period, committed hour-days, finished and
     completed in the period, and overdue check-ins (see mentorships.services.progress).
     """
+    # Overdue: the last check-in (or the start) is older than the cadence allows.
+    due_dates = {cadence: today - timedelta(days=interval + GRACE_DAYS)
+                 for cadence, interval in CADENCE_DAYS.items()}
+    due_by = case(*((Mentorship.cadence == cadence, literal(day, Date))
+                    for cadence, day in due_dates.items()))
+    # Only the check-ins held since the period began or the earliest due date are read
+    # (from an index that holds all the columns needed): a last check-in older than
+    # that is overdue whatever the cadence, as the start is (no check-in is held before
+    # the start, nor after today).
+    since = min(period.start, *due_dates.values())
+    recent = CheckIn.held_on >= min(due_dates.values())
     check_ins = (
         select(CheckIn.mentorship_id,
-               func.max(CheckIn.held_on).label("last_held_on"),
-               func.sum(case((CheckIn.held_on.between(period.start, period.end),
-                              CheckIn.minutes), else_=0)).label("minutes"))
+               func.max(CheckIn.held_on).filter(recent).label("last_held_on"),
+               func.sum(CheckIn.minutes).filter(CheckIn.held_on.between(
+                   period.start, period.end)).label("minutes"))
+        .where(CheckIn.held_on >= since)
         .group_by(CheckIn.mentorship_id).subquery())
     # Committed: monthly hours over the days it ran within the period, up to today,
     # its planned end or its actual end.
@@ -230,14 +243,10 @@ def _mentorships(period, today):
         least(last_day, Mentorship.planned_end_on,
               func.coalesce(utc_date(Mentorship.ended_at), last_day)),
         greatest(literal(period.start, Date), Mentorship.started_on)) + 1
-    # Overdue: the last check-in (or the start) is older than the cadence allows.
-    due_by = case(*((Mentorship.cadence == cadence,
-                     literal(today - timedelta(days=interval + GRACE_DAYS), Date))
-                    for cadence, interval in CADENCE_DAYS.items()))
     active = Mentorship.status == ACTIVE
     finished = and_(Mentorship.status.in_((COMPLETED, ENDED)), _in(Mentorship.ended_at, period))
     return db.session.execute(
-        select(Mentorship.area_id, User.region,
+        select(Mentorship.area_id, Mentorship.mentee_region.label("region"),
                func.count().filter(active).label("active"),
                # (PostgreSQL sums bigints as numeric: cast back to whole numbers)
                cast(func.sum(check_ins.c.minutes), BigInteger).label("minutes"),
@@ -249,10 +258,9 @@ def _mentorships(period, today):
                func.count().filter(active, func.coalesce(check_ins.c.last_held_on,
                                                          Mentorship.started_on) < due_by)
                .label("overdue"))
-        .join(User, User.id == Mentorship.mentee_id)
         .outerjoin(check_ins, check_ins.c.mentorship_id == Mentorship.id)
         .where(or_(active,
                    and_(Mentorship.started_on <= period.end,
                         or_(Mentorship.ended_at.is_(None),
                             Mentorship.ended_at >= period.first_moment))))
-        .group_by(Mentorship.area_id, User.region))
+        .group_by(Mentorship.area_id, Mentorship.mentee_region))

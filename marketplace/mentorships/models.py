@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..accounts.models import User
+from ..accounts.models import REGION_MAX, User
 from ..clock import UTCDateTime, utcnow
 from ..extensions import db
 from ..mentors.models import FORMATS, MentorProfile, _in
@@ -61,6 +61,9 @@ class MentorshipRequest(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     mentee_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # The mentee's region when they asked: the dashboard's figures by region count it
+    # (a mentee who moves later does not rewrite the past) without reading users.
+    mentee_region: Mapped[str | None] = mapped_column(String(REGION_MAX))
     profile_id: Mapped[int] = mapped_column(
         ForeignKey("mentor_profiles.id", ondelete="CASCADE"))
     area_id: Mapped[int] = mapped_column(ForeignKey("focus_areas.id"))
@@ -109,6 +112,7 @@ class Mentorship(db.Model):
     request_id: Mapped[int] = mapped_column(
         ForeignKey("mentorship_requests.id", ondelete="CASCADE"), unique=True)
     mentee_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    mentee_region: Mapped[str | None] = mapped_column(String(REGION_MAX))  # the request's
     profile_id: Mapped[int] = mapped_column(
         ForeignKey("mentor_profiles.id", ondelete="CASCADE"))
     area_id: Mapped[int] = mapped_column(ForeignKey("focus_areas.id"))
@@ -147,6 +151,8 @@ class CheckIn(db.Model):
     __table_args__ = (
         CheckConstraint("minutes BETWEEN 5 AND 480", name="minutes"),
         Index("ix_check_ins_mentorship_held_on", "mentorship_id", "held_on"),
+        # The dashboard's period, with all it reads of each check-in.
+        Index("ix_check_ins_held_on", "held_on", "mentorship_id", "minutes"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -204,8 +204,9 @@ def submit_request(mentee, profile, *, area, **fields):
     if fields["meeting_format"] not in profile.format_codes:
         raise RequestError(_("Choose one of the ways this mentor meets."))
     invitation = invitation_behind(mentee, profile)
-    request = MentorshipRequest(mentee_id=mentee.id, profile_id=profile.id,
-                                area_id=area.id, invitation=invitation, **fields)
+    request = MentorshipRequest(mentee_id=mentee.id, mentee_region=mentee.region,
+                                profile_id=profile.id, area_id=area.id,
+                                invitation=invitation, **fields)
     try:
         with db.session.begin_nested():
             db.session.add(request)
@@ -279,7 +280,8 @@ def accept_request(request, *, mentor, note=None):
                              "first."))
     today = now.date()
     mentorship = Mentorship(
-        request_id=request.id, mentee_id=request.mentee_id, profile_id=request.profile_id,
+        request_id=request.id, mentee_id=request.mentee_id,
+        mentee_region=request.mentee_region, profile_id=request.profile_id,
         area_id=request.area_id, goal=request.goal, success_measures=request.success_measures,
         target_date=request.target_date, hours_per_month=request.hours_per_month,
         cadence=request.cadence, meeting_format=request.meeting_format, started_on=today,
