@@ -1,6 +1,7 @@
 """Seed a database with N approved mentors for the benchmark, in realistic proportions:
 half as many mentees as mentors, about 1.5 requests per mentee (open, accepted,
-declined), a mentorship for each accepted request, texts in English and Italian.
+declined), a mentorship for each accepted request (active, completed or ended early),
+check-ins at each mentorship's cadence with a few missed, texts in English and Italian.
 
     python benchmarks/seed.py DATABASE_URL N
 
@@ -11,9 +12,9 @@ every run the same data.
 
 import random
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import func, insert, select, text
 
 from marketplace import create_app
 from marketplace.accounts.models import User
@@ -31,7 +32,8 @@ from marketplace.mentors.models import (
     ProfileRevision,
     revision_areas,
 )
-from marketplace.mentorships.models import CADENCES, Mentorship, MentorshipRequest
+from marketplace.mentorships.models import CADENCES, CheckIn, Mentorship, MentorshipRequest
+from marketplace.mentorships.services import CADENCE_DAYS
 from marketplace.program.models import FocusArea
 from marketplace.program.services import seed_default_areas
 
@@ -55,6 +57,11 @@ BIO_EN = ("I started in inside sales and now lead a team of {n} account managers
 BIO_IT = ("Ho iniziato nelle vendite interne e oggi guido un team di {n} account manager. "
           "Ho chiuso contratti pluriennali con produttori e catene della distribuzione e "
           "preferisco lavorare su casi concreti: la tua pipeline, il prossimo incontro.")
+CHECK_IN_SUMMARIES = [
+    "We went through the account plan and the next three meetings.",
+    "Abbiamo preparato la trattativa con l'ufficio acquisti.",
+    "Role-played the pricing conversation; the discount stays under 5%.",
+    "Abbiamo rivisto la pipeline e scelto due clienti su cui concentrarci."]
 
 
 def chunks(rows):
@@ -91,6 +98,7 @@ def seed(n_mentors, rng=None):
     bulk(User, [person(i, "mentor") for i in range(n_mentors)]
          + [person(i, "mentee") for i in range(n_mentees)])
     users = dict(db.session.execute(select(User.email, User.id)).all())
+    region_of = dict(db.session.execute(select(User.id, User.region)).all())
     mentor_ids = [users[f"mentor{i}@bench.example.com"] for i in range(n_mentors)]
     mentee_ids = [users[f"mentee{i}@bench.example.com"] for i in range(n_mentees)]
 
@@ -149,9 +157,11 @@ def seed(n_mentors, rng=None):
             pairs.add((mentee_id, profile_id))
             created = now - timedelta(days=rng.randint(1, 300))
             status = rng.choice(["open", "accepted", "accepted", "declined"])
+            answered = None if status == "open" else min(
+                now, created + timedelta(hours=rng.uniform(2, 120)))
             requests.append({
-                "mentee_id": mentee_id, "profile_id": profile_id,
-                "area_id": rng.choice(area_ids),
+                "mentee_id": mentee_id, "mentee_region": region_of[mentee_id],
+                "profile_id": profile_id, "area_id": rng.choice(area_ids),
                 "goal": "Close my first multi-year deal with a manufacturing customer.",
                 "target_date": (now + timedelta(days=120)).date(),
                 "current_situation": "I win renewals but multi-year deals stall.",
@@ -159,30 +169,45 @@ def seed(n_mentors, rng=None):
                 "hours_per_month": rng.randint(1, 4), "duration_months": 6,
                 "cadence": rng.choice(CADENCES), "meeting_format": "video", "message": "",
                 "status": status, "created_at": created,
-                "answered_at": None if status == "open" else created + timedelta(days=2),
-                "closed_at": None if status == "open" else created + timedelta(days=2),
+                "answered_at": answered, "closed_at": answered,
                 "decline_reason": "no_time" if status == "declined" else None})
     bulk(MentorshipRequest, requests)
     accepted = db.session.execute(select(MentorshipRequest).where(
-        MentorshipRequest.status == "accepted")).scalars().all()
+        MentorshipRequest.status == "accepted").order_by(MentorshipRequest.id)).scalars().all()
     mentorships, load = [], {}
+    today = now.date()
     for request in accepted:
         started = request.answered_at.date()
+        planned_end = add_months(started, 6)
         places, hours = load.get(request.profile_id, (0, 0))
         active = (places < room[request.profile_id] and hours + request.hours_per_month
                   <= hours_room[request.profile_id] and rng.random() < 0.5)
         if active:
             load[request.profile_id] = (places + 1, hours + request.hours_per_month)
+            status, ended_on = "active", None
+        else:  # most reach their goal, some stop early
+            status = "completed" if rng.random() < 0.8 else "ended"
+            last = min(planned_end, today)
+            ended_on = started + timedelta(days=rng.randint(min(30, (last - started).days),
+                                                            (last - started).days))
         mentorships.append({
             "request_id": request.id, "mentee_id": request.mentee_id,
+            "mentee_region": request.mentee_region,
             "profile_id": request.profile_id, "area_id": request.area_id,
             "goal": request.goal, "success_measures": request.success_measures,
             "target_date": request.target_date, "hours_per_month": request.hours_per_month,
             "cadence": request.cadence, "meeting_format": request.meeting_format,
-            "started_on": started, "planned_end_on": add_months(started, 6),
-            "status": "active" if active else "completed",
-            "ended_at": None if active else now, "created_at": now})
+            "started_on": started, "planned_end_on": planned_end, "status": status,
+            "ended_at": None if ended_on is None
+            else datetime.combine(ended_on, time(17), tzinfo=UTC),
+            "end_reason": "My role changed." if status == "ended" else None,
+            "created_at": request.answered_at})
     bulk(Mentorship, mentorships)
+    bulk(CheckIn, list(check_ins(rng, db.session.execute(
+        select(Mentorship.id, Mentorship.mentee_id, MentorProfile.user_id.label("mentor_id"),
+               Mentorship.cadence, Mentorship.started_on, Mentorship.ended_at)
+        .join(MentorProfile, MentorProfile.id == Mentorship.profile_id)
+        .order_by(Mentorship.id)).all(), today)))
     for chunk in chunks(list(load.items())):
         db.session.execute(
             MentorProfile.__table__.update()
@@ -197,7 +222,28 @@ def seed(n_mentors, rng=None):
     db.session.execute(text("ANALYZE"))
     db.session.commit()
     return {"mentors": n_mentors, "mentees": n_mentees, "requests": len(requests),
-            "mentorships": len(mentorships), "active": len(load)}
+            "mentorships": len(mentorships), "active": len(load),
+            "check_ins": db.session.scalar(select(func.count()).select_from(CheckIn))}
+
+
+def check_ins(rng, mentorships, today):
+    """Each mentorship's meetings at its cadence from its start to its end or today,
+    about one in six missed, logged by either side and mostly confirmed."""
+    for mentorship in mentorships:
+        interval = CADENCE_DAYS[mentorship.cadence]
+        last = mentorship.ended_at.date() if mentorship.ended_at else today
+        held_on = mentorship.started_on + timedelta(days=interval)
+        while held_on <= last:
+            if rng.random() < 5 / 6:
+                yield {"mentorship_id": mentorship.id,
+                       "author_id": mentorship.mentee_id if rng.random() < 0.7
+                       else mentorship.mentor_id,
+                       "held_on": held_on, "minutes": rng.choice([30, 45, 60, 60, 90]),
+                       "summary": rng.choice(CHECK_IN_SUMMARIES), "next_steps": "",
+                       "created_at": datetime.combine(held_on, time(18), tzinfo=UTC),
+                       "confirmed_at": None if rng.random() < 0.1
+                       else datetime.combine(held_on, time(20), tzinfo=UTC)}
+            held_on += timedelta(days=interval)
 
 
 def main(url, n_mentors):
