@@ -4,6 +4,7 @@ take the most time. For finding what to make faster between runs of run.py.
 
     python benchmarks/hotspots.py /mentors?page=5
     python benchmarks/hotspots.py /requests --as mentor --database sqlite --profile
+    python benchmarks/hotspots.py /mentors?page=5 --nothing-remembered --profile
 
 It uses the database run.py seeded (--mentors, default 10,000), seeding it first if
 there is none.
@@ -39,12 +40,15 @@ def main():
                         default="mentee")
     parser.add_argument("-n", type=int, default=200, help="requests to time")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--nothing-remembered", action="store_true",
+                        help="remember no listing result (LISTING_CACHE_SIZE=0)")
     args = parser.parse_args()
     url = prepared(args.database, args.mentors, keep=True)[0]
     app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
                       "SERVER_NAME": "127.0.0.1:5000", "SECRET_KEY": "x" * 32,
                       "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
-                      "SESSION_COOKIE_SECURE": False})
+                      "SESSION_COOKIE_SECURE": False,
+                      **({"LISTING_CACHE_SIZE": 0} if args.nothing_remembered else {})})
     logging.disable(logging.INFO)  # the access log, one line a request
     _busy, busy_email, _pages = targets(app)
     email = {"mentee": "mentee1@bench.example.com", "admin": "mentee0@bench.example.com",

@@ -21,6 +21,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,7 +39,7 @@ from marketplace.accounts.models import User  # noqa: E402
 from marketplace.config import normalise_database_url  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
 from marketplace.mentors.models import MentorProfile  # noqa: E402
-from marketplace.mentorships.models import Mentorship, MentorshipRequest  # noqa: E402
+from marketplace.mentorships.models import CheckIn, Mentorship, MentorshipRequest  # noqa: E402
 
 BIN = Path(sys.executable).parent
 POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -111,6 +112,11 @@ def targets(app):
         ("requests, busy mentor", "/requests", "mentor"),
         ("admin dashboard", "/admin", "admin", 1),
     ]
+
+
+# The pages made of what the listing remembers, measured again with nothing remembered.
+LISTING_PAGES = ("hello", "browse, filters", "browse, search", "browse, page 5", "mentor page")
+NOTHING_REMEMBERED = ", nothing remembered"
 
 
 def machine():
@@ -201,20 +207,17 @@ def existing():
     if not count(MentorProfile):
         return None
     return {"mentors": count(MentorProfile), "mentees": count(User) - count(MentorProfile),
-            "requests": count(MentorshipRequest), "mentorships": count(Mentorship)}
+            "requests": count(MentorshipRequest), "mentorships": count(Mentorship),
+            "check_ins": count(CheckIn)}
 
 
-def run(kind, mentors, duration, connections, keep=False):
-    url, counts, seeded_in, version = prepared(kind, mentors, keep)
-    port = free_port()
-    env = environment(url, port)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
-                      "SERVER_NAME": f"127.0.0.1:{port}", "SECRET_KEY": "x" * 32})
-    busy, busy_email, pages = targets(app)
-
+@contextmanager
+def serving(url, port, **settings):
+    """gunicorn with 2 workers serving the app on `port`, with extra environment
+    `settings`, until the block ends."""
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "benchmarks.app:app"], cwd=PROJECT, env=env,
+         "benchmarks.app:app"], cwd=PROJECT, env={**environment(url, port), **settings},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(100):
@@ -223,18 +226,39 @@ def run(kind, mentors, duration, connections, keep=False):
                 break
             except OSError:
                 time.sleep(0.2)
-        emails = {"mentee": "mentee1@bench.example.com",
-                  "admin": "mentee0@bench.example.com", "mentor": busy_email}
-        cookies = {who: login(port, email) for who, email in emails.items()}
-        results = []
-        for name, path, who, *alone in pages:
-            clients = 1 if alone else connections
-            wrk(port, path, cookies[who], 2, clients)  # warm up
-            figures = wrk(port, path, cookies[who], duration, clients)
-            results.append((name, path, {**figures, "connections": clients}))
+        yield
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def measure(port, pages, emails, duration, connections, suffix=""):
+    """[(name, path, figures)] of each page driven by wrk after a warm-up."""
+    cookies = {who: login(port, email) for who, email in emails.items()}
+    results = []
+    for name, path, who, *alone in pages:
+        clients = 1 if alone else connections
+        wrk(port, path, cookies[who], 2, clients)  # warm up
+        figures = wrk(port, path, cookies[who], duration, clients)
+        results.append((name + suffix, path, {**figures, "connections": clients}))
+    return results
+
+
+def run(kind, mentors, duration, connections, keep=False):
+    url, counts, seeded_in, version = prepared(kind, mentors, keep)
+    port = free_port()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
+                      "SERVER_NAME": f"127.0.0.1:{port}", "SECRET_KEY": "x" * 32})
+    busy, busy_email, pages = targets(app)
+    emails = {"mentee": "mentee1@bench.example.com",
+              "admin": "mentee0@bench.example.com", "mentor": busy_email}
+    with serving(url, port):
+        results = measure(port, pages, emails, duration, connections)
+    # The listing's pages again, each worker remembering nothing: what every request
+    # would cost if the listing changed all the time (see marketplace.mentors.listing).
+    with serving(url, port, LISTING_CACHE_SIZE="0"):
+        results += measure(port, [page for page in pages if page[0] in LISTING_PAGES],
+                           emails, duration, connections, suffix=NOTHING_REMEMBERED)
     return {"kind": kind, "mentors": mentors, "counts": counts, "version": version,
             "seeded_in": seeded_in, "busy_requests": busy.requests, "results": results,
             "duration": duration, "connections": connections,
@@ -242,21 +266,26 @@ def run(kind, mentors, duration, connections, keep=False):
 
 
 def table(run_):
-    hello = run_["results"][0][2]["rps"]
     seeded = (f"seeded in {run_['seeded_in']:.0f} s" if run_["seeded_in"] is not None
               else "seeded by an earlier run")
     lines = [f"### {run_['kind']}, {run_['mentors']:,} mentors",
              "",
              f"{run_['version'].split(' on ')[0]}; {run_['counts']['mentees']:,} mentees, "
              f"{run_['counts']['requests']:,} requests, "
-             f"{run_['counts']['mentorships']:,} mentorships ({seeded}); "
+             f"{run_['counts']['mentorships']:,} mentorships, "
+             f"{run_['counts']['check_ins']:,} check-ins ({seeded}); "
              f"busiest mentor: {run_['busy_requests']} requests. "
              f"wrk: {run_['duration']} s per page after a 2 s warm-up, with the "
-             f"clients shown (the dashboard: one admin at a time).",
+             f"clients shown (the dashboard: one admin at a time). Rows \"nothing "
+             f"remembered\" come from a second server whose workers remember nothing "
+             f"(`LISTING_CACHE_SIZE=0`): every request ranks, loads and renders afresh, "
+             f"as after each change to the listing.",
              "",
              "| page | path | clients | req/s | p50 ms | p95 ms | p99 ms | % of hello | errors |",
              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for name, path, figures in run_["results"]:
+        if name.startswith("hello"):  # the pages below compare with this server's
+            hello = figures["rps"]
         lines.append(
             f"| {name} | `{path}` | {figures['connections']} | {figures['rps']:.0f} | "
             f"{figures['p50_ms']:.1f} | "
