@@ -227,14 +227,14 @@ def _mentorships(period, today):
     # (from an index that holds all the columns needed): a last check-in older than
     # that is overdue whatever the cadence, as the start is (no check-in is held before
     # the start, nor after today).
-    since = min(period.start, *due_dates.values())
-    recent = CheckIn.held_on >= min(due_dates.values())
+    earliest_due = min(due_dates.values())
+    recent = CheckIn.held_on >= earliest_due
     check_ins = (
         select(CheckIn.mentorship_id,
                func.max(CheckIn.held_on).filter(recent).label("last_held_on"),
                func.sum(CheckIn.minutes).filter(CheckIn.held_on.between(
                    period.start, period.end)).label("minutes"))
-        .where(CheckIn.held_on >= since)
+        .where(CheckIn.held_on >= min(period.start, earliest_due))
         .group_by(CheckIn.mentorship_id).subquery())
     # Committed: monthly hours over the days it ran within the period, up to today,
     # its planned end or its actual end.
