@@ -44,6 +44,15 @@ def _rows(statement):
     return [_row(instance) for instance in db.session.scalars(statement)]
 
 
+def _without_others_regions(rows, user):
+    """Rows of requests or mentorships, without the region of a mentee other than
+    `user` (kept for the dashboard's figures, never shown to the mentor)."""
+    for row in rows:
+        if row["mentee_id"] != user.id:
+            del row["mentee_region"]
+    return rows
+
+
 def _mentorship_ids(user):
     """The ids of the mentorships `user` took part in, on either side (a subquery)."""
     return select(Mentorship.id).join(MentorProfile).where(
@@ -65,12 +74,14 @@ def export_data(user):
             "revisions": _rows(select(ProfileRevision)
                                .where(ProfileRevision.profile_id == profile.id)
                                .order_by(ProfileRevision.number))},
-        "requests": _rows(select(MentorshipRequest).join(MentorProfile)
-                          .where(or_(MentorshipRequest.mentee_id == user.id,
-                                     MentorProfile.user_id == user.id))
-                          .order_by(MentorshipRequest.id)),
-        "mentorships": _rows(select(Mentorship).where(Mentorship.id.in_(mentorships))
-                             .order_by(Mentorship.id)),
+        "requests": _without_others_regions(_rows(
+            select(MentorshipRequest).join(MentorProfile)
+            .where(or_(MentorshipRequest.mentee_id == user.id,
+                       MentorProfile.user_id == user.id))
+            .order_by(MentorshipRequest.id)), user),
+        "mentorships": _without_others_regions(_rows(
+            select(Mentorship).where(Mentorship.id.in_(mentorships))
+            .order_by(Mentorship.id)), user),
         "check_ins": _rows(select(CheckIn).where(CheckIn.mentorship_id.in_(mentorships))
                            .order_by(CheckIn.id)),
         "feedback_given": _rows(select(Feedback).where(Feedback.author_id == user.id)

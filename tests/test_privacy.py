@@ -94,7 +94,8 @@ def world(app):
 
 def test_export_holds_the_users_data_and_no_secret(app, world):
     with app.app_context():
-        data = export_data(get(User, world["rita"].id))
+        rita = get(User, world["rita"].id)
+        data = export_data(rita)
         assert data["account"]["email"] == "rita@example.com"
         assert data["account"]["full_name"] == "Rita Rep"
         assert data["account"]["job_title"] == "Account manager"
@@ -104,12 +105,18 @@ def test_export_holds_the_users_data_and_no_secret(app, world):
         assert {row["id"] for row in data["mentorships"]} == {
             world["completed"].id, world["as_mentee"].id, world["as_mentor"].id}
         assert sorted(row["minutes"] for row in data["check_ins"]) == [30, 45, 60]
+        # Her region when she asked is hers; her mentees' regions are not.
+        for row in data["requests"] + data["mentorships"]:
+            if row["mentee_id"] == rita.id:
+                assert row["mentee_region"] == "it-north"
+            else:
+                assert "mentee_region" not in row
+        assert {row["mentee_id"] for row in data["requests"]} > {rita.id}
         assert data["feedback_given"][0]["comment"] == "Rita came prepared every time."
         assert data["success_stories"][0]["title"] == "A plan for every account"
         assert any(row["action"] == "account.password_reset_requested"
                    or row["action"].startswith("request.") for row in data["security_events"])
         text = json.dumps(data)
-        rita = get(User, world["rita"].id)
         assert "password_hash" not in text and "session_token" not in text
         assert rita.password_hash not in text and rita.session_token not in text
         assert "token_hash" not in text
