@@ -29,6 +29,10 @@ class AuditEvent(db.Model):
     )
     ip: Mapped[str | None] = mapped_column(String(45))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Repeats of one event folded into one row (refusals: per actor, target and hour):
+    # how many times it happened, and the key the repeats share (None: not folded).
+    count: Mapped[int] = mapped_column(default=1, server_default="1")
+    fold_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 def record(action, *, actor=None, subject=None, **details):

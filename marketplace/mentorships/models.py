@@ -153,6 +153,9 @@ class CheckIn(db.Model):
         Index("ix_check_ins_mentorship_held_on", "mentorship_id", "held_on"),
         # The dashboard's period, with all it reads of each check-in.
         Index("ix_check_ins_held_on", "held_on", "mentorship_id", "minutes"),
+        # A double click or a form sent again records one check-in, not two.
+        UniqueConstraint("mentorship_id", "author_id", "fingerprint",
+                         name="uq_check_ins_fingerprint"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -165,6 +168,9 @@ class CheckIn(db.Model):
     next_steps: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A digest of what the author wrote (date, minutes, texts): the same check-in sent
+    # twice has the same one. Empty for check-ins logged before it existed.
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
 
     author: Mapped[User | None] = relationship()
 

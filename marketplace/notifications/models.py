@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import UTCDateTime, utcnow
 from ..extensions import db
@@ -29,9 +29,14 @@ class Notification(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(40))
     params: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The person the words name, read through their account when shown, so that a
+    # deleted account shows as "Deleted user" here too.
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     link: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    person = relationship("User", foreign_keys=[person_id])
 
     @property
     def is_read(self):
@@ -54,10 +59,20 @@ class OutboxMail(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Whom or what the mail is about besides its recipient (the person a notification
+    # names, an invitation's sender): their deletion drops it while it is unsent.
+    about_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str | None] = mapped_column(String(40))  # the template
     to: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
-    text: Mapped[str] = mapped_column(Text)
+    # The bodies are dropped once sent: they may hold one-time links.
+    text: Mapped[str | None] = mapped_column(Text)
     html: Mapped[str | None] = mapped_column(Text)
+    # Kept across retries, so a receiver can drop a second delivery of the same mail.
+    message_id: Mapped[str | None] = mapped_column(String(255))
+    # When the link in the body stops working: an unsent mail is dropped after that.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(10), default=PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
