@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PO := translations/it/LC_MESSAGES/messages.po
 MO := $(PO:.po=.mo)
-# axe-core for the browser tests' accessibility checks, from the npm registry.
+# The browser tests' npm packages: axe-core for their accessibility checks, and
+# @sparticuz/chromium, the browser used where the machine has no Chromium
+# (tests/browser/chromium.py). `npm ci` installs both; axe-core's file stands for them.
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 
 .PHONY: run test test-postgres lint translations translations-update clean

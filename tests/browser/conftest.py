@@ -1,8 +1,9 @@
 """Real-browser fixtures: the app served from a thread on a free port with its own
-database, Debian's Chromium driven by Playwright, axe-core injected into pages.
+database, Chromium driven by Playwright, axe-core injected into pages.
 
-A missing browser or axe-core fails the tests: `.ci/run` installs Chromium and
-`make test` installs axe-core from the npm registry.
+The browser is the system's Chromium or, where there is none, the one npm's
+@sparticuz/chromium ships (see chromium.py). A missing browser or axe-core fails the
+tests; `make test` installs both from the npm registry.
 """
 
 import json
@@ -18,7 +19,8 @@ from werkzeug.serving import make_server
 
 from marketplace.extensions import db
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+from .chromium import NoChromium, find_chromium
+
 AXE = Path(__file__).with_name("node_modules") / "axe-core" / "axe.min.js"
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts" / "screenshots"
 BROWSER_LOCALES = {"en": "en-US", "it": "it-IT"}
@@ -62,10 +64,13 @@ def live(make_app, postgres_url):
 
 @pytest.fixture(scope="session")
 def browser():
-    assert Path(CHROMIUM).exists(), (
-        f"No Chromium at {CHROMIUM}: install Debian's chromium (.ci/run does).")
+    try:
+        executable, env = find_chromium()
+    except NoChromium as error:  # one line, without the traceback
+        raise pytest.fail.Exception(str(error), pytrace=False) from None
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        browser = playwright.chromium.launch(executable_path=executable, headless=True,
+                                             env={**os.environ, **env} if env else None)
         yield browser
         browser.close()
 
