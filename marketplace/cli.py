@@ -96,13 +96,17 @@ def expire_requests():
 
 
 @click.command("send-emails")
+@click.option("--budget", type=click.FloatRange(min=0), default=50.0, show_default=True,
+              help="Seconds to keep sending, batch after batch, before leaving the rest "
+                   "for the next run.")
 @with_appcontext
-def send_emails():
-    """Deliver the emails waiting in the outbox (run every minute; safe to run several
-    at once: each message is sent once)."""
+def send_emails(budget):
+    """Deliver the emails waiting in the outbox until it is empty or the time budget is
+    spent (run every minute: the default budget ends before the next run starts; safe
+    to run several at once: each message is claimed by one sender)."""
     from .mail import send_due
 
-    sent, failed = send_due()
+    sent, failed = send_due(budget=budget)
     click.echo(f"{sent} email(s) sent, {failed} failed (to be retried).")
 
 

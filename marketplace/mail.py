@@ -1,20 +1,33 @@
 """Outgoing mail: rendered in the recipient's language, written to the outbox in the
 same transaction as the event it tells of, and delivered by `send_due`.
 
-`flask --app wsgi send-emails` delivers what is due (run it every minute). With
-MAIL_SEND_IMMEDIATELY (development and tests) the messages of a transaction are also
-tried right after it commits; whatever fails stays in the outbox for the command.
+`flask --app wsgi send-emails` delivers what is due (run it every minute), batch after
+batch until the outbox is empty or its time budget is spent. With MAIL_SEND_IMMEDIATELY
+(development and tests) the messages of a transaction are also tried right after it
+commits; whatever fails stays in the outbox for the command.
+
+Delivery is at least once: a server that accepts a message but whose answer never
+arrives, or a sender killed between the SMTP "250" and its own update, leads to the
+message being sent again later. Every message therefore gets its Message-ID when it is
+queued and keeps it on every attempt, so receivers can drop the second copy.
+
+Nothing in the outbox opens an account: a sent message loses its bodies (they may hold a
+one-time link) in the update that marks it sent, and a message whose link expired before
+it could leave is marked failed without its bodies rather than sent.
 """
 
 import logging
 import smtplib
 import sys
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
+from email.utils import make_msgid, parseaddr
+from urllib.parse import urlsplit
 
 from flask import current_app, render_template
-from sqlalchemy import event, select, update
+from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from .clock import utcnow
@@ -31,12 +44,18 @@ BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
 STALE_CLAIM = timedelta(minutes=15)
 
 
+# Why an unsent message was dropped (for whoever reads the outbox, not for users).
+LINK_EXPIRED = "The link in this mail expired before it could be sent."
+
+
 @dataclass(frozen=True)
 class Message:
     to: str
     subject: str
     text: str
     html: str | None = None
+    kind: str | None = None  # the template it was made from
+    message_id: str | None = None  # given when queued
 
 
 def render(user, template, subject, **context):
@@ -47,13 +66,36 @@ def render(user, template, subject, **context):
             subject=str(subject),
             text=render_template(f"emails/{template}.txt", user=user, **context),
             html=render_template(f"emails/{template}.html", user=user, **context),
+            kind=template,
         )
 
 
-def queue(message, user=None):
-    """Put a message in the outbox, in the current transaction."""
-    mail = OutboxMail(user_id=user.id if user is not None else None, to=message.to,
-                      subject=message.subject[:300], text=message.text, html=message.html)
+def new_message_id():
+    """A Message-ID on this site's domain: SERVER_NAME, else the sender's domain.
+
+    Given explicitly because `make_msgid` would otherwise ask the resolver for the
+    machine's name, which can take seconds.
+    """
+    config = current_app.config
+    domain = urlsplit(f"//{config.get('SERVER_NAME') or ''}").hostname
+    if not domain:
+        domain = parseaddr(config["MAIL_DEFAULT_SENDER"])[1].rpartition("@")[2]
+    return make_msgid(domain=domain or "localhost")
+
+
+def queue(message, user=None, *, about=None, expires_at=None):
+    """Put a message in the outbox, in the current transaction.
+
+    `about` is the person the message names besides its recipient (their deletion
+    drops it while unsent); `expires_at` is when the link it carries stops working
+    (it is not sent after that).
+    """
+    mail = OutboxMail(user_id=user.id if user is not None else None,
+                      about_user_id=about.id if about is not None else None,
+                      kind=message.kind, to=message.to, subject=message.subject[:300],
+                      text=message.text, html=message.html,
+                      message_id=message.message_id or new_message_id(),
+                      expires_at=expires_at)
     db.session.add(mail)
     db.session.flush()
     db.session.info.setdefault(QUEUED, []).append(mail.id)
@@ -75,57 +117,102 @@ def _forget_queued(session):
         session.info.pop(QUEUED, None)
 
 
-def send_due(now=None, ids=None, limit=200):
+def send_due(now=None, ids=None, limit=200, budget=None):
     """Deliver the messages that are due (or only `ids`), each claimed first.
 
+    Goes on batch after batch of `limit` until nothing is due, or until `budget`
+    seconds are spent (checked before each message: the rest waits for the next run).
     Runs on a connection of its own, one short transaction per step, so it can be
     called right after another transaction committed. Returns (sent, failed).
     """
-    now = now or utcnow()
-    table = OutboxMail.__table__
+    deadline = None if budget is None else time.monotonic() + budget
     sent = failed = 0
     with db.engine.connect() as connection:
-        with connection.begin():  # messages left claimed by a sender that died
-            connection.execute(update(table).where(
-                table.c.status == SENDING, table.c.claimed_at < now - STALE_CLAIM)
-                .values(status=PENDING))
-        query = (select(table).where(table.c.status == PENDING,
-                                     table.c.next_attempt_at <= now)
-                 .order_by(table.c.id).limit(limit))
-        if ids is not None:
-            query = query.where(table.c.id.in_(ids))
+        while True:
+            batch_now = now or utcnow()
+            _release_and_drop(connection, batch_now)
+            due = _due(connection, batch_now, ids, limit)
+            for row in due:
+                if deadline is not None and time.monotonic() >= deadline:
+                    return sent, failed
+                outcome = _send_one(connection, row, batch_now)
+                sent += outcome == SENT
+                failed += outcome == FAILED
+            if ids is not None or len(due) < limit:
+                return sent, failed
+
+
+def _unexpired(table, now):
+    return or_(table.c.expires_at.is_(None), table.c.expires_at > now)
+
+
+def _release_and_drop(connection, now):
+    """Put back messages left claimed by a sender that died, and fail without their
+    bodies the unsent ones whose link has expired: sending them would only annoy, and
+    keeping them would keep a link in the database for nothing."""
+    table = OutboxMail.__table__
+    with connection.begin():
+        connection.execute(update(table).where(
+            table.c.status == SENDING, table.c.claimed_at < now - STALE_CLAIM)
+            .values(status=PENDING))
+        dropped = connection.execute(update(table).where(
+            table.c.status == PENDING, table.c.expires_at <= now)
+            .values(status=FAILED, text=None, html=None, last_error=LINK_EXPIRED)).rowcount
+    if dropped:
+        log.info("%d unsent mail(s) dropped: their links had expired", dropped)
+
+
+def _due(connection, now, ids, limit):
+    table = OutboxMail.__table__
+    query = (select(table).where(table.c.status == PENDING, table.c.next_attempt_at <= now,
+                                 _unexpired(table, now))
+             .order_by(table.c.id).limit(limit))
+    if ids is not None:
+        query = query.where(table.c.id.in_(ids))
+    with connection.begin():
+        return connection.execute(query).all()
+
+
+def _send_one(connection, row, now):
+    """Claim, deliver and record one message: SENT, FAILED (to be retried or given up)
+    or None when another sender has it."""
+    table = OutboxMail.__table__
+    # A message queued before Message-IDs existed gets one now, kept for its retries.
+    message_id = row.message_id or new_message_id()
+    with connection.begin():
+        # Still pending and still due: another sender may have taken it, or failed it
+        # and set its next attempt later, since the list was read.
+        claimed = connection.execute(
+            update(table).where(table.c.id == row.id, table.c.status == PENDING,
+                                table.c.next_attempt_at <= now, _unexpired(table, now))
+            .values(status=SENDING, claimed_at=utcnow(),
+                    message_id=func.coalesce(table.c.message_id, message_id))).rowcount
+    if claimed != 1:
+        return None  # another sender has it
+    try:
+        deliver(Message(to=row.to, subject=row.subject, text=row.text, html=row.html,
+                        kind=row.kind, message_id=message_id))
+    except Exception as error:  # any failure is retried later
+        attempts = row.attempts + 1
+        gave_up = attempts > len(BACKOFF)
+        log.warning("Mail %s to %s failed (attempt %d): %s", row.id, row.to,
+                    attempts, error)
+        # A message given up on keeps no body: nothing will send it, and it may hold
+        # a link that still works.
+        bodies = {"text": None, "html": None} if gave_up else {}
         with connection.begin():
-            due = connection.execute(query).all()
-        for row in due:
-            with connection.begin():
-                # Still pending and still due: another sender may have taken it, or
-                # failed it and set its next attempt later, since the list was read.
-                claimed = connection.execute(
-                    update(table).where(table.c.id == row.id, table.c.status == PENDING,
-                                        table.c.next_attempt_at <= now)
-                    .values(status=SENDING, claimed_at=utcnow())).rowcount
-            if claimed != 1:
-                continue  # another sender has it
-            try:
-                deliver(Message(to=row.to, subject=row.subject, text=row.text,
-                                html=row.html))
-            except Exception as error:  # any failure is retried later
-                attempts = row.attempts + 1
-                gave_up = attempts > len(BACKOFF)
-                log.warning("Mail %s to %s failed (attempt %d): %s", row.id, row.to,
-                            attempts, error)
-                with connection.begin():
-                    connection.execute(update(table).where(table.c.id == row.id).values(
-                        status=FAILED if gave_up else PENDING, attempts=attempts,
-                        last_error=str(error)[:500],
-                        next_attempt_at=now + BACKOFF[min(attempts, len(BACKOFF)) - 1]))
-                failed += 1
-            else:
-                with connection.begin():
-                    connection.execute(update(table).where(table.c.id == row.id).values(
-                        status=SENT, sent_at=utcnow(), attempts=row.attempts + 1))
-                sent += 1
-    return sent, failed
+            connection.execute(update(table).where(table.c.id == row.id).values(
+                status=FAILED if gave_up else PENDING, attempts=attempts,
+                last_error=str(error)[:500],
+                next_attempt_at=now + BACKOFF[min(attempts, len(BACKOFF)) - 1], **bodies))
+        return FAILED
+    with connection.begin():
+        # The bodies go in the same update: a sent message keeps only what support
+        # needs (recipient, subject, kind, times, status, Message-ID).
+        connection.execute(update(table).where(table.c.id == row.id).values(
+            status=SENT, sent_at=utcnow(), attempts=row.attempts + 1, text=None,
+            html=None))
+    return SENT
 
 
 def deliver(message):
@@ -149,6 +236,8 @@ def _send_smtp(message):
     mail["From"] = config["MAIL_DEFAULT_SENDER"]
     mail["To"] = message.to
     mail["Subject"] = message.subject
+    if message.message_id:  # the same on every attempt: receivers drop a second copy
+        mail["Message-ID"] = message.message_id
     mail.set_content(message.text)
     if message.html:
         mail.add_alternative(message.html, subtype="html")

@@ -22,7 +22,7 @@ from .invitations.models import Invitation
 from .mentors.models import SUSPENDED, MentorProfile, ProfileRevision
 from .mentorships.models import CheckIn, Feedback, Mentorship, MentorshipRequest
 from .mentorships.services import close_everything_of
-from .notifications.models import Notification, OutboxMail
+from .notifications.models import SENT, Notification, OutboxMail
 from .stories.models import SuccessStory
 
 # Never exported: they would let whoever holds the file into the account.
@@ -51,6 +51,23 @@ def _without_others_regions(rows, user):
         if row["mentee_id"] != user.id:
             del row["mentee_region"]
     return rows
+
+
+def _security_events(user):
+    """The audit events of `user`'s own actions, whole (their own address included),
+    and of what others did to them, as the action and its time only: the others'
+    addresses, ids and details are theirs, not the user's. An anonymous actor (a login
+    attempt on their address, say) counts as someone else."""
+    events = []
+    for event in db.session.scalars(
+            select(AuditEvent).where(or_(AuditEvent.actor_id == user.id,
+                                         AuditEvent.subject_id == user.id))
+            .order_by(AuditEvent.id)):
+        row = _row(event)
+        if event.actor_id != user.id:
+            row = {"action": row["action"], "created_at": row["created_at"]}
+        events.append(row)
+    return events
 
 
 def _mentorship_ids(user):
@@ -95,11 +112,23 @@ def export_data(user):
                              .order_by(Invitation.id)),
         "notifications": _rows(select(Notification).where(Notification.user_id == user.id)
                                .order_by(Notification.id)),
-        "security_events": _rows(select(AuditEvent)
-                                 .where(or_(AuditEvent.actor_id == user.id,
-                                            AuditEvent.subject_id == user.id))
-                                 .order_by(AuditEvent.id)),
+        "security_events": _security_events(user),
     }
+
+
+def _name_through_account(user):
+    """Notifications written before people were named through their account hold the
+    name itself: those naming `user` name them through the account from now on, so
+    they too say "Deleted user", and the name leaves their parameters."""
+    if not user.stored_name:
+        return
+    for notification in db.session.scalars(
+            select(Notification).where(Notification.person_id.is_(None),
+                                       Notification.params["name"].as_string()
+                                       == user.stored_name)):
+        notification.person_id = user.id
+        notification.params = {key: value for key, value in notification.params.items()
+                               if key != "name"}
 
 
 def delete_account(user, *, password):
@@ -108,7 +137,9 @@ def delete_account(user, *, password):
     Open requests close and active mentorships end (the mentors get their places back,
     the other side is told without a name); the mentor profile leaves the list and
     loses its texts; stories about the user's mentorships go, and so do the invitations
-    they sent (those they took up lose their name and address); every session ends.
+    they sent (those they took up lose their name and address) and the unsent mail
+    about them; every session ends. Others' notifications name them through their
+    account, so they read "Deleted user" from now on.
     """
     if not check_password_hash(user.password_hash, password or ""):
         raise AccountError(_("Your password is incorrect."), field="password")
@@ -118,6 +149,7 @@ def delete_account(user, *, password):
         raise AccountError(_("You are the only admin. Make someone else an admin before "
                              "you delete your account."))
     requests_closed, mentorships_ended = close_everything_of(user)
+    _name_through_account(user)
 
     profile = db.session.scalar(select(MentorProfile).where(MentorProfile.user_id == user.id))
     if profile is not None:
@@ -140,6 +172,13 @@ def delete_account(user, *, password):
             .values(name="", email=""),
             delete(Notification).where(Notification.user_id == user.id),
             delete(OutboxMail).where(OutboxMail.user_id == user.id),
+            # Unsent mail that names them or carries their words (a notification about
+            # them, an invitation they wrote) goes too; sent mail has no body left.
+            delete(OutboxMail).where(OutboxMail.about_user_id == user.id,
+                                     OutboxMail.status != SENT),
+            # Sent mail keeps its record for support, but not their name in its subject.
+            update(OutboxMail).where(OutboxMail.about_user_id == user.id)
+            .values(subject=""),
             delete(user_interests).where(user_interests.c.user_id == user.id),
             update(User).where(User.manager_id == user.id).values(manager_id=None),
             # Their region goes from the figures by region, as from their account.

@@ -165,9 +165,17 @@ def start_watching(outbox):
 
 
 def new_notifications(since):
+    """(recipient, kind, link, the words' parameters) of each new notification; the
+    person it names is kept as an account (never as a name in the parameters) and
+    shows here as "name", their name now."""
     db.session.expire_all()
-    return [(n.user_id, n.kind, n.link, n.params) for n in db.session.scalars(
-        select(Notification).where(Notification.id > since).order_by(Notification.id))]
+    told = []
+    for n in db.session.scalars(
+            select(Notification).where(Notification.id > since).order_by(Notification.id)):
+        assert "name" not in n.params or n.person is None, n.params
+        params = n.params if n.person is None else {**n.params, "name": n.person.full_name}
+        told.append((n.user_id, n.kind, n.link, params))
+    return told
 
 
 def check_mail(app, message, recipient, text, link):
@@ -624,9 +632,9 @@ class TestThroughThePages:
         [message] = outbox
         check_mail(app, message, people.mentor, english, "/requests")
         with app.app_context():
-            assert [(n.user_id, n.kind, n.params) for n in db.session.scalars(
+            assert [(n.user_id, n.kind, n.person_id, n.params) for n in db.session.scalars(
                 select(Notification))] == [(people.mentor.id, "request_received",
-                                            {"name": people.mentee.full_name})]
+                                            people.mentee.id, {})]
         mentor_page = page_of(login_client(app, people.mentor.email))
         assert [text for _id, text, _new, _when in listed(mentor_page)] == [
             str(escape(english))]

@@ -155,7 +155,10 @@ def invite(inviter, *, name, email, message, language):
 
 
 def _email(invitation, token):
-    """The invitation, in its language, with one line in the other language."""
+    """The invitation, in its language, with one line in the other language.
+
+    The mail is about its inviter (it carries their name and message, so it goes with
+    their account while unsent) and is not sent once its link has expired."""
     other = next(code for code in LANGUAGES if code != invitation.language)
     with force_locale(other):
         other_line = _("%(name)s has invited you to be their mentor: the page behind the "
@@ -168,7 +171,8 @@ def _email(invitation, token):
         Invitee(invitation.email, invitation.name, invitation.language), "invitation",
         subject, invitation=invitation, expires=expires, other_language=other,
         other_line=other_line, url=url_for("invitations.accept", token=token,
-                                           _external=True)))
+                                           _external=True)),
+        about=invitation.inviter, expires_at=invitation.expires_at)
 
 
 def own_invitation(user, invitation_id):
@@ -339,7 +343,7 @@ def mentor_approved(profile):
         if invitation.inviter.active:
             notify(invitation.inviter, "invited_mentor_approved",
                    url_for("mentors.mentor", profile_id=profile.id),
-                   name=profile.user.full_name)
+                   person=profile.user)
     return invitations
 
 

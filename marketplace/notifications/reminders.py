@@ -43,7 +43,7 @@ def _waiting_requests(now):
     for request in waiting:
         request.reminded_at = now
         notify(request.profile.user, "request_reminder", url_for("mentorships.requests"),
-               name=request.mentee.full_name)
+               person=request.mentee)
     return len(waiting)
 
 
@@ -62,9 +62,9 @@ def _overdue_check_ins(now):
         mentorship.overdue_notice_for = state.next_due
         link = url_for("mentorships.mentorship", mentorship_id=mentorship.id)
         mentor, mentee = mentorship.profile.user, mentorship.mentee
-        notify(mentee, "check_in_overdue", link, name=mentor.full_name,
+        notify(mentee, "check_in_overdue", link, person=mentor,
                due_date=state.next_due.isoformat())
-        notify(mentor, "check_in_overdue", link, name=mentee.full_name,
+        notify(mentor, "check_in_overdue", link, person=mentee,
                due_date=state.next_due.isoformat())
         told += 1
     return told

@@ -3,6 +3,10 @@
 Each kind of event has its words here, written in the recipient's language: when they
 read the notification (its words are made then, from the stored parameters), and when
 the email is rendered (at once, in their language and time zone).
+
+The person a notification names is kept as an account (`person`), not as a name, so
+that once they delete their account the words say "Deleted user"; the email, rendered
+at once, is marked as being about them and dropped with their account while unsent.
 """
 
 from datetime import date
@@ -12,6 +16,7 @@ from flask import current_app, has_request_context, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from .. import audit, mail
 from ..clock import utcnow
@@ -76,11 +81,24 @@ class Preferences:
         return getattr(user, cls.COLUMNS[category])
 
 
-def words(kind, params):
-    """The notification's text, in the current language."""
+def words(kind, params, person=None):
+    """The notification's text, in the current language.
+
+    `person` is the account it names: their name as it is now ("Deleted user" once
+    they have left). Older notifications stored the name itself in `params`.
+    """
     values = {name: format_date(date.fromisoformat(value), "long")
               if name.endswith("_date") else value for name, value in params.items()}
+    if person is not None:
+        values["name"] = person.full_name
+    elif "%(name)s" in KINDS[kind][0]:
+        values.setdefault("name", _("Deleted user"))  # the account itself is gone
     return _(KINDS[kind][0], **values)
+
+
+def text_of(notification):
+    """A stored notification's words, in the current language."""
+    return words(notification.kind, notification.params, notification.person)
 
 
 def absolute(path):
@@ -91,22 +109,24 @@ def absolute(path):
     return f"{scheme}://{current_app.config.get('SERVER_NAME') or 'localhost'}{path}"
 
 
-def notify(user, kind, link, **params):
+def notify(user, kind, link, *, person=None, **params):
     """Tell `user` about an event: a notification, and an email if they want it.
 
-    Both are written in the current transaction, so they exist if and only if the
-    event does.
+    `person` is the user the words name, if any. Both are written in the current
+    transaction, so they exist if and only if the event does.
     """
     parts = urlsplit(link)  # outside a request, url_for gives full addresses
     link = parts.path + (f"?{parts.query}" if parts.query else "")
-    notification = Notification(user_id=user.id, kind=kind, link=link, params=params)
+    notification = Notification(user_id=user.id, kind=kind, link=link, params=params,
+                                person=person)
     db.session.add(notification)
     if Preferences.wants(user, KINDS[kind][1]):
         with in_language_of(user):
-            text = words(kind, params)
+            text = words(kind, params, person)
         settings_path = urlsplit(url_for("notifications.index")).path
         mail.queue(mail.render(user, "notification", text, text=text, url=absolute(link),
-                               settings_url=absolute(settings_path)), user=user)
+                               settings_url=absolute(settings_path)), user=user,
+                   about=person)
     return notification
 
 
@@ -130,7 +150,10 @@ def _unread(user_id):
 
 
 def page_of(user, page):
+    """A page of the user's notifications, with the people they name (one statement
+    for the page, whoever they name)."""
     return db.paginate(select(Notification).where(Notification.user_id == user.id)
+                       .options(joinedload(Notification.person))
                        .order_by(Notification.created_at.desc(), Notification.id.desc()),
                        page=page, per_page=PER_PAGE, error_out=False)
 

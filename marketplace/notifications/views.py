@@ -36,7 +36,7 @@ def index():
         category: services.Preferences.wants(current_user, category)
         for category in services.CATEGORIES})
     return render_template("notifications/index.html", page=page, form=form,
-                           words=services.words)
+                           text_of=services.text_of)
 
 
 @bp.post("/<int:notification_id>/open")

@@ -100,7 +100,7 @@ def ask_consent(story, *, author):
     _move(story, (DRAFT, RETURNED), refusal, status=AWAITING_CONSENT)
     mentorship = story.mentorship
     notify(other_side(mentorship, author), "story_consent_requested", _link(mentorship),
-           name=author.full_name)
+           person=author)
 
 
 def give_consent(story, *, user, version):
