@@ -243,11 +243,12 @@ def _check_ins(mentorship, rep, mentor, outcome, rng, now):
     day, number = mentorship.started_on + timedelta(days=2), 0
     while day < end - timedelta(days=step // 2):
         author = rep if number % 2 == 0 else mentor
+        # Logged on its real day: the same words on two days are two meetings, not one
+        # check-in sent twice.
         check_in = mentoring.log_check_in(
-            mentorship, author=author, held_on=now.date(),
+            mentorship, author=author, held_on=day,
             minutes=rng.choice((45, 60, 60, 90)),
             summary=SUMMARIES[rep.language][number % 3])
-        check_in.held_on = day
         # The latest check-in of a running mentorship may still wait for confirmation.
         if outcome == "completed" or day + timedelta(days=step) < end:
             check_in.confirmed_at = now

@@ -110,10 +110,11 @@ def make_mentorship(mentee, profile, area, *, status=ACTIVE, started_days_ago=0,
     mentorship = mentoring.accept_request(request_, mentor=mentor_profile.user)
     mentorship.started_on = today - timedelta(days=started_days_ago)
     mentorship.planned_end_on = add_months(mentorship.started_on, fields["duration_months"])
-    for minutes in confirmed_minutes:
-        check_in = mentoring.log_check_in(mentorship, author=mentee_user,
-                                          held_on=mentorship.started_on, minutes=minutes,
-                                          summary="We went through the account plan.")
+    for number, minutes in enumerate(confirmed_minutes, start=1):
+        # Each its own meeting: the same words twice would be one check-in sent twice.
+        check_in = mentoring.log_check_in(
+            mentorship, author=mentee_user, held_on=mentorship.started_on, minutes=minutes,
+            summary=f"We went through the account plan (meeting {number}).")
         mentoring.confirm_check_in(check_in, mentorship, user=mentor_profile.user)
     if status == COMPLETED:
         mentoring.complete_mentorship(mentorship, actor=mentee_user)

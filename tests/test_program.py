@@ -670,11 +670,11 @@ class TestHonorRoll:
 
             alba = mentor("Alba", [(COMPLETED, [60]), (COMPLETED, [])])
             active = make_mentorship(make_user(), alba, area, started_days_ago=30)
-            for _ in range(2):
+            for number in range(2):
                 mentoring.log_check_in(db.session.get(Mentorship, active.id),
                                        author=db.session.get(User, active.mentee_id),
                                        held_on=active.started_on, minutes=240,
-                                       summary="Logged, never confirmed.")
+                                       summary=f"Logged, never confirmed ({number}).")
             db.session.commit()
             bianca = mentor("Bianca", [(COMPLETED, [120]), (COMPLETED, [60])])
             chiara = mentor("Chiara", [(COMPLETED, [480, 120])])
@@ -902,8 +902,12 @@ class TestStoryService:
         ask(world, author)
         assert state(world) == (AWAITING_CONSENT, False)
         assert notifications(getattr(world, reader).id)[-1] == (
-            "story_consent_requested", f"/mentorships/{world.mentorship.id}",
-            {"name": getattr(world, author).full_name})
+            "story_consent_requested", f"/mentorships/{world.mentorship.id}", {})
+        # The author is named through their account, not by a stored name.
+        assert db.session.scalars(
+            select(Notification.person_id).where(
+                Notification.user_id == getattr(world, reader).id)
+            .order_by(Notification.id.desc())).first() == getattr(world, author).id
         consent(world, reader)
         assert state(world) == (SUBMITTED, True)
         [event] = events("story.consented")

@@ -5,6 +5,8 @@ mentor page shows the reason a viewer cannot send a request, and the same check
 guards the request itself.
 """
 
+import hashlib
+import json
 import math
 import statistics
 from collections import defaultdict
@@ -189,7 +191,16 @@ def submit_request(mentee, profile, *, area, **fields):
     The rules are those of `why_cannot_request`, plus the hours the mentor still has.
     A request submitted twice at once is caught by the database (one open request per
     mentee and mentor) and answered like the check itself.
+
+    One mentee's requests take turns, so that requests sent at once to different
+    mentors, through any instance, cannot all pass the cap on open requests: the
+    mentee's row is locked before their open requests are counted, and PostgreSQL reads
+    each statement afresh, so the one that waited counts what the other committed.
+    (SQLite ignores the lock; its writing transactions already take turns, as they
+    begin IMMEDIATE: see `ops._begin_sqlite`.)
     """
+    db.session.execute(select(User.id).where(User.id == mentee.id)
+                       .with_for_update(key_share=True))
     reason = why_cannot_request(requester(mentee), profile)
     if reason:
         raise RequestError(reason)
@@ -215,7 +226,7 @@ def submit_request(mentee, profile, *, area, **fields):
     audit.record("request.sent", actor=mentee, subject=profile.user, request_id=request.id,
                  profile_id=profile.id)
     notify(profile.user, "request_received", url_for("mentorships.requests"),
-           name=mentee.full_name)
+           person=mentee)
     return request
 
 
@@ -241,7 +252,7 @@ def withdraw_request(request, *, mentee):
     _close_request(request, WITHDRAWN)
     audit.record("request.withdrawn", actor=mentee, request_id=request.id)
     notify(request.profile.user, "request_withdrawn", url_for("mentorships.requests"),
-           name=request.mentee.full_name)
+           person=request.mentee)
 
 
 def decline_request(request, *, mentor, reason, note=None):
@@ -253,7 +264,7 @@ def decline_request(request, *, mentor, reason, note=None):
     audit.record("request.declined", actor=mentor, subject=request.mentee,
                  request_id=request.id, reason=reason)
     notify(request.mentee, "request_declined", url_for("mentorships.requests"),
-           name=request.profile.user.full_name)
+           person=request.profile.user)
 
 
 def accept_request(request, *, mentor, note=None):
@@ -296,7 +307,7 @@ def accept_request(request, *, mentor, note=None):
                  request_id=request.id, mentorship_id=mentorship.id)
     notify(request.mentee, "request_accepted",
            url_for("mentorships.mentorship", mentorship_id=mentorship.id),
-           name=request.profile.user.full_name)
+           person=request.profile.user)
     return mentorship
 
 
@@ -323,7 +334,7 @@ def _expire(condition, now):
         except RequestError:  # answered or withdrawn meanwhile
             continue
         notify(request.mentee, "request_expired", url_for("mentorships.requests"),
-               name=request.profile.user.full_name)
+               person=request.profile.user)
         expired += 1
     if expired:
         audit.record("requests.expired", count=expired)
@@ -396,7 +407,25 @@ def _require_active(mentorship):
         raise MentorshipError(_("This mentorship is over."))
 
 
+class CheckInAlreadyRecorded(MentorshipError):
+    """The same check-in sent again (a double click, a form sent twice): it is there."""
+
+
+def _check_in_fingerprint(held_on, minutes, summary, next_steps):
+    """A digest of what the author wrote: two check-ins with the same one are the same
+    check-in sent twice."""
+    written = json.dumps([held_on.isoformat(), minutes, summary, next_steps])
+    return hashlib.sha256(written.encode()).hexdigest()
+
+
 def log_check_in(mentorship, *, author, held_on, minutes, summary, next_steps=""):
+    """Record a meeting one side had; the other side confirms it.
+
+    A double click or a resent form records one check-in: the database refuses a second
+    with the same author and fingerprint (date, minutes and texts, stripped as the form
+    stores them), even when both arrive at once, and that is answered as a rule
+    (`CheckInAlreadyRecorded`), not a 500. Another meeting the same day still records.
+    """
     _require_party(author, mentorship)
     _require_active(mentorship)
     today = datetime.now(ZoneInfo(author.timezone)).date()  # the author's today
@@ -404,10 +433,16 @@ def log_check_in(mentorship, *, author, held_on, minutes, summary, next_steps=""
         raise MentorshipError(_("A check-in is logged once it has taken place."))
     if held_on < mentorship.started_on:
         raise MentorshipError(_("This date is before the mentorship started."))
+    summary, next_steps = summary.strip(), (next_steps or "").strip()
     check_in = CheckIn(mentorship_id=mentorship.id, author_id=author.id, held_on=held_on,
-                       minutes=minutes, summary=summary, next_steps=next_steps or "")
-    db.session.add(check_in)
-    db.session.flush()
+                       minutes=minutes, summary=summary, next_steps=next_steps,
+                       fingerprint=_check_in_fingerprint(held_on, minutes, summary,
+                                                         next_steps))
+    try:
+        with db.session.begin_nested():
+            db.session.add(check_in)
+    except IntegrityError:
+        raise CheckInAlreadyRecorded(_("This check-in is already recorded.")) from None
     return check_in
 
 
@@ -446,7 +481,7 @@ def _finish(mentorship, status, *, actor, reason=None, notice=None):
     if notice:
         notify(other, notice, link)
     else:
-        notify(other, f"mentorship_{status}", link, name=actor.full_name)
+        notify(other, f"mentorship_{status}", link, person=actor)
 
 
 def close_everything_of(user):

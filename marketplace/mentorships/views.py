@@ -213,13 +213,24 @@ def log_check_in(mentorship_id):
     form = CheckInForm()
     if not form.validate():
         return _mentorship_page(mentorship, check_in_form=form, status=422)
-    if perform(lambda: services.log_check_in(
-            mentorship, author=current_user, held_on=form.date.data,
-            minutes=form.minutes.data, summary=form.summary.data,
-            next_steps=form.next_steps.data),
-            _("The check-in is logged. The other side can now confirm it.")):
+    try:
+        services.log_check_in(mentorship, author=current_user, held_on=form.date.data,
+                              minutes=form.minutes.data, summary=form.summary.data,
+                              next_steps=form.next_steps.data)
+    except services.CheckInAlreadyRecorded as error:
+        # Sent twice (a double click, a resent form): the first is recorded, so go back
+        # to the mentorship, which shows it, as after the other actions.
+        db.session.rollback()
+        flash(error.message, "info")
         return _back(mentorship)
-    return _mentorship_page(mentorship, check_in_form=form, status=422)
+    except services.MentorshipError as error:
+        # Any other rule (the date, who may log): the form again, as it was written.
+        db.session.rollback()
+        flash(error.message, "error")
+        return _mentorship_page(mentorship, check_in_form=form, status=422)
+    db.session.commit()
+    flash(_("The check-in is logged. The other side can now confirm it."), "success")
+    return _back(mentorship)
 
 
 @bp.post("/mentorships/<int:mentorship_id>/checkins/<int:check_in_id>/confirm")
