@@ -72,7 +72,15 @@ class Config:
     # Keeps apart the counters of several deployments sharing one Redis.
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "marketplace")
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
+    # Redis down: count in this process's memory meanwhile (with a warning in the log,
+    # and Redis tried again now and then), and never turn a limiter error into a 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    # Failed logins (throttle, don't lock out): for one account from one address; for
+    # one account from everywhere, a ceiling only a flood from many addresses reaches;
+    # from one address, whatever accounts it names.
+    LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS = "10 per 15 minutes"
+    LOGIN_LIMIT_PER_ACCOUNT = "100 per 15 minutes"
     LOGIN_LIMIT_PER_ADDRESS = "50 per 15 minutes"
     REGISTRATION_LIMIT_PER_ADDRESS = "20 per hour"
     # Invitations a user may send or resend, and sign-ups tried with invitation links.

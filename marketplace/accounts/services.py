@@ -23,6 +23,7 @@ from ..errors import DomainError
 from ..extensions import db
 from .models import (
     AFFILIATIONS,
+    EMAIL_MAX,
     EXTERNAL,
     PASSWORD_MAX,
     PASSWORD_MIN,
@@ -90,6 +91,8 @@ def _set_password(user, password):
         raise AccountError(problem)
     user.password_hash = hash_password(password)
     end_sessions(user)
+    # A reset link asked for before the change must not undo it.
+    _void_links(user.id, RESET)
 
 
 def end_sessions(user):
@@ -111,8 +114,7 @@ def _issue_token(user, purpose):
     now = utcnow()
     db.session.add(AccountToken(user=user, purpose=purpose, token_hash=hash_token(token),
                                 created_at=now, expires_at=now + max_age))
-    db.session.flush()
-    return token
+    return token  # written with the mail that carries it, in the same flush
 
 
 def _valid_token_clause(token, purpose):
@@ -143,6 +145,13 @@ def _consume_token(token, purpose):
     ).scalar()
     if user_id is None:
         return None
+    _void_links(user_id, purpose)
+    user = db.session.get(User, user_id)
+    return user if user.active else None
+
+
+def _void_links(user_id, purpose):
+    """Use up every link of this kind the user still has open."""
     db.session.execute(
         update(AccountToken)
         .where(AccountToken.user_id == user_id, AccountToken.purpose == purpose,
@@ -150,8 +159,6 @@ def _consume_token(token, purpose):
         .values(used_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    user = db.session.get(User, user_id)
-    return user if user.active else None
 
 
 # Registration and sign-in -------------------------------------------------------------
@@ -215,7 +222,7 @@ def send_verification(user):
     mail.queue(mail.render(
         user, "verify_email", _l("Confirm your email address"),
         url=url_for("accounts.verify_email", token=token, _external=True),
-    ), user=user)
+    ), user=user, expires_at=utcnow() + current_app.config["EMAIL_VERIFY_MAX_AGE"])
 
 
 def verify_email(token):
@@ -277,18 +284,37 @@ def change_password(user, *, current_password, new_password):
 
 
 def request_password_reset(email):
-    """Email a reset link if the address belongs to an active account; silently do
-    nothing otherwise, so the page cannot be used to find out who has an account."""
+    """Email a reset link if the address belongs to an active account.
+
+    Any other address gets a rehearsal of the same work (a link made, the mail rendered
+    and queued) in a savepoint rolled back at once, and the request is recorded either
+    way: nothing is sent or kept for it but the audit event, and the answer takes as
+    long as for an account (the same writes reach the database), so neither its words
+    nor its timing tell who has one. That holds with production settings, where mail
+    leaves with `send-emails`; with MAIL_SEND_IMMEDIATELY a real mail is also sent
+    before the answer.
+    """
     user = find_user_by_email(email)
-    if user is None or not user.active:
+    if user is not None and user.active:
+        _email_reset_link(user, _issue_token(user, RESET))
+        audit.record("account.password_reset_requested", subject=user)
         return
-    token = _issue_token(user, RESET)
+    rehearsal = db.session.begin_nested()
+    try:
+        stand_in = User(email=normalise_email(email)[:EMAIL_MAX], full_name="", language="en")
+        _email_reset_link(stand_in, secrets.token_urlsafe(32))
+    finally:
+        rehearsal.rollback()
+    audit.record("account.password_reset_requested", subject=user,
+                 reason="unknown" if user is None else "inactive")
+
+
+def _email_reset_link(user, token):
     mail.queue(mail.render(
         user, "reset_password", _l("Reset your password"),
         url=url_for("accounts.reset_password", token=token, _external=True),
         minutes=int(current_app.config["PASSWORD_RESET_MAX_AGE"].total_seconds() // 60),
-    ), user=user)
-    audit.record("account.password_reset_requested", subject=user)
+    ), user=user, expires_at=utcnow() + current_app.config["PASSWORD_RESET_MAX_AGE"])
 
 
 def reset_password(token, new_password):
@@ -296,9 +322,11 @@ def reset_password(token, new_password):
     user = token_user(token, RESET)
     if user is None:
         return None
-    _set_password(user, new_password)  # checks the password before using up the link
     if _consume_token(token, RESET) is None:
         raise AccountError(_("This link has already been used."))
+    # Voids the other reset links too; a refused password raises, and the view's
+    # rollback gives the link back.
+    _set_password(user, new_password)
     # Following the link proved the address works.
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()

@@ -1,3 +1,4 @@
+import hmac
 import json
 import secrets
 from functools import cache
@@ -14,6 +15,7 @@ from flask import (
 )
 from flask_babel import get_locale, ngettext, refresh
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, with_expression
@@ -34,7 +36,7 @@ from .forms import (
     RegistrationForm,
     ResetPasswordForm,
 )
-from .models import User
+from .models import EMAIL_MAX, User
 from .services import AccountError
 
 
@@ -82,16 +84,40 @@ def home():
     return url_for("program.index")
 
 
-def submitted_email():
-    return "email:" + services.normalise_email(request.form.get("email"))
+def _input_key(kind, *parts):
+    """A limiter key made from what a client sent: the submitted address normalised
+    (case and spaces give no fresh counter) and capped, then hashed, so that any value
+    makes a short key. Keyed with the secret key, so the store holds nothing that a
+    guessed address could be checked against."""
+    email = services.normalise_email(request.form.get("email"))[:EMAIL_MAX]
+    message = "\n".join((email, *parts)).encode()
+    secret = current_app.config["SECRET_KEY"].encode()
+    return f"{kind}:{hmac.new(secret, message, 'sha256').hexdigest()}"
+
+
+def account_key():
+    """The account a form names, whether or not it exists."""
+    return _input_key("account")
+
+
+def account_address_key():
+    """The account a form names, tried from this client's address."""
+    return _input_key("account-address", get_remote_address())
 
 
 def failed(response):
-    """Only unsuccessful attempts count towards the limits."""
-    return response.status_code != 302
+    """Only attempts that checked a password and failed count towards the limits: a
+    refused one (429) checked nothing."""
+    return response.status_code not in (302, 429)
 
 
 def login_limit():
+    """Failed password checks for one account from one address; the password checks of
+    a logged-in user (change password, delete account) share it."""
+    return current_app.config["LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS"]
+
+
+def account_ceiling():
     return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
 
 
@@ -99,8 +125,13 @@ def address_limit():
     return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
 
 
+# Throttle, don't lock out: a guesser is slowed down per account and address, so ten
+# wrong passwords from elsewhere do not stop the owner; a much looser ceiling per
+# account meets a flood from many addresses; and an address trying many accounts is
+# slowed down too.
 @bp.route("/auth/login", methods=["GET", "POST"])
-@limiter.limit(login_limit, key_func=submitted_email, methods=["POST"], deduct_when=failed)
+@limiter.limit(login_limit, key_func=account_address_key, methods=["POST"], deduct_when=failed)
+@limiter.limit(account_ceiling, key_func=account_key, methods=["POST"], deduct_when=failed)
 @limiter.limit(address_limit, methods=["POST"], deduct_when=failed)
 def login():
     next_url = safe_next(request.args.get("next"))
@@ -197,7 +228,7 @@ def _verify_email(token):
 
 
 @bp.route("/auth/forgot", methods=["GET", "POST"])
-@limiter.limit("5 per hour", key_func=submitted_email, methods=["POST"])
+@limiter.limit("5 per hour", key_func=account_key, methods=["POST"])
 @limiter.limit("20 per hour", methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
