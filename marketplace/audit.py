@@ -4,10 +4,12 @@ Security events and admin actions are recorded here (QUALITY.md, Security 14). N
 pass passwords, tokens or cookies in `details`.
 """
 
+import hashlib
 from datetime import datetime
 
 from flask import g, has_request_context, request
 from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .clock import UTCDateTime, utcnow
@@ -61,11 +63,36 @@ def access_was_denied():
     return has_request_context() and "access_denied" in g
 
 
+# The dialect's own INSERT, for its ON CONFLICT clause (both dialects have it).
+UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
 def record_denied(actor, code):
-    """Record a refused access in a transaction of its own. Whatever the request had
-    started is rolled back first, as it would be at the end of a failed request anyway,
-    so only the audit event is committed."""
+    """Record a refused access by `actor` (a logged-in user), in a transaction of its own.
+
+    Repeats are folded: one row per actor, target (the object, or the path when there is
+    none) and UTC hour, whose `count` grows. A client repeating a refusal as fast as it
+    can thus adds nothing to the table after its first try of the hour. The row is
+    written with one INSERT … ON CONFLICT (fold_key) DO UPDATE, so concurrent refusals
+    neither make two rows nor lose a count, on PostgreSQL and on SQLite.
+
+    Whatever the request had started is rolled back first, as it would be at the end of
+    a failed request anyway, so only the audit event is committed."""
+    actor_id = actor.id  # before the rollback, which expires the user
+    denied = g.get("access_denied", {})
+    path = redact(request.path)
+    now = utcnow()
+    target = f"{denied['object']}:{denied['object_id']}" if denied else f"path:{path}"
+    hour = now.replace(minute=0, second=0, microsecond=0).isoformat()
+    fold_key = hashlib.sha256(
+        f"access.denied\n{actor_id}\n{target}\n{hour}".encode()).hexdigest()
     db.session.rollback()
-    record("access.denied", actor=actor, method=request.method, path=redact(request.path),
-           status=code, **g.get("access_denied", {}))
+    insert = UPSERTS[db.session.get_bind().dialect.name]
+    db.session.execute(
+        insert(AuditEvent)
+        .values(action="access.denied", actor_id=actor_id, ip=request.remote_addr,
+                created_at=now, fold_key=fold_key,
+                details={"method": request.method, "path": path, "status": code, **denied})
+        .on_conflict_do_update(index_elements=[AuditEvent.fold_key],
+                               set_={"count": AuditEvent.count + 1}))
     db.session.commit()

@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import render_template
+from flask import current_app, render_template
 from flask.globals import request_ctx
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -53,21 +53,31 @@ OTHER_PAGE = (_l("Something went wrong"), _l("The request could not be completed
 
 
 def render_error(code, page=None):
-    title, message = page or PAGES.get(code, OTHER_PAGE)
     if request_ctx.url_adapter is None:
         # The request never reached routing (an untrusted Host header, say), so the
         # layout cannot build its links: answer with a bare page instead.
-        return PLAIN_PAGE.format(code=code, title=escape(title), message=escape(message),
-                                 lang=get_locale() or "en"), code
+        return render_plain(code, page)
+    title, message = page or PAGES.get(code, OTHER_PAGE)
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
 
+def render_plain(code, page=None):
+    """The error page without the layout, for when the layout cannot be built."""
+    title, message = page or PAGES.get(code, OTHER_PAGE)
+    return PLAIN_PAGE.format(code=code, title=escape(title), message=escape(message),
+                             lang=get_locale() or "en"), code
+
+
 def record_access_denied(code):
-    """Access denied is a security event (QUALITY.md, Security 14). Failing to record it
-    must not turn the refusal into a 500."""
+    """Access denied to a logged-in user is a security event (QUALITY.md, Security 14).
+
+    A visitor's refusals are not recorded: anyone can make as many as they like, and
+    no unauthenticated request may write a row (pages that need a login send visitors
+    to log in before loading anything). Failing to record a refusal must not turn it
+    into a 500."""
     try:
-        actor = current_user if current_user.is_authenticated else None
-        audit.record_denied(actor, code)
+        if current_user.is_authenticated:
+            audit.record_denied(current_user, code)
     except SQLAlchemyError:
         db.session.rollback()
         log.exception("Could not record a refused access")
@@ -96,10 +106,16 @@ def register_error_handlers(app):
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error):
-        # "database is locked" on SQLite, or the database server unreachable.
+        """The database is locked (SQLite) or cannot be reached.
+
+        The plain page, for everyone: the layout would need the user, whom the database
+        cannot give. The request goes on as a visitor's, so that nothing after this
+        (the language, the limiter's keys) tries to load the user again; the language
+        then comes from the session or the browser."""
         db.session.rollback()
+        current_app.login_manager._update_request_context_with_user()
         log.error("Database unavailable: %s", error.orig)
-        return render_error(503)
+        return render_plain(503)
 
     @app.errorhandler(IntegrityError)
     def conflicting_change(error):

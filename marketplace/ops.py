@@ -1,14 +1,19 @@
-"""Operations: request ids in every log line, the health check, SQLite settings."""
+"""Operations: request ids in every log line, the health check, SQLite settings, the
+request body's size limit."""
 
 import logging
 import re
 import sqlite3
 import time
+import unicodedata
 import uuid
 
-from flask import Blueprint, current_app, g, has_request_context, request
+from flask import Blueprint, Request, current_app, g, has_request_context, request
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.utils import cached_property
+from werkzeug.wsgi import LimitedStream
 
 from .extensions import db
 
@@ -25,6 +30,27 @@ _SECRET_PATH = re.compile(
 
 def redact(message):
     return _SECRET_PATH.sub(r"\1[redacted]", message)
+
+
+# What may need escaping: ASCII controls, the backslash (so that an escape in the log is
+# always ours), and anything beyond ASCII (looked at one by one in `_escaped`).
+_SUSPECT = re.compile(r"[\x00-\x1f\\\x7f-\U0010ffff]")
+# Controls (C0, C1), format characters (bidirectional overrides, zero-width ones), line
+# and paragraph separators, surrogates, private and unassigned code points.
+_UNPRINTABLE = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
+
+
+def _escaped(match):
+    char = match.group()
+    if char == "\\" or unicodedata.category(char) in _UNPRINTABLE:
+        return char.encode("unicode_escape").decode("ascii")
+    return char
+
+
+def printable(value):
+    """`value` with its control characters escaped ("\\n", "\\x1b", "\\u2028"…), so that
+    what a client sends can neither start a log line of its own nor hide part of one."""
+    return _SUSPECT.sub(_escaped, value)
 
 
 class RequestContextFilter(logging.Filter):
@@ -44,13 +70,16 @@ def configure_logging(app):
     handler.setFormatter(logging.Formatter(
         "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
     handler.addFilter(RequestContextFilter())
-    for name in ("marketplace", "werkzeug", "gunicorn.error"):
+    # Flask-Limiter's own logger says when its storage (Redis) is down and comes back.
+    for name in ("marketplace", "werkzeug", "gunicorn.error", "flask-limiter"):
         logger = logging.getLogger(name)
         if not any(isinstance(f, RequestContextFilter) for h in logger.handlers
                    for f in h.filters):
             logger.addHandler(handler)
         logger.setLevel(app.config["LOG_LEVEL"])
         logger.propagate = False
+    # Its INFO lines name the limit's key (an address, an account): not those.
+    logging.getLogger("flask-limiter").setLevel(logging.WARNING)
 
 
 def assign_request_id():
@@ -63,11 +92,41 @@ def log_request(response):
     response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
     if request.endpoint != "static":
         elapsed = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
-        # Redacted here, not only by our handler's filter: any other handler (a log
-        # shipper, the test's capture) sees the record before or without that filter.
-        log.info("%s %s %s %.1fms", request.method, redact(request.path),
-                 response.status_code, elapsed)
+        # Escaped and redacted here, not only by our handler's filter: any other handler
+        # (a log shipper, the test's capture) sees the record before or without it.
+        log.info("%s %s %s %.1fms", printable(request.method),
+                 redact(printable(request.path)), response.status_code, elapsed)
     return response
+
+
+class BoundedBody(LimitedStream):
+    """A body of unknown length, read one byte past the limit: that byte means 413.
+
+    Werkzeug reads a body sent without a Content-Length (chunked, which a server such as
+    gunicorn passes on with `wsgi.input_terminated`) only up to MAX_CONTENT_LENGTH, and
+    a form read in one go stops there without a word: a longer form was silently cut."""
+
+    def __init__(self, stream, limit):
+        super().__init__(stream, limit + 1, is_max=True)
+
+    def readinto(self, buffer):
+        size = super().readinto(buffer)
+        if self.tell() >= self.limit:
+            raise RequestEntityTooLarge()
+        return size
+
+
+class BoundedRequest(Request):
+    """Flask's request, which answers 413 to a chunked body over MAX_CONTENT_LENGTH as
+    it does to a declared one."""
+
+    @cached_property
+    def stream(self):
+        limit = self.max_content_length
+        if (limit is None or self.shallow or self.content_length is not None
+                or "wsgi.input_terminated" not in self.environ):
+            return super().stream
+        return BoundedBody(self.environ["wsgi.input"], limit)
 
 
 @event.listens_for(Engine, "connect")

@@ -1026,10 +1026,12 @@ class TestMentorPage:
         assert parse_qs(location.query) == {"next": [f"/mentors/{profile.id}"]}
 
     @pytest.mark.parametrize("status", UNLISTED)
-    def test_anonymous_visitor_gets_404_for_an_unlisted_profile(self, client, profile_in,
-                                                                status):
+    def test_anonymous_visitor_is_sent_to_log_in_for_an_unlisted_profile(self, client,
+                                                                         profile_in, status):
         profile = profile_in(status)
-        assert client.get(f"/mentors/{profile.id}").status_code == 404
+        response = client.get(f"/mentors/{profile.id}")
+        assert response.status_code == 302  # before anything is loaded: as a listed one
+        assert urlsplit(response.location).path == "/auth/login"
 
     @pytest.mark.parametrize("status", UNLISTED)
     def test_another_mentee_gets_404_for_an_unlisted_profile(self, app, client, auth,
@@ -1058,7 +1060,7 @@ class TestMentorPage:
     def test_unknown_profile_is_404(self, client, auth, user, logged_in):
         if logged_in:
             auth.login(user.email)
-        assert client.get("/mentors/999999").status_code == 404
+        assert client.get("/mentors/999999").status_code == (404 if logged_in else 302)
 
 
 # Mass assignment (QUALITY security 9) ----------------------------------------------------

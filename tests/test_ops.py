@@ -52,7 +52,7 @@ def test_health_reports_an_unreachable_database(make_app, url):
 @pytest.mark.parametrize("url", UNREACHABLE)
 def test_pages_needing_the_database_answer_503(make_app, url):
     client = make_app(SQLALCHEMY_DATABASE_URI=url).test_client()
-    token = client.csrf_token()
+    token = client.csrf_token("/auth/login")  # "/" needs the database
     response = client.post("/auth/login", data={"csrf_token": token, "password": "x" * 12,
                                                 "email": "rep@example.com"})
     page = response.get_data(as_text=True)

@@ -177,9 +177,9 @@ def mentor_card(card):
 
 
 @bp.get("/mentors/<int:profile_id>")
+@login_required  # first: visitors load nothing (and the user's query reads the version)
 def mentor(profile_id):
     """A mentor's page. Profiles that are not listed do not exist for outsiders."""
-    signed_in = current_user.is_authenticated  # first: the user's query reads the version
     listed = search.mentors([profile_id])
     if listed:
         found = listed[0]
@@ -188,8 +188,6 @@ def mentor(profile_id):
         if profile is None:
             abort(404)
         found = search.mentor_of(profile, services.working_content(profile))
-    if not signed_in:
-        return redirect(url_for("accounts.login", next=request.path))
     language = _language()
     card = search.cards(listed, current_user, search.seeker_for(current_user),
                         language)[0] if listed else None
