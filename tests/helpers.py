@@ -1,5 +1,6 @@
 """Helpers the test modules share: browsers, flashed messages, fresh rows, threads."""
 
+import logging
 import threading
 
 from sqlalchemy import func, select
@@ -53,3 +54,25 @@ def run_together(work, count):
         thread.join(timeout=120)
     assert not any(thread.is_alive() for thread in threads), "a thread hung"
     return results
+
+
+class Records(logging.Handler):
+    """Collects what a logger emits, after our own handler has processed it."""
+
+    def __init__(self):
+        super().__init__()
+        self.records = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+def tabs(first, apps, count):
+    """`count` browsers sharing `first`'s session (tabs of one person), spread over
+    `apps` (instances) in turn."""
+    browsers = []
+    for index in range(count):
+        browser = apps[index % len(apps)].test_client()
+        browser.set_cookie("session", first.get_cookie("session").value)
+        browsers.append(browser)
+    return browsers

@@ -9,20 +9,12 @@ from sqlalchemy import text
 from marketplace.extensions import db
 
 from .factories import PASSWORD, make_user
+from .helpers import Records
 
 UNREACHABLE = ["postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=2",
                "sqlite:////nonexistent-directory/marketplace.db"]
 
 
-class Records(logging.Handler):
-    """Collects what our loggers emit, after our own handler has processed it."""
-
-    def __init__(self):
-        super().__init__()
-        self.records = []
-
-    def emit(self, record):
-        self.records.append(record)
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from marketplace.program.models import FocusArea
 from marketplace.program.services import settings
 
 from .factories import make_area, make_profile, make_user
-from .helpers import count, flashed, login_client, run_together
+from .helpers import count, flashed, login_client, run_together, tabs
 from .test_mentorships import (
     LOGGED,
     NEXT_STEPS,
@@ -137,11 +137,7 @@ class TestOpenRequestCap:
             email = db.session.get(User, new_mentee(app)).email
         first = login_client(race_apps[0], email)
         token = first.csrf_token("/")
-        browsers = []
-        for index in range(THREADS):
-            browser = race_apps[index % 2].test_client()
-            browser.set_cookie("session", first.get_cookie("session").value)
-            browsers.append(browser)
+        browsers = tabs(first, race_apps, THREADS)
 
         def post(index, barrier):
             barrier.wait()
@@ -216,11 +212,7 @@ class TestDuplicateCheckIns:
             email = db.session.get(User, mentorship.mentee_id).email
         first = login_client(race_apps[0], email)
         token = first.csrf_token(mentorship.url)
-        browsers = []
-        for index in range(COPIES):
-            browser = race_apps[index % 2].test_client()
-            browser.set_cookie("session", first.get_cookie("session").value)
-            browsers.append(browser)
+        browsers = tabs(first, race_apps, COPIES)
 
         def post(index, barrier):
             barrier.wait()

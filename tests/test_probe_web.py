@@ -27,7 +27,7 @@ from marketplace.i18n import SESSION_KEY
 from marketplace.mentors.models import PENDING
 
 from . import factories
-from .helpers import count, login_client, run_together
+from .helpers import Records, count, login_client, run_together
 
 # 3. Audit refusals ---------------------------------------------------------------------------
 
@@ -192,13 +192,6 @@ def redis_down(app, make_app, closed_port):
     limiter._storage_dead = False
 
 
-class Records(logging.Handler):
-    def __init__(self):
-        super().__init__()
-        self.records = []
-
-    def emit(self, record):
-        self.records.append(record)
 
 
 def test_with_redis_down_logins_and_forms_work_on_memory_with_a_warning(redis_down, user):
