@@ -10,8 +10,9 @@ from flask_babel import format_decimal, format_percent, get_locale, gettext
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import layout, ops, security
+from . import layout
 from .config import PROJECT_ROOT, load_config
+from .core import ops, security
 from .errors import register_error_handlers
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .i18n import LANGUAGES, N_, select_locale, select_timezone

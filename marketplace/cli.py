@@ -104,7 +104,7 @@ def send_emails(budget):
     """Deliver the emails waiting in the outbox until it is empty or the time budget is
     spent (run every minute: the default budget ends before the next run starts; safe
     to run several at once: each message is claimed by one sender)."""
-    from .mail import send_due
+    from .core.mail import send_due
 
     sent, failed = send_due(budget=budget)
     click.echo(f"{sent} email(s) sent, {failed} failed (to be retried).")

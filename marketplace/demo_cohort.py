@@ -10,7 +10,7 @@ import random
 from datetime import timedelta
 
 from .accounts.models import EXTERNAL, INTERNAL, User
-from .clock import utcnow
+from .core.clock import utcnow
 from .extensions import db
 from .mentors import services as mentors
 from .mentorships import services as mentoring

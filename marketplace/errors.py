@@ -12,7 +12,7 @@ from markupsafe import escape
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from . import audit
+from .core import audit
 from .extensions import db
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import EXTERNAL, User
 from marketplace.accounts.services import AccountError
-from marketplace.audit import AuditEvent
-from marketplace.clock import utcnow
+from marketplace.core.audit import AuditEvent
+from marketplace.core.clock import utcnow
+from marketplace.core.ops import redact
 from marketplace.extensions import db
 from marketplace.invitations import services
 from marketplace.invitations.models import (
@@ -39,7 +40,6 @@ from marketplace.mentors.models import (
 )
 from marketplace.mentorships.models import MentorshipRequest
 from marketplace.notifications.models import Notification
-from marketplace.ops import redact
 from marketplace.privacy import delete_account, export_data
 from marketplace.program.services import settings
 from marketplace.vetting.services import decide

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import delete, event, select, update
 
 from marketplace.accounts.models import User
-from marketplace.clock import utcnow
+from marketplace.core.clock import utcnow
 from marketplace.extensions import db
 from marketplace.mentors import listing
 from marketplace.mentors.models import (

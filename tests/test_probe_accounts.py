@@ -13,8 +13,8 @@ from werkzeug.security import check_password_hash
 
 from marketplace.accounts import views
 from marketplace.accounts.models import User
+from marketplace.core.mail import OutboxMail
 from marketplace.extensions import db, limiter
-from marketplace.notifications.models import OutboxMail
 
 from .factories import PASSWORD, make_user
 from .helpers import count, login_client

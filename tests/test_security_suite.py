@@ -26,12 +26,12 @@ from werkzeug.exceptions import Forbidden
 from wtforms.fields.core import UnboundField
 from wtforms.validators import Length
 
-from marketplace import audit
 from marketplace.accounts import forms as account_forms
 from marketplace.accounts.models import User
 from marketplace.admin import forms as admin_forms
-from marketplace.audit import AuditEvent
-from marketplace.clock import utcnow
+from marketplace.core import audit
+from marketplace.core.audit import AuditEvent
+from marketplace.core.clock import utcnow
 from marketplace.extensions import db
 from marketplace.forms import BaseForm
 from marketplace.invitations import forms as invitation_forms

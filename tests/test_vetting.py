@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from marketplace.accounts.models import User
-from marketplace.audit import AuditEvent
-from marketplace.clock import add_months, utcnow
+from marketplace.core.audit import AuditEvent
+from marketplace.core.clock import add_months, utcnow
 from marketplace.extensions import db
 from marketplace.mentors import services as mentors
 from marketplace.mentors.models import (

@@ -8,8 +8,8 @@ from sqlalchemy import true as sa_true
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
-from .. import fulltext
-from ..clock import UTCDateTime, utcnow
+from ..core import fulltext
+from ..core.clock import UTCDateTime, utcnow
 from ..extensions import db
 from ..program.models import FocusArea
 

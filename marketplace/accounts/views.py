@@ -20,11 +20,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, with_expression
 
+from ..core.security import safe_next
 from ..extensions import db, limiter
 from ..i18n import LANGUAGES, SESSION_KEY
 from ..notifications.services import unread_count_of
 from ..program.services import areas as program_areas
-from ..security import safe_next
 from . import bp, services
 from .forms import (
     AccountForm,

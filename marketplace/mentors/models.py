@@ -23,9 +23,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .. import fulltext
 from ..accounts.models import AFFILIATIONS, COMPANY_MAX, EXTERNAL, User
-from ..clock import UTCDateTime, utcnow
+from ..core import fulltext
+from ..core.clock import UTCDateTime, utcnow
 from ..extensions import db
 from ..program.models import FocusArea
 

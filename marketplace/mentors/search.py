@@ -18,8 +18,8 @@ from sqlalchemy.orm import contains_eager, selectinload
 from wtforms import BooleanField, IntegerField, SearchField, SelectField
 from wtforms.validators import NumberRange, Optional
 
-from .. import fulltext
 from ..accounts.models import EXTERNAL, INTERNAL, User
+from ..core import fulltext
 from ..extensions import db
 from ..forms import BaseForm, choices
 from ..geography import REGIONS

@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
 
-from .. import audit
 from ..accounts.models import EXTERNAL
-from ..clock import utcnow
+from ..core import audit
+from ..core.clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from .models import (

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..actions import perform
-from ..clock import utcnow
+from ..core.clock import utcnow
 from ..extensions import db
 from ..geography import region_label
 from ..mentorships.services import statement as statement_rows

@@ -5,7 +5,7 @@ from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectFie
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from ..accounts.forms import strip
-from ..clock import add_months
+from ..core.clock import add_months
 from ..forms import BaseForm, choices
 from ..mentors.forms import FORMAT_LABELS
 from .models import DURATION_MONTHS, HOURS_PER_MONTH

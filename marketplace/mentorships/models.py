@@ -13,7 +13,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import REGION_MAX, User
-from ..clock import UTCDateTime, utcnow
+from ..core.clock import UTCDateTime, utcnow
 from ..extensions import db
 from ..mentors.models import FORMATS, MentorProfile, _in
 from ..program.models import FocusArea

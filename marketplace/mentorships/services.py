@@ -23,10 +23,10 @@ from sqlalchemy import bindparam, func, literal, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from .. import audit
 from ..accounts.models import User
 from ..accounts.services import above_statement
-from ..clock import add_months, utcnow
+from ..core import audit
+from ..core.clock import add_months, utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..invitations.models import Invitation

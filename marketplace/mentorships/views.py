@@ -4,8 +4,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from .. import audit
 from ..actions import perform
+from ..core import audit
 from ..extensions import db
 from ..mentors.search import suggestions
 from ..mentors.services import visible_profile

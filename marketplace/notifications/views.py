@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from ..core.security import safe_next
 from ..extensions import db
-from ..security import safe_next
 from . import bp, services
 from .forms import PreferencesForm
 

@@ -5,9 +5,9 @@ from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit
 from ..accounts.models import User
-from ..clock import utcnow
+from ..core import audit
+from ..core.clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from .models import FocusArea, ProgramSettings, ProgramText

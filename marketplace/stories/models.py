@@ -6,7 +6,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
-from ..clock import UTCDateTime, utcnow
+from ..core.clock import UTCDateTime, utcnow
 from ..extensions import db
 from ..mentors.models import _in
 from ..mentorships.models import Mentorship

@@ -12,8 +12,8 @@ from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..extensions import db
 from .clock import UTCDateTime, utcnow
-from .extensions import db
 from .ops import redact
 
 
