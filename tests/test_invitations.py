@@ -30,7 +30,6 @@ from marketplace.invitations.models import (
     STATES,
     Invitation,
 )
-from marketplace.invitations.views import STATE_LABELS
 from marketplace.mentors.models import (
     CHANGES_REQUESTED,
     DRAFT,
@@ -43,6 +42,7 @@ from marketplace.notifications.models import Notification
 from marketplace.privacy import delete_account, export_data
 from marketplace.program.services import settings
 from marketplace.vetting.services import decide
+from marketplace.web.labels import INVITATION_STATE_LABELS as STATE_LABELS
 
 from .factories import PASSWORD, make_area, make_profile, make_user
 from .helpers import count, flashed, get, login_client, run_together

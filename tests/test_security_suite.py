@@ -33,7 +33,6 @@ from marketplace.core import audit
 from marketplace.core.audit import AuditEvent
 from marketplace.core.clock import utcnow
 from marketplace.extensions import db
-from marketplace.forms import BaseForm
 from marketplace.invitations import forms as invitation_forms
 from marketplace.invitations import services as invitations
 from marketplace.mentors import forms as mentor_forms
@@ -55,6 +54,7 @@ from marketplace.program import texts
 from marketplace.program.models import AREA_NAME_MAX, FocusArea
 from marketplace.stories import forms as story_forms
 from marketplace.stories.models import AWAITING_CONSENT, SuccessStory
+from marketplace.web.forms import BaseForm
 
 from . import factories
 from .conftest import Auth

@@ -1,7 +1,7 @@
 import csv
 import io
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,15 +10,12 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts import services as accounts
 from ..accounts.models import User
-from ..actions import perform
 from ..extensions import db
-from ..forms import CONTROL_CHARACTERS
 from ..geography import REGIONS, region_label
 from ..invitations import services as invitations
 from ..invitations.models import Invitation
 from ..mentors.models import MentorProfile
 from ..mentorships.models import Mentorship
-from ..mentorships.views import REQUEST_STATE_LABELS
 from ..program import services as program
 from ..program import texts
 from ..program.models import FocusArea
@@ -26,8 +23,16 @@ from ..stories import services as story_services
 from ..stories.forms import ReturnForm
 from ..stories.models import SuccessStory
 from ..vetting import services as vetting
-from . import bp, dashboard
+from ..web.forms import CONTROL_CHARACTERS
+from ..web.labels import REQUEST_STATE_LABELS
+from ..web.session import require_admin
+from ..web.transaction import perform
+from . import dashboard
 from .forms import AreaForm, PeriodForm, SettingsForm, program_texts_form
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp.before_request(require_admin)
+
 
 USERS_PER_PAGE = 25
 

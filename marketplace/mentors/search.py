@@ -21,7 +21,6 @@ from wtforms.validators import NumberRange, Optional
 from ..accounts.models import EXTERNAL, INTERNAL, User
 from ..core import fulltext
 from ..extensions import db
-from ..forms import BaseForm, choices
 from ..geography import REGIONS
 from ..mentorships.services import (
     answer_time_text,
@@ -29,6 +28,7 @@ from ..mentorships.services import (
     typical_answer_times,
     why_cannot_request,
 )
+from ..web.forms import BaseForm, choices
 from . import listing, matching
 from .forms import FORMAT_LABELS, language_name
 from .models import (

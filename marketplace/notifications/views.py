@@ -1,4 +1,5 @@
 from flask import (
+    Blueprint,
     abort,
     flash,
     has_request_context,
@@ -13,8 +14,10 @@ from flask_login import current_user, login_required
 
 from ..core.security import safe_next
 from ..extensions import db
-from . import bp, services
+from . import services
 from .forms import PreferencesForm
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
 @bp.app_context_processor

@@ -1,9 +1,11 @@
-from flask import render_template
+from flask import Blueprint, render_template
 from flask_babel import get_locale
 from flask_login import current_user
 
-from . import bp, texts
+from . import texts
 from .services import settings
+
+bp = Blueprint("program", __name__)
 
 
 @bp.get("/")
