@@ -11,22 +11,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from .accounts.models import AnonymousUser
-from .accounts.views import bp as accounts_bp
-from .admin.views import bp as admin_bp
-from .cli import register_commands
 from .config import PROJECT_ROOT, load_config
 from .core import ops, security
 from .errors import register_error_handlers
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .i18n import LANGUAGES, N_, select_locale, select_timezone
-from .invitations.views import bp as invitations_bp
 from .mentors import listing
-from .mentors.views import bp as mentors_bp
-from .mentorships.views import bp as mentorships_bp
-from .notifications.views import bp as notifications_bp
-from .program.views import bp as program_bp
-from .stories.views import bp as stories_bp
-from .vetting.views import bp as vetting_bp
 from .web import labels, layout
 from .web.session import load_user
 
@@ -51,6 +41,7 @@ def create_app(config=None):
     register_blueprints(app)
     register_error_handlers(app)
     register_template_helpers(app)
+    from .cli import register_commands  # see register_blueprints
     register_commands(app)
     return app
 
@@ -118,6 +109,17 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
+    # Imported here, not at the top: the views (and the commands below) load every
+    # package, and importing marketplace for a model or a service must not.
+    from .accounts.views import bp as accounts_bp
+    from .admin.views import bp as admin_bp
+    from .invitations.views import bp as invitations_bp
+    from .mentors.views import bp as mentors_bp
+    from .mentorships.views import bp as mentorships_bp
+    from .notifications.views import bp as notifications_bp
+    from .program.views import bp as program_bp
+    from .stories.views import bp as stories_bp
+    from .vetting.views import bp as vetting_bp
     app.register_blueprint(ops.bp)
     app.register_blueprint(program_bp)
     app.register_blueprint(accounts_bp)

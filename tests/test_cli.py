@@ -3,9 +3,9 @@
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
-from marketplace import demo
 from marketplace.accounts.models import User
 from marketplace.core.mail import OutboxMail
+from marketplace.demo import seed as demo
 from marketplace.extensions import db
 from marketplace.invitations import services as invitations
 from marketplace.invitations.models import Invitation

@@ -39,7 +39,7 @@ from marketplace.mentors.models import (
 )
 from marketplace.mentorships.models import MentorshipRequest
 from marketplace.notifications.models import Notification
-from marketplace.privacy import delete_account, export_data
+from marketplace.privacy.services import delete_account, export_data
 from marketplace.program.services import settings
 from marketplace.vetting.services import decide
 from marketplace.web.labels import INVITATION_STATE_LABELS as STATE_LABELS

@@ -31,7 +31,7 @@ from marketplace.mentorships.models import (
     MentorshipRequest,
 )
 from marketplace.notifications.models import Notification
-from marketplace.privacy import delete_account, export_data
+from marketplace.privacy.services import delete_account, export_data
 from marketplace.stories.models import SuccessStory
 
 from .factories import (

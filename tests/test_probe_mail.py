@@ -42,7 +42,7 @@ from marketplace.mentorships import services as mentorships
 from marketplace.mentorships.models import MentorshipRequest
 from marketplace.notifications import services as notifications
 from marketplace.notifications.models import Notification
-from marketplace.privacy import delete_account, export_data
+from marketplace.privacy.services import delete_account, export_data
 from marketplace.vetting import services as vetting
 
 from .factories import PASSWORD, make_area, make_profile, make_user

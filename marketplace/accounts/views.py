@@ -18,6 +18,7 @@ from flask_login import current_user, login_required, logout_user
 from ..core.security import safe_next
 from ..extensions import db, limiter
 from ..i18n import LANGUAGES, SESSION_KEY
+from ..privacy import services as privacy
 from ..program.services import areas as program_areas
 from ..web.session import (
     account_address_key,
@@ -239,8 +240,6 @@ def change_password():
 @login_required
 def export():
     """The user's own data, as a JSON file."""
-    from .. import privacy  # it reaches into every package, which import this one
-
     data = json.dumps(privacy.export_data(current_user), ensure_ascii=False, indent=2)
     return current_app.response_class(data, mimetype="application/json", headers={
         "Content-Disposition": "attachment; filename=my-mentor-marketplace-data.json"})
@@ -250,8 +249,6 @@ def export():
 @login_required
 @limiter.limit(login_limit, key_func=current_user_key, methods=["POST"], deduct_when=failed)
 def delete_account():
-    from .. import privacy
-
     form = DeleteAccountForm()
     if form.validate_on_submit():
         try:

@@ -7,7 +7,6 @@ checked by the database).
 """
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -15,11 +14,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import REGION_MAX, User
 from ..core.clock import UTCDateTime, utcnow
 from ..extensions import db
+from ..invitations.models import Invitation
 from ..mentors.models import FORMATS, MentorProfile, _in
 from ..program.models import FocusArea
-
-if TYPE_CHECKING:  # the invitations package imports this module
-    from ..invitations.models import Invitation
 
 # Request states.
 OPEN = "open"

@@ -2,6 +2,8 @@ from flask import Blueprint, render_template
 from flask_babel import get_locale
 from flask_login import current_user
 
+from ..mentorships.services import honor_roll
+from ..stories.services import published
 from . import texts
 from .services import settings
 
@@ -11,9 +13,6 @@ bp = Blueprint("program", __name__)
 @bp.get("/")
 def index():
     """The program page. People who log in also see the stories and the honor roll."""
-    from ..mentorships.services import honor_roll
-    from ..stories.services import published
-
     signed_in = current_user.is_authenticated
     return render_template(
         "program/index.html", parts=texts.texts(str(get_locale())), program=settings(),
