@@ -1,6 +1,6 @@
 """The audit log: who did what, when and from where.
 
-Security events and admin actions are recorded here (QUALITY.md, Security 14). Never
+Security events and admin actions are recorded here. Never
 pass passwords, tokens or cookies in `details`.
 """
 

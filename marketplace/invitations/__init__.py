@@ -1,1 +1,1 @@
-"""Invitations: a rep recruits a mentor from outside the company (SPEC 3.4a)."""
+"""Invitations: a rep recruits a mentor from outside the company."""

@@ -232,10 +232,3 @@ def submit_profile(profile, *, actor):
         profile.status = PENDING
     audit.record("profile.submitted", actor=actor, profile_id=profile.id)
     return revision
-
-
-def set_accepting(profile, *, actor, accepting):
-    """Pause new requests, or accept them again: effective at once."""
-    profile.accepting = accepting
-    audit.record("profile.accepting" if accepting else "profile.paused", actor=actor,
-                 profile_id=profile.id)

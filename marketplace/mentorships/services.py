@@ -104,7 +104,7 @@ def _requester_statement():
 def why_cannot_request(who, profile):
     """The reason `who` (a Requester) cannot ask `profile`'s mentor, or None.
 
-    Each broken rule has its own words (SPEC 3.4), checked from the most fundamental.
+    Each broken rule has its own words, checked from the most fundamental.
     """
     if profile.user_id == who.user_id:
         return _("This is your own profile.")

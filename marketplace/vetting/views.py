@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..mentors import services as mentors
 from ..mentors.forms import DecisionForm, SuspendForm
-from ..mentors.models import PROFILE_STATES, MentorProfile
+from ..mentors.models import PENDING, PROFILE_STATES, MentorProfile
 from ..web.labels import PROFILE_STATUS_LABELS
 from ..web.session import require_admin
 from ..web.transaction import perform
@@ -49,7 +49,7 @@ def queue():
 
 def _profile_page(profile, decision_form=None, suspend_form=None, status=200):
     revision = mentors.open_revision(profile)
-    can_decide = (revision is not None and revision.status == "pending"
+    can_decide = (revision is not None and revision.status == PENDING
                   and profile.user_id != current_user.id)
     return render_template(
         "vetting/profile.html", profile=profile, revision=revision,

@@ -32,7 +32,7 @@ def load_user(user_id):
         return None
     user, version = row
     listing.note_version(version)
-    if not user.active or not user.active or not secrets.compare_digest(user.session_token, token):
+    if not user.active or not secrets.compare_digest(user.session_token, token):
         return None
     return user
 
