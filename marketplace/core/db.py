@@ -15,3 +15,9 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def one_of(column, values):
+    """SQL for "column holds one of values", for CHECK constraints and partial indexes
+    (the values are the models' own constants, never input)."""
+    return f"{column} IN ({', '.join(repr(value) for value in values)})"
