@@ -27,7 +27,7 @@ from ..web.forms import CONTROL_CHARACTERS
 from ..web.labels import REQUEST_STATE_LABELS
 from ..web.session import require_admin
 from ..web.transaction import perform
-from . import dashboard
+from . import queries
 from .forms import AreaForm, PeriodForm, SettingsForm, program_texts_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -187,20 +187,20 @@ DEFAULT_PERIOD_DAYS = 90
 def _period():
     form = PeriodForm(request.args)
     form.validate()
-    default = dashboard.Period.last_days(DEFAULT_PERIOD_DAYS)
+    default = queries.Period.last_days(DEFAULT_PERIOD_DAYS)
     start = form.start.data if not form.start.errors and form.start.data else default.start
     end = form.end.data if not form.end.errors and form.end.data else default.end
     if start > end:
         start, end = end, start
     # A period ends where its next day begins: 9999-12-31 would overflow.
-    start, end = min(start, dashboard.LAST_DAY), min(end, dashboard.LAST_DAY)
-    return form, dashboard.Period(start=start, end=end)
+    start, end = min(start, queries.LAST_DAY), min(end, queries.LAST_DAY)
+    return form, queries.Period(start=start, end=end)
 
 
 def _dashboard():
     form, period = _period()
     areas = program.areas(include_retired=True)
-    return form, dashboard.dashboard(period, areas, [code for code, _label in REGIONS])
+    return form, queries.dashboard(period, areas, [code for code, _label in REGIONS])
 
 
 @bp.get("")
