@@ -24,6 +24,7 @@ test: $(VENV)/.installed-test $(MO) $(AXE)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 translations: $(MO)
 
@@ -52,6 +53,6 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	touch $@
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache tests/browser/node_modules test-artifacts
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache .import_linter_cache tests/browser/node_modules test-artifacts
 	find . -name __pycache__ -prune -exec rm -rf {} +
 	find translations -name '*.mo' -delete

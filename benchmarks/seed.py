@@ -19,7 +19,7 @@ from sqlalchemy import func, insert, select, text
 from marketplace import create_app
 from marketplace.accounts.models import User
 from marketplace.accounts.services import hash_password
-from marketplace.clock import add_months, utcnow
+from marketplace.core.clock import add_months, utcnow
 from marketplace.extensions import db
 from marketplace.geography import REGIONS
 from marketplace.mentors.models import (

@@ -10,12 +10,15 @@ from flask_babel import format_decimal, format_percent, get_locale, gettext
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import layout, ops, security
+from .accounts.models import AnonymousUser
 from .config import PROJECT_ROOT, load_config
+from .core import ops, security
 from .errors import register_error_handlers
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .i18n import LANGUAGES, N_, select_locale, select_timezone
 from .mentors import listing
+from .web import labels, layout
+from .web.session import load_user
 
 
 def create_app(config=None):
@@ -38,7 +41,7 @@ def create_app(config=None):
     register_blueprints(app)
     register_error_handlers(app)
     register_template_helpers(app)
-    from .cli import register_commands
+    from .cli import register_commands  # see register_blueprints
     register_commands(app)
     return app
 
@@ -101,22 +104,22 @@ def register_extensions(app):
     login_manager.login_message_category = "info"
     login_manager.login_message = N_("Please log in to see this page.")
     login_manager.localize_callback = gettext
-    from .accounts.models import AnonymousUser
-    from .accounts.views import load_user
     login_manager.user_loader(load_user)
     login_manager.anonymous_user = AnonymousUser
 
 
 def register_blueprints(app):
-    from .accounts import bp as accounts_bp
-    from .admin import bp as admin_bp
-    from .invitations import bp as invitations_bp
-    from .mentors import bp as mentors_bp
-    from .mentorships import bp as mentorships_bp
-    from .notifications import bp as notifications_bp
-    from .program import bp as program_bp
-    from .stories import bp as stories_bp
-    from .vetting import bp as vetting_bp
+    # Imported here, not at the top: the views (and the commands below) load every
+    # package, and importing marketplace for a model or a service must not.
+    from .accounts.views import bp as accounts_bp
+    from .admin.views import bp as admin_bp
+    from .invitations.views import bp as invitations_bp
+    from .mentors.views import bp as mentors_bp
+    from .mentorships.views import bp as mentorships_bp
+    from .notifications.views import bp as notifications_bp
+    from .program.views import bp as program_bp
+    from .stories.views import bp as stories_bp
+    from .vetting.views import bp as vetting_bp
     app.register_blueprint(ops.bp)
     app.register_blueprint(program_bp)
     app.register_blueprint(accounts_bp)
@@ -139,6 +142,7 @@ def register_template_helpers(app):
     app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.filters["percent"] = format_percent
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    labels.init_app(app)
     layout.init_app(app)
 
     @app.context_processor

@@ -9,9 +9,15 @@ from babel.messages.frontend import CommandLineInterface
 from flask import current_app
 from flask.cli import with_appcontext
 
+from .accounts import services as accounts
 from .config import PROJECT_ROOT
+from .core.mail import send_due
+from .demo import seed as demo
 from .extensions import db
 from .i18n import EXTRACT_KEYWORDS
+from .mentorships.services import expire_requests as expire
+from .notifications.reminders import send_reminders as send
+from .vetting.services import expire_approvals
 
 TRANSLATIONS = PROJECT_ROOT / "translations"
 
@@ -33,14 +39,12 @@ def register_commands(app):
 @with_appcontext
 def create_admin(email, name, password):
     """Create the first admin, or make an existing account an admin."""
-    from .accounts import services
-
-    existing = services.find_user_by_email(email)
+    existing = accounts.find_user_by_email(email)
     if existing is None and not password:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user, created = services.create_admin(email=email, full_name=name, password=password)
-    except services.AccountError as error:
+        user, created = accounts.create_admin(email=email, full_name=name, password=password)
+    except accounts.AccountError as error:
         db.session.rollback()
         raise click.ClickException(error.message) from None
     db.session.commit()
@@ -55,8 +59,6 @@ def create_admin(email, name, password):
 @with_appcontext
 def seed_demo():
     """Load the bilingual demo data into an empty database and print the logins."""
-    from . import demo
-
     if current_app.config["ENV_NAME"] == "production":
         raise click.ClickException("seed-demo creates accounts with a known password; "
                                    "it does not run in production.")
@@ -74,8 +76,6 @@ def seed_demo():
 @with_appcontext
 def expire_profiles():
     """Send mentor profiles whose approval has run out back to review (run daily)."""
-    from .vetting.services import expire_approvals
-
     count = expire_approvals()
     db.session.commit()
     click.echo(f"{count} profile(s) sent back to review.")
@@ -86,9 +86,6 @@ def expire_profiles():
 def expire_requests():
     """Expire requests left unanswered too long, and send expired mentor approvals
     back to review (run daily; safe to run again)."""
-    from .mentorships.services import expire_requests as expire
-    from .vetting.services import expire_approvals
-
     requests = expire()
     profiles = expire_approvals()
     db.session.commit()
@@ -104,8 +101,6 @@ def send_emails(budget):
     """Deliver the emails waiting in the outbox until it is empty or the time budget is
     spent (run every minute: the default budget ends before the next run starts; safe
     to run several at once: each message is claimed by one sender)."""
-    from .mail import send_due
-
     sent, failed = send_due(budget=budget)
     click.echo(f"{sent} email(s) sent, {failed} failed (to be retried).")
 
@@ -115,8 +110,6 @@ def send_emails(budget):
 def send_reminders():
     """Remind mentors of waiting requests, both sides of overdue check-ins, and mentors
     of approvals about to run out (run hourly; each reminder is sent once)."""
-    from .notifications.reminders import send_reminders as send
-
     counts = send()
     db.session.commit()
     click.echo(", ".join(f"{kind}: {count}" for kind, count in counts.items()))

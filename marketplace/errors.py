@@ -12,7 +12,7 @@ from markupsafe import escape
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from . import audit
+from .core import audit
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def render_plain(code, page=None):
 
 
 def record_access_denied(code):
-    """Access denied to a logged-in user is a security event (QUALITY.md, Security 14).
+    """Access denied to a logged-in user is a security event.
 
     A visitor's refusals are not recorded: anyone can make as many as they like, and
     no unauthenticated request may write a row (pages that need a login send visitors

@@ -1,6 +1,6 @@
 """Languages: which locale a request gets, and WTForms' messages in our catalog.
 
-The order (QUALITY.md, Languages): the user's saved preference, then the choice made
+The order: the user's saved preference, then the choice made
 with the language switcher (kept in the session), then the browser's Accept-Language
 negotiated with q-values, then English.
 """

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import User
 from marketplace.accounts.services import hash_password
-from marketplace.clock import add_months, utcnow
+from marketplace.core.clock import add_months, utcnow
 from marketplace.extensions import db
 from marketplace.mentors.models import (
     APPROVED,

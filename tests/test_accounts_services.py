@@ -10,8 +10,8 @@ from werkzeug.security import check_password_hash
 from marketplace.accounts import services
 from marketplace.accounts.models import AccountToken, User
 from marketplace.accounts.services import AccountError
-from marketplace.audit import AuditEvent
-from marketplace.clock import utcnow
+from marketplace.core.audit import AuditEvent
+from marketplace.core.clock import utcnow
 from marketplace.extensions import db
 
 from .factories import PASSWORD, make_user

@@ -246,7 +246,7 @@ def test_pages_after_logout_keep_the_users_language(app, client, auth):
 
 
 def test_the_navigation_fits_each_viewer_and_page(app, client, auth):
-    """The navigation is remembered per kind of viewer and page (marketplace.layout):
+    """The navigation is remembered per kind of viewer and page (marketplace.web.layout):
     each viewer still gets their own links, language and current page."""
     with app.app_context():
         make_user(email="admin@example.com", is_admin=True)

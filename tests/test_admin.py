@@ -1,7 +1,7 @@
 """Admin user management."""
 
 from marketplace.accounts.models import User
-from marketplace.audit import AuditEvent
+from marketplace.core.audit import AuditEvent
 from marketplace.extensions import db
 
 from .factories import make_user

@@ -21,7 +21,7 @@ from markupsafe import escape
 from sqlalchemy import event, select
 
 from marketplace.accounts.models import User
-from marketplace.clock import add_months, utcnow
+from marketplace.core.clock import add_months, utcnow
 from marketplace.extensions import db
 from marketplace.mentors import matching
 from marketplace.mentors.forms import language_name

@@ -3,14 +3,14 @@
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
-from marketplace import demo
 from marketplace.accounts.models import User
+from marketplace.core.mail import OutboxMail
+from marketplace.demo import seed as demo
 from marketplace.extensions import db
 from marketplace.invitations import services as invitations
 from marketplace.invitations.models import Invitation
 from marketplace.mentors.models import MentorProfile
 from marketplace.mentorships.models import CheckIn, Feedback, Mentorship, MentorshipRequest
-from marketplace.notifications.models import OutboxMail
 from marketplace.program.services import settings as program_settings
 from marketplace.stories.models import SuccessStory
 

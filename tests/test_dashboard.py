@@ -89,10 +89,10 @@ from babel.messages.pofile import read_po
 from sqlalchemy import event, update
 
 from marketplace.accounts.models import User
-from marketplace.admin import dashboard
-from marketplace.admin.dashboard import Period
-from marketplace.clock import utcnow
+from marketplace.admin import queries as dashboard
+from marketplace.admin.queries import Period
 from marketplace.config import PROJECT_ROOT
+from marketplace.core.clock import utcnow
 from marketplace.extensions import db
 from marketplace.geography import REGIONS
 from marketplace.mentors.models import CHANGES_REQUESTED, DRAFT, PENDING, MentorProfile

@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import EXTERNAL, User
 from marketplace.accounts.services import AccountError
-from marketplace.audit import AuditEvent
-from marketplace.clock import utcnow
+from marketplace.core.audit import AuditEvent
+from marketplace.core.clock import utcnow
+from marketplace.core.ops import redact
 from marketplace.extensions import db
 from marketplace.invitations import services
 from marketplace.invitations.models import (
@@ -29,7 +30,6 @@ from marketplace.invitations.models import (
     STATES,
     Invitation,
 )
-from marketplace.invitations.views import STATE_LABELS
 from marketplace.mentors.models import (
     CHANGES_REQUESTED,
     DRAFT,
@@ -39,10 +39,10 @@ from marketplace.mentors.models import (
 )
 from marketplace.mentorships.models import MentorshipRequest
 from marketplace.notifications.models import Notification
-from marketplace.ops import redact
-from marketplace.privacy import delete_account, export_data
+from marketplace.privacy.services import delete_account, export_data
 from marketplace.program.services import settings
 from marketplace.vetting.services import decide
+from marketplace.web.labels import INVITATION_STATE_LABELS as STATE_LABELS
 
 from .factories import PASSWORD, make_area, make_profile, make_user
 from .helpers import count, flashed, get, login_client, run_together

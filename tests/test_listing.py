@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import delete, event, select, update
 
 from marketplace.accounts.models import User
-from marketplace.clock import utcnow
+from marketplace.core.clock import utcnow
 from marketplace.extensions import db
 from marketplace.mentors import listing
 from marketplace.mentors.models import (
@@ -17,7 +17,6 @@ from marketplace.mentors.models import (
     ProfileLanguage,
     ProfileRevision,
 )
-from marketplace.mentors.services import set_accepting
 from marketplace.mentorships.models import MentorshipRequest
 from marketplace.mentorships.services import accept_request, decline_request
 from marketplace.notifications.models import Notification
@@ -245,8 +244,7 @@ def test_changes_show_at_once_on_a_remembered_page(app, client, auth, listed):
         "Anna Rossi", "Bruno Bianchi", "Carla Verdi"]
     with app.app_context():
         # A paused mentor, a full one, a suspended one and a renamed one.
-        set_accepting(db.session.get(MentorProfile, ids["Anna Rossi"]),
-                      actor=None, accepting=False)
+        db.session.get(MentorProfile, ids["Anna Rossi"]).accepting = False
         db.session.commit()
         mentee = make_user().id
         request_id = add_request(mentee, ids["Bruno Bianchi"])

@@ -8,9 +8,9 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import delete, inspect, select, text, update
 
-from marketplace import fulltext
 from marketplace.accounts.models import User
 from marketplace.accounts.services import hash_password
+from marketplace.core import fulltext
 from marketplace.extensions import compared, db
 from marketplace.mentors.models import MentorProfile, ProfileRevision
 from marketplace.mentorships.models import Mentorship, MentorshipRequest

@@ -34,10 +34,12 @@ from flask_babel import force_locale, format_date, gettext, ngettext
 from markupsafe import escape
 from sqlalchemy import func, select, update
 
-from marketplace import mail
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import User
-from marketplace.clock import add_months, utcnow
+from marketplace.core import mail
+from marketplace.core.clock import add_months, utcnow
+from marketplace.core.mail import FAILED, SENDING, SENT, OutboxMail
+from marketplace.core.mail import PENDING as WAITING
 from marketplace.extensions import db
 from marketplace.mentors.models import (
     APPROVE,
@@ -54,14 +56,7 @@ from marketplace.mentorships.models import (
     MentorshipRequest,
 )
 from marketplace.notifications import services
-from marketplace.notifications.models import (
-    FAILED,
-    SENDING,
-    SENT,
-    Notification,
-    OutboxMail,
-)
-from marketplace.notifications.models import PENDING as WAITING
+from marketplace.notifications.models import Notification
 from marketplace.notifications.reminders import send_reminders
 from marketplace.program.models import FocusArea
 from marketplace.vetting import services as vetting

@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import AccountToken, User
 from marketplace.accounts.services import AccountError, request_password_reset
-from marketplace.audit import AuditEvent
+from marketplace.core.audit import AuditEvent
+from marketplace.core.mail import OutboxMail
 from marketplace.extensions import db
 from marketplace.mentors.models import SUSPENDED, MentorProfile, ProfileRevision
 from marketplace.mentorships import services as mentoring
@@ -29,8 +30,8 @@ from marketplace.mentorships.models import (
     Mentorship,
     MentorshipRequest,
 )
-from marketplace.notifications.models import Notification, OutboxMail
-from marketplace.privacy import delete_account, export_data
+from marketplace.notifications.models import Notification
+from marketplace.privacy.services import delete_account, export_data
 from marketplace.stories.models import SuccessStory
 
 from .factories import (

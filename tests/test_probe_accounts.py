@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-from marketplace.accounts import views
 from marketplace.accounts.models import User
+from marketplace.core.mail import OutboxMail
 from marketplace.extensions import db, limiter
-from marketplace.notifications.models import OutboxMail
+from marketplace.web import session as views
 
 from .factories import PASSWORD, make_user
 from .helpers import count, login_client

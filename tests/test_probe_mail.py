@@ -29,10 +29,11 @@ from flask import current_app
 from sqlalchemy import event, select, update
 from werkzeug.security import check_password_hash
 
-from marketplace import mail
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import AccountToken, User
-from marketplace.clock import utcnow
+from marketplace.core import mail
+from marketplace.core.clock import utcnow
+from marketplace.core.mail import FAILED, PENDING, SENT, OutboxMail
 from marketplace.extensions import db
 from marketplace.invitations import services as invitations
 from marketplace.invitations.models import Invitation
@@ -40,14 +41,8 @@ from marketplace.mentors.models import MentorProfile
 from marketplace.mentorships import services as mentorships
 from marketplace.mentorships.models import MentorshipRequest
 from marketplace.notifications import services as notifications
-from marketplace.notifications.models import (
-    FAILED,
-    PENDING,
-    SENT,
-    Notification,
-    OutboxMail,
-)
-from marketplace.privacy import delete_account, export_data
+from marketplace.notifications.models import Notification
+from marketplace.privacy.services import delete_account, export_data
 from marketplace.vetting import services as vetting
 
 from .factories import PASSWORD, make_area, make_profile, make_user

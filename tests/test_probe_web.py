@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import select
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from marketplace import audit
-from marketplace.audit import AuditEvent
+from marketplace.core import audit
+from marketplace.core.audit import AuditEvent
 from marketplace.extensions import db, limiter
 from marketplace.i18n import SESSION_KEY
 from marketplace.mentors.models import PENDING

@@ -33,9 +33,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import User
-from marketplace.audit import AuditEvent
-from marketplace.clock import utcnow
 from marketplace.config import PROJECT_ROOT
+from marketplace.core.audit import AuditEvent
+from marketplace.core.clock import utcnow
 from marketplace.extensions import db
 from marketplace.mentors.models import PENDING, SUSPENDED, MentorProfile
 from marketplace.mentorships import services as mentoring

@@ -20,8 +20,8 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from marketplace.accounts.models import User
-from marketplace.audit import AuditEvent
-from marketplace.clock import add_months, utcnow
+from marketplace.core.audit import AuditEvent
+from marketplace.core.clock import add_months, utcnow
 from marketplace.extensions import db
 from marketplace.mentors.models import (
     CHANGES_REQUESTED,

@@ -787,5 +787,5 @@ def test_behind_a_proxy_the_client_address_and_https_are_used(make_app, user):
     client.post("/auth/login", headers={"X-Forwarded-For": "203.0.113.9"}, data={
         "csrf_token": client.csrf_token(), "email": user.email, "password": "wrong one here"})
     with app.app_context():
-        from marketplace.audit import AuditEvent
+        from marketplace.core.audit import AuditEvent
         assert db.session.scalar(select(AuditEvent.ip)) == "203.0.113.9"

@@ -26,14 +26,13 @@ from werkzeug.exceptions import Forbidden
 from wtforms.fields.core import UnboundField
 from wtforms.validators import Length
 
-from marketplace import audit
 from marketplace.accounts import forms as account_forms
 from marketplace.accounts.models import User
 from marketplace.admin import forms as admin_forms
-from marketplace.audit import AuditEvent
-from marketplace.clock import utcnow
+from marketplace.core import audit
+from marketplace.core.audit import AuditEvent
+from marketplace.core.clock import utcnow
 from marketplace.extensions import db
-from marketplace.forms import BaseForm
 from marketplace.invitations import forms as invitation_forms
 from marketplace.invitations import services as invitations
 from marketplace.mentors import forms as mentor_forms
@@ -55,6 +54,7 @@ from marketplace.program import texts
 from marketplace.program.models import AREA_NAME_MAX, FocusArea
 from marketplace.stories import forms as story_forms
 from marketplace.stories.models import AWAITING_CONSENT, SuccessStory
+from marketplace.web.forms import BaseForm
 
 from . import factories
 from .conftest import Auth

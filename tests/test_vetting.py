@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from marketplace.accounts.models import User
-from marketplace.audit import AuditEvent
-from marketplace.clock import add_months, utcnow
+from marketplace.core.audit import AuditEvent
+from marketplace.core.clock import add_months, utcnow
 from marketplace.extensions import db
 from marketplace.mentors import services as mentors
 from marketplace.mentors.models import (
@@ -27,10 +27,10 @@ from marketplace.mentors.models import (
     ProfileReview,
     ProfileRevision,
 )
-from marketplace.mentors.views import decision_label, status_label
 from marketplace.program import services as program
 from marketplace.program.models import FocusArea, ProgramSettings
 from marketplace.vetting import services as vetting
+from marketplace.web.labels import decision_label, status_label
 
 from .factories import make_area, make_profile, make_user
 from .helpers import flashed, login_client

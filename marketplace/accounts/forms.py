@@ -20,9 +20,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..forms import BaseForm, MultiCheckboxField, choices
 from ..geography import REGIONS, timezones
 from ..i18n import LANGUAGES
+from ..web.forms import BaseForm, MultiCheckboxField, choices, strip
 from .models import (
     COMPANY_MAX,
     EMAIL_MAX,
@@ -34,11 +34,6 @@ from .models import (
     PASSWORD_MIN,
 )
 from .services import password_problem
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
-
 
 # Each language named in itself, and marked as such for screen readers.
 LANGUAGE_CHOICES = [SelectChoice(code, name, {"lang": code}) for code, name in LANGUAGES.items()]

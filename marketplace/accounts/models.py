@@ -8,8 +8,8 @@ from sqlalchemy import true as sa_true
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
-from .. import fulltext
-from ..clock import UTCDateTime, utcnow
+from ..core import fulltext
+from ..core.clock import UTCDateTime, utcnow
 from ..extensions import db
 from ..program.models import FocusArea
 
@@ -87,7 +87,7 @@ class User(UserMixin, db.Model):
     manager: Mapped["User | None"] = relationship(remote_side=[id])
     interests: Mapped[list[FocusArea]] = relationship(secondary=user_interests,
                                                       order_by=FocusArea.position)
-    # Loaded with the logged-in user (see accounts.views.load_user), for the bell in
+    # Loaded with the logged-in user (see web.session.load_user), for the bell in
     # the navigation; None otherwise, and again once a commit has expired the user.
     unread_notifications: Mapped[int | None] = query_expression()
 

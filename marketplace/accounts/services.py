@@ -17,8 +17,8 @@ from sqlalchemy import func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import audit, mail
-from ..clock import utcnow
+from ..core import audit, mail
+from ..core.clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from .models import (

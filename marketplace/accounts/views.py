@@ -1,9 +1,7 @@
-import hmac
 import json
-import secrets
-from functools import cache
 
 from flask import (
+    Blueprint,
     current_app,
     flash,
     make_response,
@@ -15,17 +13,28 @@ from flask import (
 )
 from flask_babel import get_locale, ngettext, refresh
 from flask_babel import gettext as _
-from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload, with_expression
+from flask_login import current_user, login_required, logout_user
 
+from ..core.security import safe_next
 from ..extensions import db, limiter
 from ..i18n import LANGUAGES, SESSION_KEY
-from ..notifications.services import unread_count_of
+from ..privacy import services as privacy
 from ..program.services import areas as program_areas
-from ..security import safe_next
-from . import bp, services
+from ..web.session import (
+    account_address_key,
+    account_ceiling,
+    account_key,
+    address_limit,
+    current_user_key,
+    failed,
+    login_limit,
+    registration_limit,
+    secret_page,
+    start_session,
+    succeeded,
+)
+from ..web.transaction import show_error
+from . import services
 from .forms import (
     AccountForm,
     ChangePasswordForm,
@@ -36,93 +45,13 @@ from .forms import (
     RegistrationForm,
     ResetPasswordForm,
 )
-from .models import EMAIL_MAX, User
 from .services import AccountError
 
-
-def load_user(user_id):
-    """Flask-Login's loader: the id carries the user's session token, so replacing
-    the token (log out, password change, deactivation) ends old sessions.
-
-    What most pages need besides the user comes in the same query: their interests, the
-    count of their unread notifications, and the mentor listing's version."""
-    raw_id, _sep, token = (user_id or "").partition(":")
-    if not raw_id.isdigit() or not token:
-        return None
-    row = db.session.execute(_user_statement(), {"id": int(raw_id)}).unique().one_or_none()
-    if row is None:
-        return None
-    user, version = row
-    _listing().note_version(version)
-    if not user.active or not user.active or not secrets.compare_digest(user.session_token, token):
-        return None
-    return user
-
-
-def _listing():
-    # Imported when first used: the mentors package imports this one.
-    from ..mentors import listing
-    return listing
-
-
-@cache
-def _user_statement():
-    """Built once: it runs on every request of a logged-in user."""
-    return (select(User, _listing().version_column()).where(User.id == bindparam("id"))
-            .options(joinedload(User.interests),
-                     with_expression(User.unread_notifications, unread_count_of(User.id))))
-
-
-def start_session(user, remember=False):
-    """Log in with a brand-new session, so nothing set before the login survives."""
-    session.clear()
-    login_user(user, remember=remember)
-    session.permanent = True
+bp = Blueprint("accounts", __name__)
 
 
 def home():
     return url_for("program.index")
-
-
-def _input_key(kind, *parts):
-    """A limiter key made from what a client sent: the submitted address normalised
-    (case and spaces give no fresh counter) and capped, then hashed, so that any value
-    makes a short key. Keyed with the secret key, so the store holds nothing that a
-    guessed address could be checked against."""
-    email = services.normalise_email(request.form.get("email"))[:EMAIL_MAX]
-    message = "\n".join((email, *parts)).encode()
-    secret = current_app.config["SECRET_KEY"].encode()
-    return f"{kind}:{hmac.new(secret, message, 'sha256').hexdigest()}"
-
-
-def account_key():
-    """The account a form names, whether or not it exists."""
-    return _input_key("account")
-
-
-def account_address_key():
-    """The account a form names, tried from this client's address."""
-    return _input_key("account-address", get_remote_address())
-
-
-def failed(response):
-    """Only attempts that checked a password and failed count towards the limits: a
-    refused one (429) checked nothing."""
-    return response.status_code not in (302, 429)
-
-
-def login_limit():
-    """Failed password checks for one account from one address; the password checks of
-    a logged-in user (change password, delete account) share it."""
-    return current_app.config["LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS"]
-
-
-def account_ceiling():
-    return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
-
-
-def address_limit():
-    return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
 
 
 # Throttle, don't lock out: a guesser is slowed down per account and address, so ten
@@ -164,14 +93,6 @@ def logout():
     return redirect(url_for("accounts.login"))
 
 
-def registration_limit():
-    return current_app.config["REGISTRATION_LIMIT_PER_ADDRESS"]
-
-
-def succeeded(response):
-    return response.status_code == 302
-
-
 @bp.route("/auth/register", methods=["GET", "POST"])
 @limiter.limit(registration_limit, methods=["POST"], deduct_when=succeeded)
 def register():
@@ -196,14 +117,6 @@ def register():
                 "address, then you can log in.", email=form.email.data), "success")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/register.html", form=form)
-
-
-def secret_page(response):
-    """A page whose address holds a secret: it must not pass the address on in the
-    Referer header, nor be kept by browsers or proxies."""
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.route("/auth/verify/<token>", methods=["GET", "POST"])
@@ -272,10 +185,6 @@ def _reset_password(token):
     return render_template("accounts/reset_password.html", form=form)
 
 
-def current_user_key():
-    return f"user:{current_user.id}"
-
-
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 @limiter.limit("30 per hour", key_func=current_user_key, methods=["POST"])
@@ -301,14 +210,6 @@ def account():
         flash(_("Your changes have been saved."), "success")
         return redirect(url_for("accounts.account"))
     return render_template("accounts/account.html", form=form, user=user)
-
-
-def show_error(form, error):
-    """Put a service's error next to its field, or at the top of the page."""
-    if error.field in form:
-        form[error.field].errors.append(error.message)
-    else:
-        flash(error.message, "error")
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -339,8 +240,6 @@ def change_password():
 @login_required
 def export():
     """The user's own data, as a JSON file."""
-    from .. import privacy  # it reaches into every package, which import this one
-
     data = json.dumps(privacy.export_data(current_user), ensure_ascii=False, indent=2)
     return current_app.response_class(data, mimetype="application/json", headers={
         "Content-Disposition": "attachment; filename=my-mentor-marketplace-data.json"})
@@ -350,8 +249,6 @@ def export():
 @login_required
 @limiter.limit(login_limit, key_func=current_user_key, methods=["POST"], deduct_when=failed)
 def delete_account():
-    from .. import privacy
-
     form = DeleteAccountForm()
     if form.validate_on_submit():
         try:

@@ -2,9 +2,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..accounts.forms import strip
-from ..forms import BaseForm
 from ..program.models import AREA_NAME_MAX
+from ..web.forms import BaseForm, strip
 
 
 class AreaForm(BaseForm):

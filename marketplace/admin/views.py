@@ -1,7 +1,7 @@
 import csv
 import io
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,15 +10,12 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts import services as accounts
 from ..accounts.models import User
-from ..actions import perform
 from ..extensions import db
-from ..forms import CONTROL_CHARACTERS
 from ..geography import REGIONS, region_label
 from ..invitations import services as invitations
 from ..invitations.models import Invitation
 from ..mentors.models import MentorProfile
 from ..mentorships.models import Mentorship
-from ..mentorships.views import REQUEST_STATE_LABELS
 from ..program import services as program
 from ..program import texts
 from ..program.models import FocusArea
@@ -26,8 +23,16 @@ from ..stories import services as story_services
 from ..stories.forms import ReturnForm
 from ..stories.models import SuccessStory
 from ..vetting import services as vetting
-from . import bp, dashboard
+from ..web.forms import CONTROL_CHARACTERS
+from ..web.labels import REQUEST_STATE_LABELS
+from ..web.session import require_admin
+from ..web.transaction import perform
+from . import queries
 from .forms import AreaForm, PeriodForm, SettingsForm, program_texts_form
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp.before_request(require_admin)
+
 
 USERS_PER_PAGE = 25
 
@@ -182,20 +187,20 @@ DEFAULT_PERIOD_DAYS = 90
 def _period():
     form = PeriodForm(request.args)
     form.validate()
-    default = dashboard.Period.last_days(DEFAULT_PERIOD_DAYS)
+    default = queries.Period.last_days(DEFAULT_PERIOD_DAYS)
     start = form.start.data if not form.start.errors and form.start.data else default.start
     end = form.end.data if not form.end.errors and form.end.data else default.end
     if start > end:
         start, end = end, start
     # A period ends where its next day begins: 9999-12-31 would overflow.
-    start, end = min(start, dashboard.LAST_DAY), min(end, dashboard.LAST_DAY)
-    return form, dashboard.Period(start=start, end=end)
+    start, end = min(start, queries.LAST_DAY), min(end, queries.LAST_DAY)
+    return form, queries.Period(start=start, end=end)
 
 
 def _dashboard():
     form, period = _period()
     areas = program.areas(include_retired=True)
-    return form, dashboard.dashboard(period, areas, [code for code, _label in REGIONS])
+    return form, queries.dashboard(period, areas, [code for code, _label in REGIONS])
 
 
 @bp.get("")

@@ -1,7 +1,1 @@
-"""Invitations: a rep recruits a mentor from outside the company (SPEC 3.4a)."""
-
-from flask import Blueprint
-
-bp = Blueprint("invitations", __name__)
-
-from . import views  # noqa: E402,F401
+"""Invitations: a rep recruits a mentor from outside the company."""

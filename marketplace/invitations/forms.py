@@ -8,10 +8,9 @@ from ..accounts.forms import (
     confirm_field,
     email_field,
     new_password_field,
-    strip,
 )
 from ..accounts.models import COMPANY_MAX, NAME_MAX
-from ..forms import BaseForm
+from ..web.forms import BaseForm, strip
 from .models import MESSAGE_MAX
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import EMAIL_MAX, NAME_MAX, User
-from ..clock import UTCDateTime, utcnow
+from ..core.clock import UTCDateTime, utcnow
 from ..extensions import db
 from ..mentors.models import CHANGES_REQUESTED, PENDING, REJECTED
 

@@ -22,7 +22,6 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import contains_eager, selectinload
 
-from .. import audit, mail
 from ..accounts.models import EXTERNAL, User
 from ..accounts.services import (
     AccountError,
@@ -32,7 +31,8 @@ from ..accounts.services import (
     normalise_email,
     password_problem,
 )
-from ..clock import utcnow
+from ..core import audit, mail
+from ..core.clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..i18n import LANGUAGES

@@ -1,4 +1,5 @@
 from flask import (
+    Blueprint,
     abort,
     current_app,
     flash,
@@ -11,48 +12,22 @@ from flask import (
 )
 from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..accounts.services import AccountError, find_user_by_email
-from ..accounts.views import current_user_key, secret_page, show_error, start_session
-from ..actions import perform
 from ..extensions import db, limiter
-from ..forms import EmptyForm
 from ..i18n import SESSION_KEY
 from ..mentors.models import CAPACITY_MAX, CAPACITY_MIN
 from ..mentorships.models import DURATION_MONTHS
 from ..program import texts
 from ..program.services import settings
-from . import bp, services
+from ..web.forms import EmptyForm
+from ..web.session import current_user_key, secret_page, start_session
+from ..web.transaction import perform, show_error
+from . import services
 from .forms import InvitationForm, InviteeSignupForm
-from .models import (
-    APPROVED,
-    CANCELLED,
-    EXPIRED,
-    IN_VETTING,
-    NOT_APPROVED,
-    OPENED,
-    REGISTERED,
-    SENT,
-)
 
-STATE_LABELS = {
-    SENT: _l("Sent, not opened yet"),
-    OPENED: _l("Opened"),
-    REGISTERED: _l("Signed up"),
-    IN_VETTING: _l("Profile in review"),
-    NOT_APPROVED: _l("Profile not approved"),
-    APPROVED: _l("Approved mentor"),
-    EXPIRED: _l("Link expired"),
-    CANCELLED: _l("Cancelled"),
-}
-
-
-@bp.app_template_filter("invitation_state")
-def invitation_state(state):
-    return STATE_LABELS.get(state, state)
-
+bp = Blueprint("invitations", __name__)
 
 def sending_limit():
     return current_app.config["INVITATION_LIMIT_PER_USER"]

@@ -18,10 +18,10 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..accounts.forms import AFFILIATION_CHOICES, strip
+from ..accounts.forms import AFFILIATION_CHOICES
 from ..accounts.models import COMPANY_MAX, EXTERNAL
-from ..forms import BaseForm, MultiCheckboxField, choices
 from ..geography import REGIONS
+from ..web.forms import BaseForm, MultiCheckboxField, choices, strip
 from .models import (
     BIO_MAX,
     BIO_MIN,

@@ -85,7 +85,7 @@ def keep(key, value):
 
 def version_column():
     """The listing's version, for a query that reads it along with something else
-    before anything is remembered (see accounts.views.load_user); pass what it read to
+    before anything is remembered (see web.session.load_user); pass what it read to
     `note_version`."""
     return select(ListingVersion.version).scalar_subquery()
 

@@ -1,7 +1,7 @@
 """How well a mentor fits what a mentee is looking for, and why.
 
-The score is out of 100 and adds up five factors that good mentoring programs pair on
-(SPEC 1.5), each shown to the mentee in words:
+The score is out of 100 and adds up five factors that good mentoring programs pair on,
+each shown to the mentee in words:
 
 - focus areas: up to 40 points, in proportion to the share of the areas the mentee
   wants to work on that the mentor offers;

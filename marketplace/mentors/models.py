@@ -23,9 +23,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .. import fulltext
 from ..accounts.models import AFFILIATIONS, COMPANY_MAX, EXTERNAL, User
-from ..clock import UTCDateTime, utcnow
+from ..core import fulltext
+from ..core.clock import UTCDateTime, utcnow
+from ..core.db import one_of
 from ..extensions import db
 from ..program.models import FocusArea
 
@@ -68,10 +69,6 @@ HOURS_MIN, HOURS_MAX = 1, 40
 YEARS_MAX = 60
 
 
-def _in(column, values):
-    return f"{column} IN ({', '.join(repr(value) for value in values)})"
-
-
 revision_areas = Table(
     "revision_areas",
     db.metadata,
@@ -91,7 +88,7 @@ class ProfileLanguage(db.Model):
 
 class ProfileFormat(db.Model):
     __tablename__ = "profile_formats"
-    __table_args__ = (CheckConstraint(_in("format", FORMATS), name="format"),)
+    __table_args__ = (CheckConstraint(one_of("format", FORMATS), name="format"),)
 
     profile_id: Mapped[int] = mapped_column(
         ForeignKey("mentor_profiles.id", ondelete="CASCADE"), primary_key=True)
@@ -101,7 +98,7 @@ class ProfileFormat(db.Model):
 class MentorProfile(db.Model):
     __tablename__ = "mentor_profiles"
     __table_args__ = (
-        CheckConstraint(_in("status", PROFILE_STATES), name="status"),
+        CheckConstraint(one_of("status", PROFILE_STATES), name="status"),
         CheckConstraint(f"capacity BETWEEN {CAPACITY_MIN} AND {CAPACITY_MAX}", name="capacity"),
         CheckConstraint(f"monthly_hours BETWEEN {HOURS_MIN} AND {HOURS_MAX}",
                         name="monthly_hours"),
@@ -183,13 +180,13 @@ class ProfileRevision(db.Model):
 
     __tablename__ = "profile_revisions"
     __table_args__ = (
-        CheckConstraint(_in("status", REVISION_STATES), name="status"),
-        CheckConstraint(_in("affiliation", AFFILIATIONS), name="affiliation"),
+        CheckConstraint(one_of("status", REVISION_STATES), name="status"),
+        CheckConstraint(one_of("affiliation", AFFILIATIONS), name="affiliation"),
         UniqueConstraint("profile_id", "number"),
         # At most one revision in the works per profile, whatever runs at once.
         Index("uq_profile_revisions_open", "profile_id", unique=True,
-              sqlite_where=db.text(_in("status", OPEN_REVISION_STATES)),
-              postgresql_where=db.text(_in("status", OPEN_REVISION_STATES))),
+              sqlite_where=db.text(one_of("status", OPEN_REVISION_STATES)),
+              postgresql_where=db.text(one_of("status", OPEN_REVISION_STATES))),
         Index("ix_profile_revisions_status_submitted_at", "status", "submitted_at"),
     )
 
@@ -243,7 +240,7 @@ class ProfileReview(db.Model):
 
     __tablename__ = "profile_reviews"
     __table_args__ = (
-        CheckConstraint(_in("decision", DECISIONS), name="decision"),
+        CheckConstraint(one_of("decision", DECISIONS), name="decision"),
         # One decision per admin and revision: approvals from the same admin never
         # count twice, even when submitted twice at once.
         UniqueConstraint("revision_id", "reviewer_id"),

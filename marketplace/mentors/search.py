@@ -18,10 +18,9 @@ from sqlalchemy.orm import contains_eager, selectinload
 from wtforms import BooleanField, IntegerField, SearchField, SelectField
 from wtforms.validators import NumberRange, Optional
 
-from .. import fulltext
 from ..accounts.models import EXTERNAL, INTERNAL, User
+from ..core import fulltext
 from ..extensions import db
-from ..forms import BaseForm, choices
 from ..geography import REGIONS
 from ..mentorships.services import (
     answer_time_text,
@@ -29,6 +28,7 @@ from ..mentorships.services import (
     typical_answer_times,
     why_cannot_request,
 )
+from ..web.forms import BaseForm, choices
 from . import listing, matching
 from .forms import FORMAT_LABELS, language_name
 from .models import (

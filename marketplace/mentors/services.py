@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
 
-from .. import audit
 from ..accounts.models import EXTERNAL
-from ..clock import utcnow
+from ..core import audit
+from ..core.clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from .models import (
@@ -232,10 +232,3 @@ def submit_profile(profile, *, actor):
         profile.status = PENDING
     audit.record("profile.submitted", actor=actor, profile_id=profile.id)
     return revision
-
-
-def set_accepting(profile, *, actor, accepting):
-    """Pause new requests, or accept them again: effective at once."""
-    profile.accepting = accepting
-    audit.record("profile.accepting" if accepting else "profile.paused", actor=actor,
-                 profile_id=profile.id)

@@ -1,4 +1,5 @@
 from flask import (
+    Blueprint,
     abort,
     flash,
     get_template_attribute,
@@ -9,75 +10,24 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from ..actions import perform
-from ..clock import utcnow
+from ..core.clock import utcnow
 from ..extensions import db
-from ..geography import region_label
 from ..mentorships.services import statement as statement_rows
 from ..mentorships.services import track_record
 from ..program.services import areas as program_areas
-from . import bp, listing, search, services
-from .forms import FORMAT_LABELS, MentorProfileForm, language_name
+from ..web.transaction import perform
+from . import listing, search, services
+from .forms import MentorProfileForm
 from .models import (
-    APPROVE,
     APPROVED,
     CHANGES_REQUESTED,
     DRAFT,
-    PENDING,
-    REJECT,
-    REJECTED,
-    REQUEST_CHANGES,
-    SUPERSEDED,
-    SUSPENDED,
 )
 from .search import BrowseForm
 
-STATUS_LABELS = {
-    DRAFT: _l("Draft"),
-    PENDING: _l("Waiting for review"),
-    APPROVED: _l("Approved"),
-    CHANGES_REQUESTED: _l("Changes requested"),
-    REJECTED: _l("Not approved"),
-    SUSPENDED: _l("Suspended"),
-    SUPERSEDED: _l("Replaced by a newer version"),
-}
-
-
-@bp.app_template_filter("status_label")
-def status_label(status):
-    return STATUS_LABELS.get(status, status)
-
-
-# Decisions as they read in a profile's history (the form offers them as actions).
-DECISIONS_TAKEN = {
-    APPROVE: _l("Approved"),
-    REQUEST_CHANGES: _l("Changes requested"),
-    REJECT: _l("Rejected"),
-}
-
-
-@bp.app_template_filter("decision_label")
-def decision_label(decision):
-    return DECISIONS_TAKEN.get(decision, decision)
-
-
-@bp.app_template_filter("format_label")
-def format_label(code):
-    return FORMAT_LABELS.get(code, code)
-
-
-@bp.app_template_filter("language_name")
-def language_name_filter(code):
-    return language_name(code)
-
-
-@bp.app_template_filter("region_label")
-def region_label_filter(code):
-    return region_label(code)
-
+bp = Blueprint("mentors", __name__)
 
 def _language():
     return str(get_locale() or "en")

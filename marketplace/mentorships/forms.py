@@ -4,10 +4,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from ..accounts.forms import strip
-from ..clock import add_months
-from ..forms import BaseForm, choices
+from ..core.clock import add_months
 from ..mentors.forms import FORMAT_LABELS
+from ..web.forms import BaseForm, choices, strip
 from .models import DURATION_MONTHS, HOURS_PER_MONTH
 
 GOAL_MIN, GOAL_MAX = 40, 1000

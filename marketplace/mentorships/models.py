@@ -7,19 +7,17 @@ checked by the database).
 """
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import REGION_MAX, User
-from ..clock import UTCDateTime, utcnow
+from ..core.clock import UTCDateTime, utcnow
+from ..core.db import one_of
 from ..extensions import db
-from ..mentors.models import FORMATS, MentorProfile, _in
+from ..invitations.models import Invitation
+from ..mentors.models import FORMATS, MentorProfile
 from ..program.models import FocusArea
-
-if TYPE_CHECKING:  # the invitations package imports this module
-    from ..invitations.models import Invitation
 
 # Request states.
 OPEN = "open"
@@ -45,9 +43,9 @@ DURATION_MONTHS = (3, 12)
 class MentorshipRequest(db.Model):
     __tablename__ = "mentorship_requests"
     __table_args__ = (
-        CheckConstraint(_in("status", REQUEST_STATES), name="status"),
-        CheckConstraint(_in("cadence", CADENCES), name="cadence"),
-        CheckConstraint(_in("meeting_format", FORMATS), name="meeting_format"),
+        CheckConstraint(one_of("status", REQUEST_STATES), name="status"),
+        CheckConstraint(one_of("cadence", CADENCES), name="cadence"),
+        CheckConstraint(one_of("meeting_format", FORMATS), name="meeting_format"),
         CheckConstraint("hours_per_month BETWEEN 1 AND 20", name="hours_per_month"),
         CheckConstraint("duration_months BETWEEN 3 AND 12", name="duration_months"),
         # One open request per mentee and mentor, whatever is submitted at once.
@@ -98,8 +96,8 @@ class MentorshipRequest(db.Model):
 class Mentorship(db.Model):
     __tablename__ = "mentorships"
     __table_args__ = (
-        CheckConstraint(_in("status", MENTORSHIP_STATES), name="status"),
-        CheckConstraint(_in("cadence", CADENCES), name="cadence"),
+        CheckConstraint(one_of("status", MENTORSHIP_STATES), name="status"),
+        CheckConstraint(one_of("cadence", CADENCES), name="cadence"),
         # One running mentorship per mentee and mentor.
         Index("uq_mentorships_active", "mentee_id", "profile_id", unique=True,
               sqlite_where=db.text("status = 'active'"),

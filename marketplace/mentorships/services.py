@@ -23,10 +23,10 @@ from sqlalchemy import bindparam, func, literal, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from .. import audit
 from ..accounts.models import User
 from ..accounts.services import above_statement
-from ..clock import add_months, utcnow
+from ..core import audit
+from ..core.clock import add_months, utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..invitations.models import Invitation
@@ -104,7 +104,7 @@ def _requester_statement():
 def why_cannot_request(who, profile):
     """The reason `who` (a Requester) cannot ask `profile`'s mentor, or None.
 
-    Each broken rule has its own words (SPEC 3.4), checked from the most fundamental.
+    Each broken rule has its own words, checked from the most fundamental.
     """
     if profile.user_id == who.user_id:
         return _("This is your own profile.")

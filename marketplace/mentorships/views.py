@@ -1,11 +1,9 @@
-from flask import abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from .. import audit
-from ..actions import perform
+from ..core import audit
 from ..extensions import db
 from ..mentors.search import suggestions
 from ..mentors.services import visible_profile
@@ -13,7 +11,9 @@ from ..program import texts
 from ..program.models import FocusArea
 from ..program.services import settings
 from ..stories.services import story_of
-from . import bp, services
+from ..web.labels import REQUEST_STATE_LABELS
+from ..web.transaction import perform
+from . import services
 from .forms import (
     CADENCE_LABELS,
     DECLINE_LABELS,
@@ -25,32 +25,15 @@ from .forms import (
     RequestForm,
 )
 from .models import (
-    ACCEPTED,
-    ACTIVE,
-    COMPLETED,
     DECLINED,
-    ENDED,
     EXPIRED,
-    OPEN,
     WITHDRAWN,
     CheckIn,
 )
 
-MENTORSHIP_STATE_LABELS = {
-    ACTIVE: _l("In progress"),
-    COMPLETED: _l("Completed"),
-    ENDED: _l("Ended early"),
-}
-REQUEST_STATE_LABELS = {
-    OPEN: _l("Waiting for an answer"),
-    ACCEPTED: _l("Accepted"),
-    DECLINED: _l("Declined"),
-    WITHDRAWN: _l("Withdrawn"),
-    EXPIRED: _l("Expired"),
-}
-@bp.app_context_processor
-def mentorship_labels():
-    return {"mentorship_states": MENTORSHIP_STATE_LABELS}
+bp = Blueprint("mentorships", __name__)
+
+
 
 
 

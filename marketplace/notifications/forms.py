@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField
 
-from ..forms import BaseForm
+from ..web.forms import BaseForm
 
 
 class PreferencesForm(BaseForm):

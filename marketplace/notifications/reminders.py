@@ -11,7 +11,7 @@ from flask import url_for
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..clock import utcnow
+from ..core.clock import utcnow
 from ..extensions import db
 from ..mentors.models import APPROVED, MentorProfile
 from ..mentorships.models import ACTIVE, OPEN, Mentorship, MentorshipRequest

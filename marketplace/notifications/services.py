@@ -18,8 +18,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
-from .. import audit, mail
-from ..clock import utcnow
+from ..core import audit, mail
+from ..core.clock import utcnow
 from ..extensions import db
 from ..i18n import N_, in_language_of
 from .models import Notification

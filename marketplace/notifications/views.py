@@ -1,4 +1,5 @@
 from flask import (
+    Blueprint,
     abort,
     flash,
     has_request_context,
@@ -11,10 +12,12 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from ..core.security import safe_next
 from ..extensions import db
-from ..security import safe_next
-from . import bp, services
+from . import services
 from .forms import PreferencesForm
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
 @bp.app_context_processor

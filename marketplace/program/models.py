@@ -3,7 +3,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..clock import UTCDateTime
+from ..core.clock import UTCDateTime
 from ..extensions import db
 
 AREA_NAME_MAX = 80

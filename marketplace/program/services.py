@@ -5,12 +5,13 @@ from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit
 from ..accounts.models import User
-from ..clock import utcnow
+from ..core import audit
+from ..core.clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from .models import FocusArea, ProgramSettings, ProgramText
+from .texts import PARTS, defaults_in, stored
 
 # The sales program's categories and skills, seeded by the first migration that
 # creates the taxonomy and by the demo data.
@@ -137,8 +138,6 @@ def update_texts(*, actor, texts, pilot_starts_on=None, rollout_starts_on=None):
     default wording until it is reworded, and saving it as shown changes nothing. A
     language left empty or at its default is stored empty, so it keeps showing the
     default in that language."""
-    from .texts import PARTS, defaults_in, stored  # texts uses the request form's wording
-
     rows = stored()
     defaults = {language: defaults_in(language) for language in ("en", "it")}
     changed = []

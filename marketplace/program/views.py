@@ -1,17 +1,18 @@
-from flask import render_template
+from flask import Blueprint, render_template
 from flask_babel import get_locale
 from flask_login import current_user
 
-from . import bp, texts
+from ..mentorships.services import honor_roll
+from ..stories.services import published
+from . import texts
 from .services import settings
+
+bp = Blueprint("program", __name__)
 
 
 @bp.get("/")
 def index():
     """The program page. People who log in also see the stories and the honor roll."""
-    from ..mentorships.services import honor_roll
-    from ..stories.services import published
-
     signed_in = current_user.is_authenticated
     return render_template(
         "program/index.html", parts=texts.texts(str(get_locale())), program=settings(),

@@ -2,8 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..accounts.forms import strip
-from ..forms import BaseForm
+from ..web.forms import BaseForm, strip
 from .models import BODY_MAX, BODY_MIN, TITLE_MAX
 
 

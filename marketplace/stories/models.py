@@ -6,9 +6,9 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
-from ..clock import UTCDateTime, utcnow
+from ..core.clock import UTCDateTime, utcnow
+from ..core.db import one_of
 from ..extensions import db
-from ..mentors.models import _in
 from ..mentorships.models import Mentorship
 
 DRAFT = "draft"
@@ -24,7 +24,7 @@ BODY_MIN, BODY_MAX = 200, 5000
 class SuccessStory(db.Model):
     __tablename__ = "success_stories"
     __table_args__ = (
-        CheckConstraint(_in("status", STATES), name="status"),
+        CheckConstraint(one_of("status", STATES), name="status"),
         # Published means both sides agreed: the database holds to it too.
         CheckConstraint("status <> 'published' OR consent_at IS NOT NULL",
                         name="published_with_consent"),

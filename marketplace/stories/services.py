@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
-from .. import audit
-from ..clock import utcnow
+from ..core import audit
+from ..core.clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..mentors.models import MentorProfile

@@ -1,21 +1,15 @@
-from flask import abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from ..actions import perform
 from ..mentorships.services import is_party, mentorship_for
-from . import bp, services
+from ..web.transaction import perform
+from . import services
 from .forms import StoryForm
-from .models import AWAITING_CONSENT, DRAFT, PUBLISHED, RETURNED, SUBMITTED
 
-STORY_STATES = {
-    DRAFT: _l("Draft: only you can see it."),
-    AWAITING_CONSENT: _l("Waiting for the other side to agree."),
-    SUBMITTED: _l("Both sides agreed: waiting for the program team."),
-    PUBLISHED: _l("Published on the program page."),
-    RETURNED: _l("Returned by the program team with a note."),
-}
+bp = Blueprint("stories", __name__)
+
+
 
 
 def party_mentorship_or_404(mentorship_id):
@@ -67,6 +61,3 @@ def consent(mentorship_id):
     return _back(mentorship)
 
 
-@bp.app_context_processor
-def story_labels():
-    return {"story_states": STORY_STATES}

@@ -10,8 +10,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import audit
-from ..clock import add_months, utcnow
+from ..core import audit
+from ..core.clock import add_months, utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..invitations import services as invitations

@@ -1,17 +1,22 @@
-from flask import abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..actions import perform
 from ..extensions import db
 from ..mentors import services as mentors
 from ..mentors.forms import DecisionForm, SuspendForm
-from ..mentors.models import PROFILE_STATES, MentorProfile
-from ..mentors.views import STATUS_LABELS
-from . import bp, services
+from ..mentors.models import PENDING, PROFILE_STATES, MentorProfile
+from ..web.labels import PROFILE_STATUS_LABELS
+from ..web.session import require_admin
+from ..web.transaction import perform
+from . import services
+
+bp = Blueprint("vetting", __name__, url_prefix="/admin/vetting")
+bp.before_request(require_admin)
+
 
 PER_PAGE = 25
 
@@ -30,7 +35,7 @@ def queue():
     status = request.args.get("status", "waiting")
     if status == "waiting":
         return render_template("vetting/queue.html", revisions=services.queue(),
-                               status=status, states=STATUS_LABELS)
+                               status=status, states=PROFILE_STATUS_LABELS)
     if status not in PROFILE_STATES:
         abort(404)
     page = db.paginate(
@@ -39,12 +44,12 @@ def queue():
         .order_by(MentorProfile.created_at.desc(), MentorProfile.id.desc()),
         per_page=PER_PAGE, error_out=False)
     return render_template("vetting/queue.html", page=page, status=status,
-                           states=STATUS_LABELS)
+                           states=PROFILE_STATUS_LABELS)
 
 
 def _profile_page(profile, decision_form=None, suspend_form=None, status=200):
     revision = mentors.open_revision(profile)
-    can_decide = (revision is not None and revision.status == "pending"
+    can_decide = (revision is not None and revision.status == PENDING
                   and profile.user_id != current_user.id)
     return render_template(
         "vetting/profile.html", profile=profile, revision=revision,

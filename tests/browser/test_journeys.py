@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from marketplace.accounts.models import User
-from marketplace.clock import add_months, utcnow
+from marketplace.core.clock import add_months, utcnow
 from marketplace.extensions import db
 from marketplace.mentors.models import APPROVED, PENDING, MentorProfile
 from marketplace.mentorships.models import COMPLETED, Feedback, Mentorship, MentorshipRequest

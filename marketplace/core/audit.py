@@ -1,6 +1,6 @@
 """The audit log: who did what, when and from where.
 
-Security events and admin actions are recorded here (QUALITY.md, Security 14). Never
+Security events and admin actions are recorded here. Never
 pass passwords, tokens or cookies in `details`.
 """
 
@@ -12,8 +12,8 @@ from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..extensions import db
 from .clock import UTCDateTime, utcnow
-from .extensions import db
 from .ops import redact
 
 

@@ -2,8 +2,8 @@
 
 from flask import flash
 
-from .errors import DomainError
-from .extensions import db
+from ..errors import DomainError
+from ..extensions import db
 
 
 def perform(change, success):
@@ -19,3 +19,11 @@ def perform(change, success):
     db.session.commit()
     flash(success(result) if callable(success) else success, "success")
     return True
+
+
+def show_error(form, error):
+    """Put a service's error next to its field, or at the top of the page."""
+    if error.field in form:
+        form[error.field].errors.append(error.message)
+    else:
+        flash(error.message, "error")

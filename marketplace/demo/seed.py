@@ -8,21 +8,21 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select
 
-from . import mail
-from .accounts.models import EXTERNAL, User
-from .accounts.services import count_users, hash_password
-from .clock import utcnow
-from .demo_cohort import load_cohort
-from .extensions import db
-from .invitations import services as invitations
-from .invitations.models import Invitation
-from .mentors import services as mentors
-from .mentors.models import APPROVE, REJECT, REQUEST_CHANGES
-from .mentorships import services as mentoring
-from .notifications.models import OutboxMail
-from .program import services as program
-from .stories import services as stories
-from .vetting import services as vetting
+from ..accounts.models import EXTERNAL, User
+from ..accounts.services import count_users, hash_password
+from ..core import mail
+from ..core.clock import utcnow
+from ..core.mail import OutboxMail
+from ..extensions import db
+from ..invitations import services as invitations
+from ..invitations.models import Invitation
+from ..mentors import services as mentors
+from ..mentors.models import APPROVE, REJECT, REQUEST_CHANGES
+from ..mentorships import services as mentoring
+from ..program import services as program
+from ..stories import services as stories
+from ..vetting import services as vetting
+from .cohort import load_cohort
 
 PASSWORD = "mentoring-demo-2026"  # noqa: S105 (the published demo password)
 

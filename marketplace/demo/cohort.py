@@ -1,4 +1,4 @@
-"""The demo's pilot cohort: about fifty more people around the named ones in demo.py.
+"""The demo's pilot cohort: about fifty more people around the named ones in seed.py.
 
 Generated from a fixed seed, so every `seed-demo` tells the same story: a pilot that
 started eight months ago, with internal and external mentors in both languages,
@@ -9,14 +9,14 @@ Everything goes through the real services and is then moved back in time.
 import random
 from datetime import timedelta
 
-from .accounts.models import EXTERNAL, INTERNAL, User
-from .clock import utcnow
-from .extensions import db
-from .mentors import services as mentors
-from .mentorships import services as mentoring
-from .mentorships.services import RequestError
-from .program import services as program
-from .vetting import services as vetting
+from ..accounts.models import EXTERNAL, INTERNAL, User
+from ..core.clock import utcnow
+from ..extensions import db
+from ..mentors import services as mentors
+from ..mentorships import services as mentoring
+from ..mentorships.services import RequestError
+from ..program import services as program
+from ..vetting import services as vetting
 
 IT_FIRST = ("Alessandro", "Chiara", "Davide", "Elisa", "Federico", "Giorgia", "Lorenzo",
             "Martina", "Matteo", "Paola", "Riccardo", "Sara", "Simone", "Valentina",
@@ -100,7 +100,7 @@ FEEDBACK = {"en": "Practical, patient and always prepared. I would recommend it 
 
 
 def load_cohort(users, password_hash, rng=None):
-    """Add the cohort to the named people of demo.py (`users`, by email)."""
+    """Add the cohort to the named people of seed.py (`users`, by email)."""
     rng = rng or random.Random(2026)  # noqa: S311 (demo data, not security)
     now = utcnow()
     current = program.settings()

@@ -12,18 +12,19 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select, update
 from werkzeug.security import check_password_hash
 
-from . import audit
-from .accounts.models import AccountToken, User, user_interests
-from .accounts.services import AccountError, end_sessions, hash_password
-from .audit import AuditEvent
-from .clock import utcnow
-from .extensions import db
-from .invitations.models import Invitation
-from .mentors.models import SUSPENDED, MentorProfile, ProfileRevision
-from .mentorships.models import CheckIn, Feedback, Mentorship, MentorshipRequest
-from .mentorships.services import close_everything_of
-from .notifications.models import SENT, Notification, OutboxMail
-from .stories.models import SuccessStory
+from ..accounts.models import AccountToken, User, user_interests
+from ..accounts.services import AccountError, end_sessions, hash_password
+from ..core import audit
+from ..core.audit import AuditEvent
+from ..core.clock import utcnow
+from ..core.mail import SENT, OutboxMail
+from ..extensions import db
+from ..invitations.models import Invitation
+from ..mentors.models import SUSPENDED, MentorProfile, ProfileRevision
+from ..mentorships.models import CheckIn, Feedback, Mentorship, MentorshipRequest
+from ..mentorships.services import close_everything_of
+from ..notifications.models import Notification
+from ..stories.models import SuccessStory
 
 # Never exported: they would let whoever holds the file into the account.
 SECRET_COLUMNS = {"password_hash", "session_token", "token_hash"}

@@ -39,7 +39,8 @@ from sqlalchemy import (
     tuple_,
 )
 
-from ..clock import utcnow
+from ..core.clock import utcnow
+from ..core.sqldates import days_between, greatest, least, seconds_between, utc_date
 from ..extensions import db
 from ..mentors.models import PENDING, ProfileRevision
 from ..mentorships.models import (
@@ -54,7 +55,6 @@ from ..mentorships.models import (
     MentorshipRequest,
 )
 from ..mentorships.services import AVERAGE_MONTH_DAYS, CADENCE_DAYS, GRACE_DAYS
-from ..sqldates import days_between, greatest, least, seconds_between, utc_date
 
 # The last day a period may end on: the moment after it must still be a datetime.
 LAST_DAY = date.max - timedelta(days=1)

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .i18n import form_translations
+from ..i18n import form_translations
 
 # C0 control characters other than tab and line breaks, and DEL. PostgreSQL refuses
 # NUL outright, and none of them belongs in text people type.
@@ -16,6 +16,11 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def has_control_characters(value):
     return isinstance(value, str) and CONTROL_CHARACTERS.search(value) is not None
+
+
+def strip(value):
+    """The filter for text fields: surrounding spaces are not part of what was meant."""
+    return value.strip() if isinstance(value, str) else value
 
 
 class BaseForm(FlaskForm):

@@ -1,0 +1,23 @@
+"""The declarative base every model derives from (`db` in extensions binds it)."""
+
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+# Named constraints make Alembic migrations deterministic on every database.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def one_of(column, values):
+    """SQL for "column holds one of values", for CHECK constraints and partial indexes
+    (the values are the models' own constants, never input)."""
+    return f"{column} IN ({', '.join(repr(value) for value in values)})"

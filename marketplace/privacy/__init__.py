@@ -1,0 +1,1 @@
+"""Privacy: a user's own data, downloaded, or deleted with their account."""
