@@ -5,6 +5,7 @@ import logging
 from flask import current_app, render_template
 from flask.globals import request_ctx
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -24,6 +25,12 @@ class DomainError(Exception):
     def __init__(self, message):
         super().__init__(message)
         self.message = message
+
+
+def require_admin(actor, error=DomainError):
+    """Refuse an actor who is not an admin, with `error` (the domain's DomainError)."""
+    if not actor.is_admin:
+        raise error(_("Only an admin can do this."))
 
 
 # Titles and explanations, in the user's language, for the codes users can meet.

@@ -107,15 +107,15 @@ def make_mentorship(mentee, profile, area, *, status=ACTIVE, started_days_ago=0,
               "meeting_format": "video", "message": "", **request}
     request_ = mentoring.submit_request(mentee_user, mentor_profile,
                                         area=db.session.get(FocusArea, area.id), **fields)
-    mentorship = mentoring.accept_request(request_, mentor=mentor_profile.user)
+    mentorship = mentoring.accept_request(request_, actor=mentor_profile.user)
     mentorship.started_on = today - timedelta(days=started_days_ago)
     mentorship.planned_end_on = add_months(mentorship.started_on, fields["duration_months"])
     for number, minutes in enumerate(confirmed_minutes, start=1):
         # Each its own meeting: the same words twice would be one check-in sent twice.
         check_in = mentoring.log_check_in(
-            mentorship, author=mentee_user, held_on=mentorship.started_on, minutes=minutes,
+            mentorship, actor=mentee_user, held_on=mentorship.started_on, minutes=minutes,
             summary=f"We went through the account plan (meeting {number}).")
-        mentoring.confirm_check_in(check_in, mentorship, user=mentor_profile.user)
+        mentoring.confirm_check_in(check_in, mentorship, actor=mentor_profile.user)
     if status == COMPLETED:
         mentoring.complete_mentorship(mentorship, actor=mentee_user)
     elif status != ACTIVE:
@@ -134,13 +134,13 @@ def make_story(mentorship, *, status=SUBMITTED, title="A plan for every account"
     published) the real way."""
     mentorship = db.session.get(Mentorship, mentorship.id)
     mentee, mentor = mentorship.mentee, mentorship.profile.user
-    story = stories.write_story(mentorship, author=mentee, title=title, body=STORY_BODY)
+    story = stories.write_story(mentorship, actor=mentee, title=title, body=STORY_BODY)
     if status != STORY_DRAFT:
-        stories.ask_consent(story, author=mentee)
+        stories.ask_consent(story, actor=mentee)
     if status in (SUBMITTED, PUBLISHED):
-        stories.give_consent(story, user=mentor, version=story.version)
+        stories.give_consent(story, actor=mentor, version=story.version)
     if status == PUBLISHED:
-        stories.publish(story, admin=db.session.scalars(
+        stories.publish(story, actor=db.session.scalars(
             select(User).where(User.is_admin.is_(True))).first())
     db.session.commit()
     return _detached(story)

@@ -155,9 +155,9 @@ def send(mentee, profile, area, **fields):
 def answer(request_id, state):
     request = db.session.get(MentorshipRequest, request_id)
     if state == DECLINED:
-        mentoring.decline_request(request, mentor=request.profile.user, reason="no_time")
+        mentoring.decline_request(request, actor=request.profile.user, reason="no_time")
     elif state == WITHDRAWN:
-        mentoring.withdraw_request(request, mentee=request.mentee)
+        mentoring.withdraw_request(request, actor=request.mentee)
     db.session.commit()
 
 
@@ -171,10 +171,10 @@ def move_request(request_id, **times):
 def log(mentorship, held_on, minutes, confirmed=True):
     """A check-in the mentee logs and, unless told otherwise, the mentor confirms."""
     mentorship = db.session.get(Mentorship, mentorship.id)
-    check_in = mentoring.log_check_in(mentorship, author=mentorship.mentee, held_on=held_on,
+    check_in = mentoring.log_check_in(mentorship, actor=mentorship.mentee, held_on=held_on,
                                       minutes=minutes, summary="We reviewed the account plan.")
     if confirmed:
-        mentoring.confirm_check_in(check_in, mentorship, user=mentorship.profile.user)
+        mentoring.confirm_check_in(check_in, mentorship, actor=mentorship.profile.user)
     db.session.commit()
 
 

@@ -212,7 +212,7 @@ class TestStates:
         assert state_of(invitation_id) == REGISTERED
         profile = make_profile(db.session.get(User, marco.id), status=PENDING)
         assert state_of(invitation_id) == IN_VETTING
-        decide(db.session.get(MentorProfile, profile.id), reviewer=db.session.get(User, admin.id),
+        decide(db.session.get(MentorProfile, profile.id), actor=db.session.get(User, admin.id),
                decision="approve")
         db.session.commit()
         assert state_of(invitation_id) == APPROVED
@@ -407,7 +407,7 @@ class TestAccept:
         marco = accept(token)
         assert get(Invitation, theirs).invitee_id == marco.id
         profile = make_profile(get(User, marco.id), status=PENDING)
-        decide(db.session.get(MentorProfile, profile.id), reviewer=db.session.get(User, admin.id),
+        decide(db.session.get(MentorProfile, profile.id), actor=db.session.get(User, admin.id),
                decision="approve")
         db.session.commit()
         told = db.session.scalars(select(Notification.user_id).where(
@@ -430,7 +430,7 @@ class TestAfterVetting:
             return invitation_id, make_detached(marco), profile, area
 
     def approve(self, profile, admin):
-        decide(db.session.get(MentorProfile, profile.id), reviewer=db.session.get(User, admin.id),
+        decide(db.session.get(MentorProfile, profile.id), actor=db.session.get(User, admin.id),
                decision="approve")
         db.session.commit()
 
@@ -455,7 +455,7 @@ class TestAfterVetting:
 
     def test_not_told_when_the_profile_is_turned_down(self, app, app_ctx, rep, admin, invited):
         _invitation_id, _marco, profile, _area = invited
-        decide(db.session.get(MentorProfile, profile.id), reviewer=db.session.get(User, admin.id),
+        decide(db.session.get(MentorProfile, profile.id), actor=db.session.get(User, admin.id),
                decision="reject", notes="Not a fit.")
         db.session.commit()
         assert count(Notification, Notification.kind == "invited_mentor_approved") == 0
@@ -820,7 +820,7 @@ class TestAdmin:
             _id, token = invite(rep, email="c@example.net")
             marco = accept(token)
             profile = make_profile(get(User, marco.id), status=PENDING)
-            decide(get(MentorProfile, profile.id), reviewer=get(User, admin.id),
+            decide(get(MentorProfile, profile.id), actor=get(User, admin.id),
                    decision="approve")
             db.session.commit()
             today = utcnow()

@@ -250,7 +250,7 @@ def test_changes_show_at_once_on_a_remembered_page(app, client, auth, listed):
         request_id = add_request(mentee, ids["Bruno Bianchi"])
         from marketplace.mentorships.models import MentorshipRequest
         bruno = db.session.get(MentorProfile, ids["Bruno Bianchi"])
-        accept_request(db.session.get(MentorshipRequest, request_id), mentor=bruno.user)
+        accept_request(db.session.get(MentorshipRequest, request_id), actor=bruno.user)
         db.session.commit()
     assert names(browse(client, available="y")) == ["Carla Verdi"]
     with app.app_context():
@@ -281,7 +281,7 @@ def test_remembered_cards_and_pages_follow_what_they_show(app, client, auth, lis
         db.session.commit()
         mentee = make_user().id
         request = db.session.get(MentorshipRequest, add_request(mentee, anna))
-        decline_request(request, mentor=request.profile.user, reason="no_time")
+        decline_request(request, actor=request.profile.user, reason="no_time")
         db.session.commit()
         viewer = db.session.scalar(select(User).where(User.full_name == "Vera Viewer"))
         add_request(viewer.id, anna)

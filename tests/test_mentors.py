@@ -116,7 +116,7 @@ def approve(app, profile_id, admin_id):
     """An admin approves the revision waiting for review (one approval is enough)."""
     with app.app_context():
         profile = db.session.get(MentorProfile, profile_id)
-        outcome = decide(profile, reviewer=db.session.get(User, admin_id), decision="approve")
+        outcome = decide(profile, actor=db.session.get(User, admin_id), decision="approve")
         db.session.commit()
     assert outcome == "approved"
 
@@ -365,7 +365,7 @@ class TestEditApproved:
         assert pending.submitted_at is not None
         assert services.working_content(profile) is pending
 
-        assert decide(profile, reviewer=reviewer, decision="approve") == "approved"
+        assert decide(profile, actor=reviewer, decision="approve") == "approved"
         assert profile.status == APPROVED
         assert profile.published is pending and pending.status == APPROVED
         assert services.open_revision(profile) is None
@@ -435,7 +435,7 @@ class TestReviewOfAnEdit:
         return profile
 
     def test_changes_requested_then_fixed_and_submitted(self, mentor, reviewer, area, edited):
-        assert decide(edited, reviewer=reviewer, decision="request_changes",
+        assert decide(edited, actor=reviewer, decision="request_changes",
                       notes=NOTES) == CHANGES_REQUESTED
         assert edited.status == APPROVED and edited.published.headline_en == HEADLINE
         assert services.open_revision(edited) is None
@@ -452,7 +452,7 @@ class TestReviewOfAnEdit:
 
     def test_rejected_change_keeps_the_profile_listed_and_editable(self, mentor, reviewer,
                                                                    area, edited):
-        assert decide(edited, reviewer=reviewer, decision="reject", notes=NOTES) == REJECTED
+        assert decide(edited, actor=reviewer, decision="reject", notes=NOTES) == REJECTED
         assert edited.status == APPROVED and edited.published.headline_en == HEADLINE
         assert services.open_revision(edited) is None
         _profile, outcome = services.save_profile(
@@ -866,7 +866,7 @@ class TestSubmitView:
             profile = make_profile(user, status=PENDING, areas=area_ids[:1],
                                    content=CLEAN_CONTENT)
             decide(db.session.get(MentorProfile, profile.id),
-                   reviewer=db.session.get(User, admin.id), decision="request_changes",
+                   actor=db.session.get(User, admin.id), decision="request_changes",
                    notes=NOTES)
             db.session.commit()
         auth.login(user.email)
@@ -906,7 +906,7 @@ def test_my_profile_page_for_each_status(app, client, auth, user, admin, area_id
             profile = make_profile(user, status=PENDING, areas=area_ids[:1],
                                    content=CLEAN_CONTENT)
             decide(db.session.get(MentorProfile, profile.id),
-                   reviewer=db.session.get(User, admin.id), decision=DECISION_FOR[status],
+                   actor=db.session.get(User, admin.id), decision=DECISION_FOR[status],
                    notes=NOTES)
             db.session.commit()
             assert profile_of(user.id).status == status

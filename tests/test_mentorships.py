@@ -107,7 +107,7 @@ def submit(mentee_id, profile_id, area_id, **changes):
 def accept(request_id):
     """The mentor accepts the request through the service: the mentorship's id."""
     request = db.session.get(MentorshipRequest, request_id)
-    mentorship = services.accept_request(request, mentor=request.profile.user)
+    mentorship = services.accept_request(request, actor=request.profile.user)
     db.session.commit()
     return mentorship.id
 
@@ -135,13 +135,13 @@ def log(mentorship_id, author_id, *, days_ago=0, minutes=60, summary=SUMMARY,
     """A check-in logged through the service, confirmed by the other side if asked."""
     mentorship = db.session.get(Mentorship, mentorship_id)
     check_in = services.log_check_in(
-        mentorship, author=db.session.get(User, author_id),
+        mentorship, actor=db.session.get(User, author_id),
         held_on=today() - timedelta(days=days_ago), minutes=minutes, summary=summary,
         next_steps=NEXT_STEPS)
     if confirmed:
         other = (mentorship.profile.user_id if author_id == mentorship.mentee_id
                  else mentorship.mentee_id)
-        services.confirm_check_in(check_in, mentorship, user=db.session.get(User, other))
+        services.confirm_check_in(check_in, mentorship, actor=db.session.get(User, other))
     db.session.commit()
     return check_in.id
 
@@ -409,7 +409,7 @@ class TestLogCheckInService:
         mentorship = get(Mentorship, world.mentorship_id)
         author = db.session.get(User, party_id(world, side))
         held_on = today() - timedelta(days=3)
-        check_in = services.log_check_in(mentorship, author=author, held_on=held_on,
+        check_in = services.log_check_in(mentorship, actor=author, held_on=held_on,
                                          minutes=50, summary=SUMMARY, next_steps=NEXT_STEPS)
         db.session.commit()
         stored = get(CheckIn, check_in.id)
@@ -459,7 +459,7 @@ class TestConfirmCheckInService:
         mentorship = get(Mentorship, world.mentorship_id)
         before = utcnow()
         services.confirm_check_in(db.session.get(CheckIn, check_in_id), mentorship,
-                                  user=db.session.get(User, party_id(world, other_side(author))))
+                                  actor=db.session.get(User, party_id(world, other_side(author))))
         db.session.commit()
         check_in = get(CheckIn, check_in_id)
         assert check_in.is_confirmed and before <= check_in.confirmed_at <= utcnow()
@@ -469,7 +469,7 @@ class TestConfirmCheckInService:
         with pytest.raises(MentorshipError) as error:
             services.confirm_check_in(db.session.get(CheckIn, check_in_id),
                                       get(Mentorship, world.mentorship_id),
-                                      user=db.session.get(User, world.mentee.id))
+                                      actor=db.session.get(User, world.mentee.id))
         assert error.value.message == OWN_CHECK_IN
         db.session.rollback()
         assert get(CheckIn, check_in_id).confirmed_at is None
@@ -480,7 +480,7 @@ class TestConfirmCheckInService:
         with pytest.raises(MentorshipError) as error:
             services.confirm_check_in(db.session.get(CheckIn, check_in_id),
                                       get(Mentorship, world.mentorship_id),
-                                      user=db.session.get(User, world.mentor_user.id))
+                                      actor=db.session.get(User, world.mentor_user.id))
         assert error.value.message == ALREADY_CONFIRMED
         db.session.rollback()
         assert get(CheckIn, check_in_id).confirmed_at == confirmed_at
@@ -491,7 +491,7 @@ class TestConfirmCheckInService:
         with pytest.raises(MentorshipError) as error:
             services.confirm_check_in(db.session.get(CheckIn, check_in_id),
                                       get(Mentorship, world.mentorship_id),
-                                      user=db.session.get(User, getattr(world, who).id))
+                                      actor=db.session.get(User, getattr(world, who).id))
         assert error.value.message == ONLY_PARTIES
         db.session.rollback()
         assert get(CheckIn, check_in_id).confirmed_at is None
@@ -1127,7 +1127,7 @@ class TestFeedbackService:
     def give(self, world, side, **values):
         mentorship = get(Mentorship, world.mentorship_id)
         feedback = services.leave_feedback(
-            mentorship, author=db.session.get(User, party_id(world, side)),
+            mentorship, actor=db.session.get(User, party_id(world, side)),
             **{"rating": 5, "comment": "Great.", **values})
         db.session.commit()
         return feedback.id
@@ -1180,7 +1180,7 @@ class TestFeedbackService:
         finish(world.mentorship_id)
         with pytest.raises(MentorshipError) as error:
             services.leave_feedback(get(Mentorship, world.mentorship_id),
-                                    author=db.session.get(User, getattr(world, who).id),
+                                    actor=db.session.get(User, getattr(world, who).id),
                                     rating=1)
         assert error.value.message == ONLY_PARTIES
         db.session.rollback()
@@ -1604,10 +1604,10 @@ def test_mentor_page_counts_only_confirmed_hours(app, world, mentee_client):
         mentorship = db.session.get(Mentorship, world.mentorship_id)
         mentee = db.session.get(User, mentorship.mentee_id)
         mentor = mentorship.profile.user
-        confirmed = services.log_check_in(mentorship, author=mentee, held_on=date.today(),
+        confirmed = services.log_check_in(mentorship, actor=mentee, held_on=date.today(),
                                           minutes=90, summary="Planned the quarter.")
-        services.confirm_check_in(confirmed, mentorship, user=mentor)
-        services.log_check_in(mentorship, author=mentee, held_on=date.today(), minutes=60,
+        services.confirm_check_in(confirmed, mentorship, actor=mentor)
+        services.log_check_in(mentorship, actor=mentee, held_on=date.today(), minutes=60,
                               summary="Not confirmed yet.")
         db.session.commit()
         profile_id = mentorship.profile_id

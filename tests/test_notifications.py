@@ -222,7 +222,7 @@ def submit(mentee_id, profile_id, area_id, **changes):
 
 def accept(request_id):
     request = db.session.get(MentorshipRequest, request_id)
-    mentorship = mentorships.accept_request(request, mentor=request.profile.user)
+    mentorship = mentorships.accept_request(request, actor=request.profile.user)
     db.session.commit()
     return mentorship.id
 
@@ -482,7 +482,7 @@ class TestRequestEvents:
         since = start_watching(outbox)
         with acting_in(app, pair.mentor.language):
             request = db.session.get(MentorshipRequest, request_id)
-            mentorships.decline_request(request, mentor=request.profile.user,
+            mentorships.decline_request(request, actor=request.profile.user,
                                         reason="no_time")
             db.session.commit()
         assert_told(app, outbox, since, pair.mentee, "request_declined", "/requests",
@@ -493,7 +493,7 @@ class TestRequestEvents:
         since = start_watching(outbox)
         with acting_in(app, pair.mentee.language):
             request = db.session.get(MentorshipRequest, request_id)
-            mentorships.withdraw_request(request, mentee=request.mentee)
+            mentorships.withdraw_request(request, actor=request.mentee)
             db.session.commit()
         assert_told(app, outbox, since, pair.mentor, "request_withdrawn", "/requests",
                     name=pair.mentee.full_name)
@@ -534,7 +534,7 @@ class TestVettingEvents:
         since = start_watching(outbox)
         with acting_in(app, candidate.admin.language):
             vetting.decide(db.session.get(MentorProfile, candidate.profile.id),
-                           reviewer=db.session.get(User, candidate.admin.id),
+                           actor=db.session.get(User, candidate.admin.id),
                            decision=decision, notes=NOTES)
             db.session.commit()
         assert_told(app, outbox, since, candidate.mentor, kind, "/profile/mentor")
@@ -729,7 +729,7 @@ class TestReminders:
         # A check-in moves the due date on; once that one is missed too, both are told
         # again, about the new date.
         mentorship = db.session.get(Mentorship, mentorship_id)
-        mentorships.log_check_in(mentorship, author=mentorship.mentee,
+        mentorships.log_check_in(mentorship, actor=mentorship.mentee,
                                  held_on=today() - timedelta(days=1), minutes=60,
                                  summary="We went through the account plan.")
         db.session.commit()

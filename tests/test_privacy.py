@@ -80,7 +80,7 @@ def world(app):
         sent = submit(rita.id, olga_profile.id, area.id)
         received = submit(paolo.id, rita_profile.id, area.id)
         mentorship = db.session.get(Mentorship, completed.id)
-        mentoring.leave_feedback(mentorship, author=mentorship.mentee, rating=5,
+        mentoring.leave_feedback(mentorship, actor=mentorship.mentee, rating=5,
                                  comment="Rita came prepared every time.")
         request_password_reset("rita@example.com")
         db.session.commit()

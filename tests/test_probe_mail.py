@@ -261,7 +261,7 @@ class TestExportAddresses:
                 request_id = submit(people.rita.id, people.profile.id, people.area.id)
             with app.test_request_context(environ_base={"REMOTE_ADDR": MENTOR_IP}):
                 request = db.session.get(MentorshipRequest, request_id)
-                mentorships.accept_request(request, mentor=request.profile.user)
+                mentorships.accept_request(request, actor=request.profile.user)
                 db.session.commit()
             with app.test_request_context(environ_base={"REMOTE_ADDR": ADMIN_IP}):
                 vetting.suspend(db.session.get(MentorProfile, people.profile.id),
@@ -321,7 +321,7 @@ class TestDeletedUserName:
             db.session.commit()
             request_id = submit(people.rita.id, people.profile.id, people.area.id)
             request = db.session.get(MentorshipRequest, request_id)
-            mentorships.decline_request(request, mentor=request.profile.user,
+            mentorships.decline_request(request, actor=request.profile.user,
                                         reason="no_time")
             db.session.commit()
             submit(people.rita.id, people.profile.id, people.area.id)

@@ -182,7 +182,7 @@ def log(mentorship_id, author_id, **changes):
               "next_steps": NEXT_STEPS, **changes}
     try:
         check_in = services.log_check_in(db.session.get(Mentorship, mentorship_id),
-                                         author=db.session.get(User, author_id), **values)
+                                         actor=db.session.get(User, author_id), **values)
     except MentorshipError as error:
         db.session.rollback()
         return error.message

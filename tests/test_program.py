@@ -610,7 +610,7 @@ def recognised(app, world):
         active = make_mentorship(carla, world.profile, world.area, status=ACTIVE,
                                  started_days_ago=30, confirmed_minutes=[60])
         mentoring.log_check_in(db.session.get(Mentorship, active.id),
-                               author=db.session.get(User, carla.id),
+                               actor=db.session.get(User, carla.id),
                                held_on=active.started_on, minutes=120,
                                summary="Not confirmed yet.")
         db.session.commit()
@@ -672,7 +672,7 @@ class TestHonorRoll:
             active = make_mentorship(make_user(), alba, area, started_days_ago=30)
             for number in range(2):
                 mentoring.log_check_in(db.session.get(Mentorship, active.id),
-                                       author=db.session.get(User, active.mentee_id),
+                                       actor=db.session.get(User, active.mentee_id),
                                        held_on=active.started_on, minutes=240,
                                        summary=f"Logged, never confirmed ({number}).")
             db.session.commit()
@@ -689,7 +689,7 @@ class TestHonorRoll:
             flavia = mentor("Flavia", [(ENDED, [])])
             active = make_mentorship(make_user(), flavia, area, started_days_ago=30)
             mentoring.log_check_in(db.session.get(Mentorship, active.id),
-                                   author=db.session.get(User, active.mentee_id),
+                                   actor=db.session.get(User, active.mentee_id),
                                    held_on=active.started_on, minutes=240,
                                    summary="Logged, never confirmed.")
             db.session.commit()
@@ -846,31 +846,31 @@ def mentorship_of(world):
 
 
 def write(world, side="mentee", title=TITLE, body=STORY_BODY):
-    story = stories.write_story(mentorship_of(world), author=person(world, side),
+    story = stories.write_story(mentorship_of(world), actor=person(world, side),
                                 title=title, body=body)
     db.session.commit()
     return story
 
 
 def ask(world, side="mentee"):
-    stories.ask_consent(the_story(world), author=person(world, side))
+    stories.ask_consent(the_story(world), actor=person(world, side))
     db.session.commit()
 
 
 def consent(world, side="mentor", version=None):
     story = the_story(world)
-    stories.give_consent(story, user=person(world, side),
+    stories.give_consent(story, actor=person(world, side),
                          version=story.version if version is None else version)
     db.session.commit()
 
 
 def publish(world):
-    stories.publish(the_story(world), admin=person(world, "admin"))
+    stories.publish(the_story(world), actor=person(world, "admin"))
     db.session.commit()
 
 
 def send_back(world, note=NOTE):
-    stories.return_story(the_story(world), admin=person(world, "admin"), note=note)
+    stories.return_story(the_story(world), actor=person(world, "admin"), note=note)
     db.session.commit()
 
 
@@ -932,7 +932,7 @@ class TestStoryService:
         mentorship = make_mentorship(world.outsider, world.profile, world.area, status=status)
         with pytest.raises(StoryError) as error:
             stories.write_story(db.session.get(Mentorship, mentorship.id),
-                                author=person(world, "outsider"), title=TITLE,
+                                actor=person(world, "outsider"), title=TITLE,
                                 body=STORY_BODY)
         db.session.rollback()
         assert error.value.message == NOT_COMPLETED
@@ -1536,11 +1536,11 @@ class TestStoryRace:
                 barrier.wait()
                 try:
                     if index % 2:
-                        stories.write_story(mentorship, author=mentee, title=NEW_TITLE,
+                        stories.write_story(mentorship, actor=mentee, title=NEW_TITLE,
                                             body=NEW_BODY)
-                        stories.ask_consent(story, author=mentee)
+                        stories.ask_consent(story, actor=mentee)
                     else:
-                        stories.give_consent(story, user=mentor, version=read)
+                        stories.give_consent(story, actor=mentor, version=read)
                 except StoryError as error:
                     db.session.rollback()
                     return error.message
@@ -1559,7 +1559,7 @@ class TestStoryRace:
                 if story.status == SUBMITTED:
                     assert (story.title, story.body) == (TITLE, STORY_BODY)
                     assert story.consent_at is not None
-                    stories.publish(story, admin=db.session.get(User, admin.id))
+                    stories.publish(story, actor=db.session.get(User, admin.id))
                     db.session.commit()
                     assert the_published_text(story.id) == (TITLE, STORY_BODY)
                 else:

@@ -151,11 +151,11 @@ def close_as(request_id, status):
     """Move an open request to `status` the way the product does."""
     request = db.session.get(MentorshipRequest, request_id)
     if status == ACCEPTED:
-        services.accept_request(request, mentor=request.profile.user)
+        services.accept_request(request, actor=request.profile.user)
     elif status == DECLINED:
-        services.decline_request(request, mentor=request.profile.user, reason="no_time")
+        services.decline_request(request, actor=request.profile.user, reason="no_time")
     elif status == WITHDRAWN:
-        services.withdraw_request(request, mentee=request.mentee)
+        services.withdraw_request(request, actor=request.mentee)
     elif status == EXPIRED:
         request.created_at = utcnow() - timedelta(days=30)
         db.session.flush()
@@ -719,12 +719,12 @@ class TestRequestsPage:
         with app.app_context():
             accepted = make_request(world.mentee.id, world.mentor.id, world.area.id)
             request = db.session.get(MentorshipRequest, accepted)
-            services.accept_request(request, mentor=request.profile.user, note=NOTE)
+            services.accept_request(request, actor=request.profile.user, note=NOTE)
             db.session.commit()
             _other, profile = new_mentor([world.area], name="Dora Decliner")
             declined = make_request(world.mentee.id, profile.id, world.area.id)
             request = db.session.get(MentorshipRequest, declined)
-            services.decline_request(request, mentor=request.profile.user,
+            services.decline_request(request, actor=request.profile.user,
                                      reason="not_my_expertise", note="Ask someone in retail.")
             db.session.commit()
         sent = section(mentee_client.get("/requests").get_data(as_text=True), "sent-title")
@@ -766,7 +766,7 @@ class TestAccept:
                                   target_date=in_months(8))
         request = db.session.get(MentorshipRequest, request_id)
         before = utcnow()
-        mentorship = services.accept_request(request, mentor=request.profile.user, note=NOTE)
+        mentorship = services.accept_request(request, actor=request.profile.user, note=NOTE)
         db.session.commit()
         mentorship = get(Mentorship, mentorship.id)
         today = utcnow().date()
@@ -790,13 +790,13 @@ class TestAccept:
 
     def test_without_a_note(self, app_ctx, world, open_request):
         request = db.session.get(MentorshipRequest, open_request)
-        services.accept_request(request, mentor=request.profile.user, note="")
+        services.accept_request(request, actor=request.profile.user, note="")
         db.session.commit()
         assert get(MentorshipRequest, open_request).note is None
 
     def test_a_rollback_leaves_nothing(self, app_ctx, world, open_request):
         request = db.session.get(MentorshipRequest, open_request)
-        services.accept_request(request, mentor=request.profile.user)
+        services.accept_request(request, actor=request.profile.user)
         db.session.rollback()
         assert get(MentorshipRequest, open_request).status == OPEN
         assert count(Mentorship) == 0
@@ -817,7 +817,7 @@ class TestAccept:
         close_as(first, ACCEPTED)
         request = db.session.get(MentorshipRequest, second)
         with pytest.raises(RequestError) as error:
-            services.accept_request(request, mentor=request.profile.user)
+            services.accept_request(request, actor=request.profile.user)
         assert error.value.message == NO_ROOM
         db.session.rollback()
         assert get(MentorshipRequest, second).status == OPEN
@@ -896,7 +896,7 @@ class TestDecline:
     def test_with_each_reason(self, app_ctx, world, open_request, reason):
         request = db.session.get(MentorshipRequest, open_request)
         before = utcnow()
-        services.decline_request(request, mentor=request.profile.user, reason=reason,
+        services.decline_request(request, actor=request.profile.user, reason=reason,
                                  note="Not this quarter.")
         db.session.commit()
         request = get(MentorshipRequest, open_request)
@@ -911,7 +911,7 @@ class TestDecline:
 
     def test_note_is_optional(self, app_ctx, world, open_request):
         request = db.session.get(MentorshipRequest, open_request)
-        services.decline_request(request, mentor=request.profile.user, reason="other",
+        services.decline_request(request, actor=request.profile.user, reason="other",
                                  note="")
         db.session.commit()
         assert get(MentorshipRequest, open_request).note is None
@@ -922,7 +922,7 @@ class TestDecline:
         with app.app_context():
             request = db.session.get(MentorshipRequest, open_request)
             with pytest.raises(RequestError) as error:
-                services.decline_request(request, mentor=request.profile.user, reason=reason)
+                services.decline_request(request, actor=request.profile.user, reason=reason)
             assert error.value.message == "Choose a reason."
             db.session.rollback()
         assert snapshot(app, open_request) == before
@@ -971,7 +971,7 @@ class TestWithdraw:
     def test_service(self, app_ctx, world, open_request):
         request = db.session.get(MentorshipRequest, open_request)
         before = utcnow()
-        services.withdraw_request(request, mentee=request.mentee)
+        services.withdraw_request(request, actor=request.mentee)
         db.session.commit()
         request = get(MentorshipRequest, open_request)
         assert request.status == WITHDRAWN
@@ -1007,10 +1007,10 @@ class TestNoLongerOpen:
         with app.app_context():
             request = db.session.get(MentorshipRequest, open_request)
             call = {
-                "accept": lambda: services.accept_request(request, mentor=request.profile.user),
+                "accept": lambda: services.accept_request(request, actor=request.profile.user),
                 "decline": lambda: services.decline_request(
-                    request, mentor=request.profile.user, reason="other"),
-                "withdraw": lambda: services.withdraw_request(request, mentee=request.mentee),
+                    request, actor=request.profile.user, reason="other"),
+                "withdraw": lambda: services.withdraw_request(request, actor=request.mentee),
             }[action]
             with pytest.raises(RequestError) as error:
                 call()
@@ -1351,7 +1351,7 @@ class TestConcurrency:
                 race_app, barrier,
                 lambda: (db.session.get(MentorshipRequest, request_ids[index]),
                          db.session.get(User, world.mentor_user.id)),
-                lambda request, mentor: services.accept_request(request, mentor=mentor))
+                lambda request, mentor: services.accept_request(request, actor=mentor))
 
         results = run_together(accept, THREADS)
         assert_only(results, {"ok", NO_ROOM})
@@ -1368,7 +1368,7 @@ class TestConcurrency:
                 race_app, barrier,
                 lambda: (db.session.get(MentorshipRequest, request_ids[index]),
                          db.session.get(User, world.mentor_user.id)),
-                lambda request, mentor: services.accept_request(request, mentor=mentor))
+                lambda request, mentor: services.accept_request(request, actor=mentor))
 
         results = run_together(accept, THREADS)
         assert_only(results, {"ok", NO_ROOM})

@@ -181,7 +181,7 @@ def world(app):
         story = factories.make_story(finished, status=AWAITING_CONSENT)
         mentorship = factories.make_mentorship(mentee, profile, area)
         check_in = mentoring.log_check_in(
-            db.session.get(Mentorship, mentorship.id), author=db.session.get(User, mentee.id),
+            db.session.get(Mentorship, mentorship.id), actor=db.session.get(User, mentee.id),
             held_on=utcnow().date(), minutes=45, summary="We prepared the negotiation.")
         db.session.commit()
         own_mentorship = factories.make_mentorship(other_mentee, other_profile, area)

@@ -83,7 +83,7 @@ def decide(profile_id, reviewer, decision=APPROVE, notes=""):
     """What POST /admin/vetting/<id> does: one decision in one transaction."""
     try:
         outcome = vetting.decide(db.session.get(MentorProfile, profile_id),
-                                 reviewer=db.session.get(User, reviewer.id),
+                                 actor=db.session.get(User, reviewer.id),
                                  decision=decision, notes=notes)
     except vetting.VettingError:
         db.session.rollback()

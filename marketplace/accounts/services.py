@@ -19,7 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..core import audit, mail
 from ..core.clock import utcnow
-from ..errors import DomainError
+from ..errors import DomainError, require_admin
 from ..extensions import db
 from .models import (
     AFFILIATIONS,
@@ -410,6 +410,7 @@ def set_language(user, language):
 # Administration -------------------------------------------------------------------------
 
 def deactivate_user(user, *, actor):
+    require_admin(actor, AccountError)
     if user.id == actor.id:
         raise AccountError(_("You cannot deactivate your own account."))
     if not user.active:
@@ -420,6 +421,7 @@ def deactivate_user(user, *, actor):
 
 
 def reactivate_user(user, *, actor):
+    require_admin(actor, AccountError)
     if user.is_deleted:
         raise AccountError(_("This account was deleted by its owner and cannot come back."))
     if user.active:
@@ -459,6 +461,7 @@ def count_users():
 
 
 def grant_admin(user, *, actor):
+    require_admin(actor, AccountError)
     if user.is_admin:
         raise AccountError(_("%(name)s is already an admin.", name=user.full_name))
     if not user.active:
@@ -468,6 +471,7 @@ def grant_admin(user, *, actor):
 
 
 def revoke_admin(user, *, actor):
+    require_admin(actor, AccountError)
     if not user.is_admin:
         raise AccountError(_("%(name)s is not an admin.", name=user.full_name))
     if user.id == actor.id:

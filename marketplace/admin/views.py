@@ -308,7 +308,7 @@ def stories():
 @bp.post("/stories/<int:story_id>/publish")
 def publish_story(story_id):
     story = get_story_or_404(story_id)
-    perform(lambda: story_services.publish(story, admin=current_user),
+    perform(lambda: story_services.publish(story, actor=current_user),
             _("The story is published on the program page."))
     return redirect(url_for("admin.stories"))
 
@@ -320,7 +320,7 @@ def return_story(story_id):
     if not form.validate():
         flash(_("Tell the author what to change."), "error")
     else:
-        perform(lambda: story_services.return_story(story, admin=current_user,
+        perform(lambda: story_services.return_story(story, actor=current_user,
                                                     note=form.note.data),
                 _("The story is returned to its author with your note."))
     return redirect(url_for("admin.stories"))

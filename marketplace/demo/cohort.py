@@ -162,7 +162,7 @@ def load_cohort(users, password_hash, rng=None):
         })
         mentors.submit_profile(profile, actor=user)
         if number < 10:
-            vetting.decide(profile, reviewer=admin, decision="approve")
+            vetting.decide(profile, actor=admin, decision="approve")
             new_mentors.append(user)
 
     # Reps: thirty-six in the pilot, most with a manager among the named leaders.
@@ -215,17 +215,17 @@ def _request(rep, profile, outcome, areas, rng, now):
     mentor = profile.user
     answer = timedelta(hours=rng.randint(3, 96))
     if outcome == "declined":
-        mentoring.decline_request(request, mentor=mentor, reason=rng.choice(
+        mentoring.decline_request(request, actor=mentor, reason=rng.choice(
             ("no_time", "not_my_expertise", "better_fit")))
         request.answered_at = sent + answer
     elif outcome == "withdrawn":
-        mentoring.withdraw_request(request, mentee=rep)
+        mentoring.withdraw_request(request, actor=rep)
     elif outcome == "expired":
         request.created_at = now - timedelta(days=30)
         mentoring.expire_requests(now=now)
     elif outcome in ("active", "completed"):
         try:
-            mentorship = mentoring.accept_request(request, mentor=mentor)
+            mentorship = mentoring.accept_request(request, actor=mentor)
         except RequestError:
             return True  # the mentor filled up: the request stays open
         request.answered_at = sent + answer
@@ -246,7 +246,7 @@ def _check_ins(mentorship, rep, mentor, outcome, rng, now):
         # Logged on its real day: the same words on two days are two meetings, not one
         # check-in sent twice.
         check_in = mentoring.log_check_in(
-            mentorship, author=author, held_on=day,
+            mentorship, actor=author, held_on=day,
             minutes=rng.choice((45, 60, 60, 90)),
             summary=SUMMARIES[rep.language][number % 3])
         # The latest check-in of a running mentorship may still wait for confirmation.
@@ -257,5 +257,5 @@ def _check_ins(mentorship, rep, mentor, outcome, rng, now):
     if outcome == "completed":
         mentoring.complete_mentorship(mentorship, actor=rep)
         mentorship.ended_at = now - timedelta(days=(now.date() - end).days)
-        mentoring.leave_feedback(mentorship, author=rep, rating=rng.choice((4, 5, 5)),
+        mentoring.leave_feedback(mentorship, actor=rep, rating=rng.choice((4, 5, 5)),
                                  comment=FEEDBACK[rep.language])

@@ -186,7 +186,7 @@ def load_profiles(users):
         reviewer = next(admin for admin in reviewers if admin.id != user.id)
         decision = {"approved": APPROVE, "changes_requested": REQUEST_CHANGES,
                     "rejected": REJECT}[outcome]
-        vetting.decide(profile, reviewer=reviewer, decision=decision, notes=notes)
+        vetting.decide(profile, actor=reviewer, decision=decision, notes=notes)
 
 
 # mentee, mentor, outcome, days ago sent, days to answer, area position, goal,
@@ -287,13 +287,13 @@ def load_mentoring(users):
         request.created_at = sent
         mentor = users[mentor_email]
         if outcome == "declined":
-            mentoring.decline_request(request, mentor=mentor, reason="no_time",
+            mentoring.decline_request(request, actor=mentor, reason="no_time",
                                       note="I am full until the spring, sorry: try "
                                            "again then, or ask Elena.")
         elif outcome == "expired":
             mentoring.expire_requests(now=now)
         elif outcome in ("active", "completed"):
-            mentorship = mentoring.accept_request(request, mentor=mentor,
+            mentorship = mentoring.accept_request(request, actor=mentor,
                                                   note="Volentieri: partiamo subito.")
             started = (sent + timedelta(days=answer_days)).date()
             mentorship.started_on = started
@@ -318,7 +318,7 @@ def load_check_ins(mentorship, mentee, mentor, outcome):
     count = 2 if outcome == "active" else 4
     for number, (author, summary, next_steps) in enumerate(meetings[:count]):
         check_in = mentoring.log_check_in(
-            mentorship, author=author, held_on=utcnow().date(), minutes=60,
+            mentorship, actor=author, held_on=utcnow().date(), minutes=60,
             summary=summary, next_steps=next_steps)
         check_in.held_on = mentorship.started_on + timedelta(days=3 + step * number)
         if number < count - 1 or outcome == "completed":
@@ -326,17 +326,17 @@ def load_check_ins(mentorship, mentee, mentor, outcome):
     if outcome == "completed":
         mentoring.complete_mentorship(mentorship, actor=mentee)
         mentorship.ended_at = utcnow() - timedelta(days=30)
-        mentoring.leave_feedback(mentorship, author=mentee, rating=5, comment=(
+        mentoring.leave_feedback(mentorship, actor=mentee, rating=5, comment=(
             "Roberto mi ha insegnato a pensare come il cliente: i miei piani ora sono "
             "concreti."))
-        mentoring.leave_feedback(mentorship, author=mentor, rating=5, comment=(
+        mentoring.leave_feedback(mentorship, actor=mentor, rating=5, comment=(
             "Francesca è sempre arrivata preparata."), gained=(
             "Ho rimesso in ordine il mio modo di pianificare i clienti."))
-        story = stories.write_story(mentorship, author=mentee, title=(
+        story = stories.write_story(mentorship, actor=mentee, title=(
             "Da cliente reattiva a piano per ogni cliente"), body=STORY)
-        stories.ask_consent(story, author=mentee)
-        stories.give_consent(story, user=mentor, version=story.version)
-        stories.publish(story, admin=next(user for user in db.session.scalars(
+        stories.ask_consent(story, actor=mentee)
+        stories.give_consent(story, actor=mentor, version=story.version)
+        stories.publish(story, actor=next(user for user in db.session.scalars(
             select(User).where(User.is_admin.is_(True)))))
 
 

@@ -33,7 +33,7 @@ from ..accounts.services import (
 )
 from ..core import audit, mail
 from ..core.clock import utcnow
-from ..errors import DomainError
+from ..errors import DomainError, require_admin
 from ..extensions import db
 from ..i18n import LANGUAGES
 from ..mentors.models import APPROVED as LISTED
@@ -189,6 +189,9 @@ def own_invitation(user, invitation_id):
 def resend(invitation, *, actor):
     """Send a new link for an invitation not yet accepted; the old link stops working.
     An expired invitation opens again, within the limit of open invitations."""
+    if actor.id != invitation.inviter_id:
+        raise InvitationError(_("Only the person who sent this invitation can send it "
+                                "again."))
     inviter = invitation.inviter
     _lock(inviter)
     now = utcnow()
@@ -215,6 +218,8 @@ def resend(invitation, *, actor):
 def cancel(invitation, *, actor):
     """Cancel an invitation not yet accepted: its link stops working. An admin may
     revoke one; the rep is then told."""
+    if actor.id != invitation.inviter_id:
+        require_admin(actor, InvitationError)
     cancelled = db.session.execute(
         update(Invitation)
         .where(Invitation.id == invitation.id, Invitation.cancelled_at.is_(None),

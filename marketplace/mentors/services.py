@@ -221,6 +221,8 @@ def _apply_details(profile, details):
 def submit_profile(profile, *, actor):
     """Send a draft, or (as it is) a version sent back for changes, to the vetting
     queue."""
+    if actor.id != profile.user_id:
+        raise ProfileError(_("Only the mentor can send their profile for review."))
     if not can_submit(profile):
         raise ProfileError(_("There is nothing to send for review."))
     revision = open_revision(profile)

@@ -248,26 +248,34 @@ def _close_request(request, status, now=None, **values):
     return now
 
 
-def withdraw_request(request, *, mentee):
+def withdraw_request(request, *, actor):
+    if actor.id != request.mentee_id:
+        raise RequestError(_("Only the person who sent this request can withdraw it."))
     _close_request(request, WITHDRAWN)
-    audit.record("request.withdrawn", actor=mentee, request_id=request.id)
+    audit.record("request.withdrawn", actor=actor, request_id=request.id)
     notify(request.profile.user, "request_withdrawn", url_for("mentorships.requests"),
            person=request.mentee)
 
 
-def decline_request(request, *, mentor, reason, note=None):
+def _require_mentor_of(actor, request):
+    if actor.id != request.profile.user_id:
+        raise RequestError(_("Only the mentor this request was sent to can answer it."))
+
+
+def decline_request(request, *, actor, reason, note=None):
+    _require_mentor_of(actor, request)
     if reason not in DECLINE_REASONS:
         raise RequestError(_("Choose a reason."))
     now = utcnow()
     _close_request(request, DECLINED, answered_at=now, decline_reason=reason,
                    note=note or None)
-    audit.record("request.declined", actor=mentor, subject=request.mentee,
+    audit.record("request.declined", actor=actor, subject=request.mentee,
                  request_id=request.id, reason=reason)
     notify(request.mentee, "request_declined", url_for("mentorships.requests"),
            person=request.profile.user)
 
 
-def accept_request(request, *, mentor, note=None):
+def accept_request(request, *, actor, note=None):
     """Accept a request: the mentorship starts and takes a place and the hours.
 
     The request is claimed first, then the mentor's counters are raised by a
@@ -275,6 +283,7 @@ def accept_request(request, *, mentor, note=None):
     the counters too. Concurrent accepts therefore never exceed the mentor's capacity
     or hours, on PostgreSQL and on SQLite alike.
     """
+    _require_mentor_of(actor, request)
     now = _close_request(request, ACCEPTED, answered_at=utcnow(), note=note or None)
     taken = db.session.execute(
         update(MentorProfile)
@@ -303,7 +312,7 @@ def accept_request(request, *, mentor, note=None):
     except IntegrityError:
         raise RequestError(_("You already have a mentorship with this mentee.")) from None
     db.session.expire(request.profile)
-    audit.record("request.accepted", actor=mentor, subject=request.mentee,
+    audit.record("request.accepted", actor=actor, subject=request.mentee,
                  request_id=request.id, mentorship_id=mentorship.id)
     notify(request.mentee, "request_accepted",
            url_for("mentorships.mentorship", mentorship_id=mentorship.id),
@@ -418,7 +427,7 @@ def _check_in_fingerprint(held_on, minutes, summary, next_steps):
     return hashlib.sha256(written.encode()).hexdigest()
 
 
-def log_check_in(mentorship, *, author, held_on, minutes, summary, next_steps=""):
+def log_check_in(mentorship, *, actor, held_on, minutes, summary, next_steps=""):
     """Record a meeting one side had; the other side confirms it.
 
     A double click or a resent form records one check-in: the database refuses a second
@@ -426,15 +435,15 @@ def log_check_in(mentorship, *, author, held_on, minutes, summary, next_steps=""
     stores them), even when both arrive at once, and that is answered as a rule
     (`CheckInAlreadyRecorded`), not a 500. Another meeting the same day still records.
     """
-    _require_party(author, mentorship)
+    _require_party(actor, mentorship)
     _require_active(mentorship)
-    today = datetime.now(ZoneInfo(author.timezone)).date()  # the author's today
+    today = datetime.now(ZoneInfo(actor.timezone)).date()  # the author's today
     if held_on > today:
         raise MentorshipError(_("A check-in is logged once it has taken place."))
     if held_on < mentorship.started_on:
         raise MentorshipError(_("This date is before the mentorship started."))
     summary, next_steps = summary.strip(), (next_steps or "").strip()
-    check_in = CheckIn(mentorship_id=mentorship.id, author_id=author.id, held_on=held_on,
+    check_in = CheckIn(mentorship_id=mentorship.id, author_id=actor.id, held_on=held_on,
                        minutes=minutes, summary=summary, next_steps=next_steps,
                        fingerprint=_check_in_fingerprint(held_on, minutes, summary,
                                                          next_steps))
@@ -446,10 +455,10 @@ def log_check_in(mentorship, *, author, held_on, minutes, summary, next_steps=""
     return check_in
 
 
-def confirm_check_in(check_in, mentorship, *, user):
+def confirm_check_in(check_in, mentorship, *, actor):
     """The other side confirms a check-in: only confirmed time counts as given."""
-    _require_party(user, mentorship)
-    if check_in.author_id == user.id:
+    _require_party(actor, mentorship)
+    if check_in.author_id == actor.id:
         raise MentorshipError(_("You logged this check-in: the other side confirms it."))
     if check_in.is_confirmed:
         raise MentorshipError(_("This check-in is already confirmed."))
@@ -532,14 +541,14 @@ def end_mentorship(mentorship, *, actor, reason):
     _finish(mentorship, ENDED, actor=actor, reason=reason.strip())
 
 
-def leave_feedback(mentorship, *, author, rating, comment="", gained=None):
-    _require_party(author, mentorship)
+def leave_feedback(mentorship, *, actor, rating, comment="", gained=None):
+    _require_party(actor, mentorship)
     if mentorship.status == ACTIVE:
         raise MentorshipError(_("Feedback comes once the mentorship is over."))
     if not 1 <= rating <= 5:
         raise MentorshipError(_("Choose a rating from 1 to 5."))
-    is_mentor = author.id == mentorship.profile.user_id
-    feedback = Feedback(mentorship_id=mentorship.id, author_id=author.id, rating=rating,
+    is_mentor = actor.id == mentorship.profile.user_id
+    feedback = Feedback(mentorship_id=mentorship.id, author_id=actor.id, rating=rating,
                         comment=comment or "", gained=(gained or None) if is_mentor else None)
     try:
         with db.session.begin_nested():

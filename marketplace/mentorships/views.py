@@ -112,7 +112,7 @@ def group(requests):
 @login_required
 def withdraw(request_id):
     request = own_request_or_404(request_id, "mentee")
-    perform(lambda: services.withdraw_request(request, mentee=current_user),
+    perform(lambda: services.withdraw_request(request, actor=current_user),
             _("Your request has been withdrawn."))
     return redirect(url_for("mentorships.requests"))
 
@@ -125,7 +125,7 @@ def accept(request_id):
     if not form.validate():
         flash(_("The note is too long."), "error")
     else:
-        perform(lambda: services.accept_request(request, mentor=current_user,
+        perform(lambda: services.accept_request(request, actor=current_user,
                                                 note=form.note.data),
                 _("You are now mentoring %(name)s.", name=request.mentee.full_name))
     return redirect(url_for("mentorships.requests"))
@@ -139,7 +139,7 @@ def decline(request_id):
     if not form.validate():
         flash(_("Choose why you decline the request."), "error")
     else:
-        perform(lambda: services.decline_request(request, mentor=current_user,
+        perform(lambda: services.decline_request(request, actor=current_user,
                                                  reason=form.reason.data,
                                                  note=form.note.data),
                 _("The request has been declined. %(name)s will be told.",
@@ -197,7 +197,7 @@ def log_check_in(mentorship_id):
     if not form.validate():
         return _mentorship_page(mentorship, check_in_form=form, status=422)
     try:
-        services.log_check_in(mentorship, author=current_user, held_on=form.date.data,
+        services.log_check_in(mentorship, actor=current_user, held_on=form.date.data,
                               minutes=form.minutes.data, summary=form.summary.data,
                               next_steps=form.next_steps.data)
     except services.CheckInAlreadyRecorded as error:
@@ -226,7 +226,7 @@ def confirm_check_in(mentorship_id, check_in_id):
     if check_in.mentorship_id != mentorship.id:
         audit.note_denied("check_in", check_in_id)
         abort(404)
-    perform(lambda: services.confirm_check_in(check_in, mentorship, user=current_user),
+    perform(lambda: services.confirm_check_in(check_in, mentorship, actor=current_user),
             _("The check-in is confirmed."))
     return _back(mentorship)
 
@@ -269,7 +269,7 @@ def feedback(mentorship_id):
     form = FeedbackForm()
     if not form.validate():
         return _mentorship_page(mentorship, feedback_form=form, status=422)
-    perform(lambda: services.leave_feedback(mentorship, author=current_user,
+    perform(lambda: services.leave_feedback(mentorship, actor=current_user,
                                             rating=form.rating.data,
                                             comment=form.comment.data,
                                             gained=form.gained.data),

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts.models import User
 from ..core import audit
 from ..core.clock import utcnow
-from ..errors import DomainError
+from ..errors import DomainError, require_admin
 from ..extensions import db
 from .models import FocusArea, ProgramSettings, ProgramText
 from .texts import PARTS, defaults_in, stored
@@ -49,6 +49,7 @@ def settings():
 def update_settings(*, actor, **values):
     """Change settings. More required approvals than there are admins to give them
     would leave every profile waiting for ever, so that is refused."""
+    require_admin(actor, ProgramError)
     current = settings()
     required = values.get("required_approvals", current.required_approvals)
     admins = db.session.scalar(select(func.count(User.id))
@@ -90,6 +91,7 @@ def _check_names(name_en, name_it, area=None):
 
 
 def add_area(*, actor, name_en, name_it):
+    require_admin(actor, ProgramError)
     name_en, name_it = _check_names(name_en, name_it)
     last = db.session.scalar(select(func.max(FocusArea.position))) or 0
     area = FocusArea(name_en=name_en, name_it=name_it, position=last + 1)
@@ -100,6 +102,7 @@ def add_area(*, actor, name_en, name_it):
 
 
 def rename_area(area, *, actor, name_en, name_it):
+    require_admin(actor, ProgramError)
     name_en, name_it = _check_names(name_en, name_it, area)
     audit.record("area.renamed", actor=actor, area_id=area.id,
                  old=[area.name_en, area.name_it], new=[name_en, name_it])
@@ -107,6 +110,7 @@ def rename_area(area, *, actor, name_en, name_it):
 
 
 def retire_area(area, *, actor):
+    require_admin(actor, ProgramError)
     if area.is_retired:
         raise ProgramError(_("This area is already retired."))
     area.retired_at = utcnow()
@@ -114,6 +118,7 @@ def retire_area(area, *, actor):
 
 
 def restore_area(area, *, actor):
+    require_admin(actor, ProgramError)
     if not area.is_retired:
         raise ProgramError(_("This area is not retired."))
     area.retired_at = None
@@ -138,6 +143,7 @@ def update_texts(*, actor, texts, pilot_starts_on=None, rollout_starts_on=None):
     default wording until it is reworded, and saving it as shown changes nothing. A
     language left empty or at its default is stored empty, so it keeps showing the
     default in that language."""
+    require_admin(actor, ProgramError)
     rows = stored()
     defaults = {language: defaults_in(language) for language in ("en", "it")}
     changed = []

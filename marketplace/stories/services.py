@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from ..core import audit
 from ..core.clock import utcnow
-from ..errors import DomainError
+from ..errors import DomainError, require_admin
 from ..extensions import db
 from ..mentors.models import MentorProfile
 from ..mentorships.models import COMPLETED, Mentorship
@@ -51,10 +51,10 @@ def _link(mentorship):
     return url_for("mentorships.mentorship", mentorship_id=mentorship.id)
 
 
-def write_story(mentorship, *, author, title, body):
+def write_story(mentorship, *, actor, title, body):
     """Write or rewrite the story of a completed mentorship. A rewrite needs the other
     side's consent again."""
-    if author.id not in (side.id for side in sides(mentorship)):
+    if actor.id not in (side.id for side in sides(mentorship)):
         raise StoryError(_("Only the mentor and the mentee can tell their story."))
     if mentorship.status != COMPLETED:
         raise StoryError(_("A story is told once the mentorship is completed."))
@@ -64,12 +64,12 @@ def write_story(mentorship, *, author, title, body):
                            "characters.", min=BODY_MIN, max=BODY_MAX))
     story = story_of(mentorship)
     if story is None:
-        story = SuccessStory(mentorship_id=mentorship.id, author_id=author.id, title=title,
+        story = SuccessStory(mentorship_id=mentorship.id, author_id=actor.id, title=title,
                              body=body)
         db.session.add(story)
         db.session.flush()
         return story
-    if story.author_id != author.id:
+    if story.author_id != actor.id:
         raise StoryError(_("The other side is telling this story: you can agree to it."))
     _move(story, (DRAFT, AWAITING_CONSENT, RETURNED),
           _("This story is with the program team and cannot be changed."),
@@ -93,46 +93,48 @@ def _move(story, states, refusal, **values):
     db.session.refresh(story)
 
 
-def ask_consent(story, *, author):
+def ask_consent(story, *, actor):
     refusal = _("This story cannot be sent for agreement now.")
-    if story.author_id != author.id:
+    if story.author_id != actor.id:
         raise StoryError(refusal)
     _move(story, (DRAFT, RETURNED), refusal, status=AWAITING_CONSENT)
     mentorship = story.mentorship
-    notify(other_side(mentorship, author), "story_consent_requested", _link(mentorship),
-           person=author)
+    notify(other_side(mentorship, actor), "story_consent_requested", _link(mentorship),
+           person=actor)
 
 
-def give_consent(story, *, user, version):
+def give_consent(story, *, actor, version):
     """The other side agrees to publish the text they read (`version`, as shown to them
     by `story.version`): it goes to the program team."""
     mentorship = story.mentorship
-    if story.author_id == user.id or user.id not in (side.id for side in sides(mentorship)):
+    if story.author_id == actor.id or actor.id not in (side.id for side in sides(mentorship)):
         raise StoryError(_("Only the other side of the mentorship can agree to the story."))
     if story.status == AWAITING_CONSENT and version != story.version:
         raise StoryError(_("The story has changed since you read it: read it again, "
                            "then agree if you still do."))
     _move(story, (AWAITING_CONSENT,), _("This story is not waiting for your agreement."),
           status=SUBMITTED, consent_at=utcnow())
-    audit.record("story.consented", actor=user, story_id=story.id)
+    audit.record("story.consented", actor=actor, story_id=story.id)
 
 
-def publish(story, *, admin):
+def publish(story, *, actor):
+    require_admin(actor, StoryError)
     _move(story, (SUBMITTED,), _("Only a story both sides agreed to can be published."),
           status=PUBLISHED, published_at=utcnow(), review_note=None)
-    audit.record("story.published", actor=admin, story_id=story.id)
+    audit.record("story.published", actor=actor, story_id=story.id)
     for side in sides(story.mentorship):
         notify(side, "story_published", url_for("program.index"))
 
 
-def return_story(story, *, admin, note):
+def return_story(story, *, actor, note):
+    require_admin(actor, StoryError)
     note = (note or "").strip()
     if not note:
         raise StoryError(_("Tell the author what to change."))
     _move(story, (SUBMITTED,),
           _("Only a story waiting for the program team can be returned."),
           status=RETURNED, review_note=note, consent_at=None)
-    audit.record("story.returned", actor=admin, story_id=story.id)
+    audit.record("story.returned", actor=actor, story_id=story.id)
     if story.author is not None:
         notify(story.author, "story_returned", _link(story.mentorship))
 

@@ -31,7 +31,7 @@ def write(mentorship_id):
     story = services.story_of(mentorship)
     form = StoryForm(obj=story)
     if form.validate_on_submit() and perform(
-            lambda: services.write_story(mentorship, author=current_user,
+            lambda: services.write_story(mentorship, actor=current_user,
                                          title=form.title.data, body=form.body.data),
             _("Your story is saved. Ask the other side to agree when it is ready.")):
         return _back(mentorship)
@@ -45,7 +45,7 @@ def write(mentorship_id):
 def ask(mentorship_id):
     mentorship = party_mentorship_or_404(mentorship_id)
     story = services.story_of(mentorship) or abort(404)
-    perform(lambda: services.ask_consent(story, author=current_user),
+    perform(lambda: services.ask_consent(story, actor=current_user),
             _("We have asked the other side to agree to your story."))
     return _back(mentorship)
 
@@ -55,7 +55,7 @@ def ask(mentorship_id):
 def consent(mentorship_id):
     mentorship = party_mentorship_or_404(mentorship_id)
     story = services.story_of(mentorship) or abort(404)
-    perform(lambda: services.give_consent(story, user=current_user,
+    perform(lambda: services.give_consent(story, actor=current_user,
                                           version=request.form.get("version", "")),
             _("Thank you: the story goes to the program team for publication."))
     return _back(mentorship)

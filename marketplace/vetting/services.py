@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..core import audit
 from ..core.clock import add_months, utcnow
-from ..errors import DomainError
+from ..errors import DomainError, require_admin
 from ..extensions import db
 from ..invitations import services as invitations
 from ..mentors.models import (
@@ -58,28 +58,29 @@ def approvals_of(revision):
         .where(ProfileReview.revision_id == revision.id, ProfileReview.decision == APPROVE))
 
 
-def decide(profile, *, reviewer, decision, notes=""):
-    """Record `reviewer`'s decision on the profile's revision waiting for review.
+def decide(profile, *, actor, decision, notes=""):
+    """Record `actor`'s decision on the profile's revision waiting for review.
 
     Approval publishes the revision once the program's number of distinct admins
     have approved it; a request for changes or a rejection decides at once and needs
     notes, which the mentor sees. Returns APPROVED_NOW, APPROVAL_RECORDED,
     CHANGES_REQUESTED or REJECTED.
     """
+    require_admin(actor, VettingError)
     notes = (notes or "").strip()
     if decision not in DECISIONS:
         raise VettingError(_("Choose a decision."))
     revision = open_revision(profile)
     if revision is None or revision.status != PENDING:
         raise VettingError(_("This profile is not waiting for review any more."))
-    if profile.user_id == reviewer.id:
+    if profile.user_id == actor.id:
         raise VettingError(_("You cannot review your own profile."))
     if decision != APPROVE and not notes:
         raise VettingError(_("Tell the mentor what to change or why the profile is "
                              "not approved."))
     try:
         with db.session.begin_nested():
-            db.session.add(ProfileReview(revision=revision, reviewer=reviewer,
+            db.session.add(ProfileReview(revision=revision, reviewer=actor,
                                          decision=decision, notes=notes))
     except IntegrityError:
         raise VettingError(_("You have already reviewed this version of the profile.")) \
@@ -89,13 +90,13 @@ def decide(profile, *, reviewer, decision, notes=""):
         needed = settings().required_approvals
         given = approvals_of(revision)
         if given < needed:
-            audit.record("profile.approval_recorded", actor=reviewer, subject=profile.user,
+            audit.record("profile.approval_recorded", actor=actor, subject=profile.user,
                          profile_id=profile.id, revision=revision.number,
                          approvals=given, needed=needed)
             return APPROVAL_RECORDED
         _close(revision, APPROVED)
         _publish(profile, revision)
-        audit.record("profile.approved", actor=reviewer, subject=profile.user,
+        audit.record("profile.approved", actor=actor, subject=profile.user,
                      profile_id=profile.id, revision=revision.number)
         notify(profile.user, "profile_approved", url_for("mentors.my_profile"))
         invitations.mentor_approved(profile)
@@ -105,7 +106,7 @@ def decide(profile, *, reviewer, decision, notes=""):
     _close(revision, outcome)
     if profile.status == PENDING:  # never listed: the profile takes the outcome
         profile.status = outcome
-    audit.record(f"profile.{outcome}", actor=reviewer, subject=profile.user,
+    audit.record(f"profile.{outcome}", actor=actor, subject=profile.user,
                  profile_id=profile.id, revision=revision.number)
     notify(profile.user, f"profile_{outcome}", url_for("mentors.my_profile"))
     return outcome
@@ -146,6 +147,7 @@ def approval_summary(revision):
 
 def suspend(profile, *, actor, reason):
     """Take a listed profile off the list. Running mentorships carry on."""
+    require_admin(actor, VettingError)
     reason = (reason or "").strip()
     if profile.status != APPROVED:
         raise VettingError(_("Only a listed profile can be suspended."))
@@ -161,6 +163,7 @@ def suspend(profile, *, actor, reason):
 
 
 def reinstate(profile, *, actor):
+    require_admin(actor, VettingError)
     if profile.status != SUSPENDED:
         raise VettingError(_("This profile is not suspended."))
     profile.suspended_at = None
@@ -200,6 +203,7 @@ def _send_back_to_review(profile):
 def publish_fully_approved(*, actor):
     """Publish the versions waiting for review that already have the approvals the
     program now asks for (after an admin lowered the number). Returns how many."""
+    require_admin(actor, VettingError)
     published = 0
     for revision in queue():
         if approvals_of(revision) >= settings().required_approvals:

@@ -70,7 +70,7 @@ def decide(profile_id):
     form = DecisionForm()
     if not form.validate():
         return _profile_page(profile, decision_form=form, status=422)
-    if perform(lambda: services.decide(profile, reviewer=current_user,
+    if perform(lambda: services.decide(profile, actor=current_user,
                                        decision=form.decision.data, notes=form.notes.data),
                lambda outcome: _decision_message(profile, outcome)):
         return redirect(url_for("vetting.queue"))
