@@ -33,7 +33,7 @@ from ..web.session import (
     start_session,
     succeeded,
 )
-from ..web.transaction import show_error
+from ..web.transaction import form_status, perform
 from . import services
 from .forms import (
     AccountForm,
@@ -78,7 +78,7 @@ def login():
         start_session(user, remember=form.remember.data)
         flash(_("Welcome back, %(name)s.", name=user.full_name), "success")
         return redirect(next_url or home())
-    return render_template("accounts/login.html", form=form)
+    return render_template("accounts/login.html", form=form), form_status(form)
 
 
 @bp.post("/auth/logout")
@@ -101,22 +101,16 @@ def register():
     form = RegistrationForm()
     if request.method == "GET":
         form.language.data = str(get_locale())
-    if form.validate_on_submit():
-        try:
-            services.register_user(
+    # The same answer whether the address was new or taken.
+    if form.validate_on_submit() and perform(
+            lambda: services.register_user(
                 email=form.email.data, full_name=form.full_name.data,
                 password=form.password.data, language=form.language.data,
-                affiliation=form.affiliation.data, company=form.company.data)
-        except AccountError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return render_template("accounts/register.html", form=form)
-        db.session.commit()
-        # The same answer whether the address was new or taken.
-        flash(_("Almost done: we have sent a link to %(email)s. Open it to confirm your "
-                "address, then you can log in.", email=form.email.data), "success")
+                affiliation=form.affiliation.data, company=form.company.data),
+            _("Almost done: we have sent a link to %(email)s. Open it to confirm your "
+              "address, then you can log in.", email=form.email.data)):
         return redirect(url_for("accounts.login"))
-    return render_template("accounts/register.html", form=form)
+    return render_template("accounts/register.html", form=form), form_status(form)
 
 
 @bp.route("/auth/verify/<token>", methods=["GET", "POST"])
@@ -155,7 +149,7 @@ def forgot_password():
                        "new password. The link works for %(num)d minutes.",
                        minutes, email=form.email.data), "success")
         return redirect(url_for("accounts.login"))
-    return render_template("accounts/forgot_password.html", form=form)
+    return render_template("accounts/forgot_password.html", form=form), form_status(form)
 
 
 @bp.route("/auth/reset/<token>", methods=["GET", "POST"])
@@ -182,7 +176,7 @@ def _reset_password(token):
         start_session(user)
         flash(_("Your password has been changed and you are logged in."), "success")
         return redirect(home())
-    return render_template("accounts/reset_password.html", form=form)
+    return render_template("accounts/reset_password.html", form=form), form_status(form)
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -194,22 +188,21 @@ def account():
     if request.method == "GET":
         form.manager_email.data = user.manager.email if user.manager else ""
         form.region.data = user.region or ""
-    if form.validate_on_submit():
-        try:
-            services.update_account(
+    if form.validate_on_submit() and perform(
+            lambda: services.update_account(
                 user, full_name=form.full_name.data, language=form.language.data,
                 timezone=form.timezone.data, region=form.region.data,
-                job_title=form.job_title.data, manager_email=form.manager_email.data)
-        except AccountError as error:
-            db.session.rollback()
-            show_error(form, error)
-            return render_template("accounts/account.html", form=form, user=user)
-        db.session.commit()
-        session.pop(SESSION_KEY, None)
-        refresh()  # the confirmation already speaks the language just chosen
-        flash(_("Your changes have been saved."), "success")
+                job_title=form.job_title.data, manager_email=form.manager_email.data),
+            # The confirmation already speaks the language just chosen.
+            lambda _result: _("Your changes have been saved."),
+            form=form, after=_speak_the_chosen_language):
         return redirect(url_for("accounts.account"))
-    return render_template("accounts/account.html", form=form, user=user)
+    return render_template("accounts/account.html", form=form, user=user), form_status(form)
+
+
+def _speak_the_chosen_language(_result):
+    session.pop(SESSION_KEY, None)
+    refresh()
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -217,23 +210,21 @@ def account():
 @limiter.limit(login_limit, key_func=current_user_key, methods=["POST"], deduct_when=failed)
 def change_password():
     form = ChangePasswordForm(current_user)
-    if form.validate_on_submit():
-        try:
-            services.change_password(current_user, current_password=form.current_password.data,
-                                     new_password=form.password.data)
-        except AccountError as error:
-            db.session.rollback()
-            show_error(form, error)
-            return render_template("accounts/change_password.html", form=form)
-        db.session.commit()
-        # Other devices are logged out; this one continues with the new session token.
-        remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") \
-            in request.cookies
-        start_session(current_user._get_current_object(), remember=remember)
-        flash(_("Your password has been changed. Other devices have been logged out."),
-              "success")
+    if form.validate_on_submit() and perform(
+            lambda: services.change_password(
+                current_user, current_password=form.current_password.data,
+                new_password=form.password.data),
+            _("Your password has been changed. Other devices have been logged out."),
+            form=form, after=_continue_session):
         return redirect(url_for("accounts.account"))
-    return render_template("accounts/change_password.html", form=form)
+    return render_template("accounts/change_password.html", form=form), form_status(form)
+
+
+def _continue_session(_result):
+    """Other devices are logged out; this one continues with the new session token."""
+    remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") \
+        in request.cookies
+    start_session(current_user._get_current_object(), remember=remember)
 
 
 @bp.get("/account/export")
@@ -250,19 +241,12 @@ def export():
 @limiter.limit(login_limit, key_func=current_user_key, methods=["POST"], deduct_when=failed)
 def delete_account():
     form = DeleteAccountForm()
-    if form.validate_on_submit():
-        try:
-            privacy.delete_account(current_user, password=form.password.data)
-        except AccountError as error:
-            db.session.rollback()
-            show_error(form, error)
-            return render_template("accounts/delete.html", form=form), 422
-        db.session.commit()
-        logout_user()
-        flash(_("Your account has been deleted. Thank you for taking part."), "success")
+    if form.validate_on_submit() and perform(
+            lambda: privacy.delete_account(current_user, password=form.password.data),
+            lambda _result: _("Your account has been deleted. Thank you for taking part."),
+            form=form, after=lambda _result: logout_user()):
         return redirect(url_for("program.index"))
-    status = 422 if form.errors else 200
-    return render_template("accounts/delete.html", form=form), status
+    return render_template("accounts/delete.html", form=form), form_status(form)
 
 
 @bp.route("/account/looking-for", methods=["GET", "POST"])
@@ -278,7 +262,7 @@ def looking_for():
         db.session.commit()
         flash(_("Thanks: mentors are now matched with what you are looking for."), "success")
         return redirect(safe_next(request.args.get("next")) or url_for("mentors.browse"))
-    return render_template("accounts/looking_for.html", form=form)
+    return render_template("accounts/looking_for.html", form=form), form_status(form)
 
 
 @bp.post("/language")
