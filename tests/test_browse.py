@@ -1088,7 +1088,7 @@ def test_looking_for_refuses_hours_out_of_range(app, client, auth, looking, hour
     login(auth)
     response = client.submit("/account/looking-for", data={
         "interests": [str(looking["negotiation"])], "desired_hours": hours})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert 'class="field-errors"' in response.get_data(as_text=True)
     assert viewer_wants(app, looking["viewer"]) == ([], None)
 
@@ -1097,7 +1097,7 @@ def test_looking_for_refuses_an_unknown_area(app, client, auth, looking):
     login(auth)
     response = client.submit("/account/looking-for",
                              data={"interests": ["999999"], "desired_hours": "3"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert viewer_wants(app, looking["viewer"]) == ([], None)
 
 

@@ -448,7 +448,7 @@ def field_errors(response, field):
 def test_empty_login_form_says_required_in_italian(client, catalog):
     speak(client, "it")
     response = client.submit("/auth/login", data={"email": "", "password": ""})
-    assert response.status_code == 200
+    assert response.status_code == 422
     required = italian(catalog, "This field is required.")
     assert field_errors(response, "email") == required
     assert field_errors(response, "password") == required
@@ -458,7 +458,7 @@ def test_empty_login_form_says_required_in_italian(client, catalog):
 def test_empty_login_form_says_required_in_english(client):
     speak(client, "en")
     response = client.submit("/auth/login", data={"email": "", "password": ""})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert field_errors(response, "email") == "This field is required."
 
 
@@ -467,7 +467,7 @@ def test_wtforms_messages_in_italian_with_values_and_plurals(client, catalog):
     response = client.submit("/auth/register", data={
         "email": "not-an-email", "full_name": "N" * 121, "password": NEW_PASSWORD,
         "confirm": NEW_PASSWORD, "language": "it", "affiliation": "internal"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert field_errors(response, "email") == italian(catalog, "Invalid email address.")
     assert field_errors(response, "full_name") == italian(
         catalog, "Field cannot be longer than %(max)d character.", 120, max=120)
@@ -714,7 +714,7 @@ PAGES = {
     "home": (page_home, 200),
     "login": (page_login, 200),
     "register": (page_register, 200),
-    "register with errors": (page_register_errors, 200),
+    "register with errors": (page_register_errors, 422),
     "forgot password": (page_forgot, 200),
     "link invalid": (page_link_invalid, 200),
     "404": (page_not_found, 404),
@@ -722,9 +722,9 @@ PAGES = {
     "failed login": (page_login_failed, 200),
     "login required": (page_login_required, 200),
     "account": (page_account, 200),
-    "account with an error": (page_account_error, 200),
+    "account with an error": (page_account_error, 422),
     "change password": (page_change_password, 200),
-    "change password with an error": (page_change_password_error, 200),
+    "change password with an error": (page_change_password_error, 422),
     "403": (page_forbidden, 403),
     "admin users": (page_admin_users, 200),
 }

@@ -631,7 +631,7 @@ class TestProfileForm:
                 if value is not None}
         response = client.submit("/profile/mentor", data=data)
         page = response.get_data(as_text=True)
-        assert response.status_code == 200
+        assert response.status_code == 422
         assert error in field_errors(page, field)
         assert f'value="{HEADLINE}"' in page
         with app.app_context():
@@ -666,7 +666,7 @@ class TestProfileForm:
         auth.login(user.email)
         response = client.submit("/profile/mentor", data=form_data(area_ids, **{field: value}))
         page = response.get_data(as_text=True)
-        assert response.status_code == 200
+        assert response.status_code == 422
         assert error in field_errors(page, field)
         assert 'aria-invalid="true"' in page
         # The rest of the input is kept...
@@ -686,7 +686,7 @@ class TestProfileForm:
         auth.login(user.email)
         response = client.submit("/profile/mentor", data=form_data(
             area_ids[:1], headline="Something new", capacity="11"))
-        assert response.status_code == 200
+        assert response.status_code == 422
         assert "Number must be between 1 and 10." in field_errors(
             response.get_data(as_text=True), "capacity")
         with app.app_context():
@@ -972,7 +972,7 @@ class TestRetiredAreas:
         response = client.submit("/profile/mentor", data=form_data(
             [area_ids[0], retired.id]))
         page = response.get_data(as_text=True)
-        assert response.status_code == 200
+        assert response.status_code == 422
         assert "is not a valid choice for this field." in field_errors(page, "areas")
         with app.app_context():
             assert count_profiles() == 0
@@ -984,7 +984,7 @@ class TestRetiredAreas:
         auth.login(user.email)
         response = client.submit("/profile/mentor", data=form_data(
             [area_ids[0], retired.id]))
-        assert response.status_code == 200
+        assert response.status_code == 422
         assert "is not a valid choice for this field." in field_errors(
             response.get_data(as_text=True), "areas")
         with app.app_context():
@@ -1186,7 +1186,7 @@ def test_profile_form_errors_in_italian(app, client, auth, area_ids):
     response = client.submit("/profile/mentor", data=form_data(
         area_ids, capacity="11", formats=[]))
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert italian(app, "Number must be between %(min)s and %(max)s.") % {
         "min": 1, "max": 10} in field_errors(page, "capacity")
     assert italian(app, "Choose at least one way of meeting.") in field_errors(page, "formats")

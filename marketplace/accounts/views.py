@@ -256,11 +256,10 @@ def looking_for():
     form = LookingForForm(program_areas(), language, obj=current_user)
     if request.method == "GET":
         form.interests.data = [area.id for area in current_user.interests]
-    if form.validate_on_submit():
-        services.set_looking_for(current_user, areas=form.areas(),
-                                 hours=form.desired_hours.data)
-        db.session.commit()
-        flash(_("Thanks: mentors are now matched with what you are looking for."), "success")
+    if form.validate_on_submit() and perform(
+            lambda: services.set_looking_for(current_user, areas=form.areas(),
+                                             hours=form.desired_hours.data),
+            _("Thanks: mentors are now matched with what you are looking for.")):
         return redirect(safe_next(request.args.get("next")) or url_for("mentors.browse"))
     return render_template("accounts/looking_for.html", form=form), form_status(form)
 

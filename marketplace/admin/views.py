@@ -26,7 +26,7 @@ from ..vetting import services as vetting
 from ..web.forms import CONTROL_CHARACTERS
 from ..web.labels import REQUEST_STATE_LABELS
 from ..web.session import require_admin
-from ..web.transaction import perform
+from ..web.transaction import form_status, perform
 from . import queries
 from .forms import AreaForm, PeriodForm, SettingsForm, program_texts_form
 
@@ -96,9 +96,8 @@ def areas():
                                      name_it=form.name_it.data),
             _("The area has been added.")):
         return redirect(url_for("admin.areas"))
-    status = 422 if form.errors else 200
     return render_template("admin/areas.html", form=form,
-                           areas=program.areas(include_retired=True)), status
+                           areas=program.areas(include_retired=True)), form_status(form)
 
 
 @bp.post("/areas/<int:area_id>")
@@ -142,8 +141,7 @@ def settings():
             lambda: _update_settings(form), lambda changes: _(
                 "The settings have been saved.") if changes else _("Nothing has changed.")):
         return redirect(url_for("admin.settings"))
-    status = 422 if form.errors else 200
-    return render_template("admin/settings.html", form=form), status
+    return render_template("admin/settings.html", form=form), form_status(form)
 
 
 def _update_settings(form):
@@ -339,16 +337,15 @@ def program_texts():
             form[f"{key}_it"].data = italian[key][1]
         form.pilot_starts_on.data = current.pilot_starts_on
         form.rollout_starts_on.data = current.rollout_starts_on
-    if form.validate_on_submit():
-        changed = program.update_texts(
-            actor=current_user,
-            texts={key: (form[f"{key}_en"].data, form[f"{key}_it"].data)
-                   for key in texts.PARTS},
-            pilot_starts_on=form.pilot_starts_on.data,
-            rollout_starts_on=form.rollout_starts_on.data)
-        db.session.commit()
-        flash(_("The program page has been saved.") if changed
-              else _("Nothing has changed."), "success")
+    if form.validate_on_submit() and perform(
+            lambda: program.update_texts(
+                actor=current_user,
+                texts={key: (form[f"{key}_en"].data, form[f"{key}_it"].data)
+                       for key in texts.PARTS},
+                pilot_starts_on=form.pilot_starts_on.data,
+                rollout_starts_on=form.rollout_starts_on.data),
+            lambda changed: _("The program page has been saved.") if changed
+            else _("Nothing has changed.")):
         return redirect(url_for("admin.program_texts"))
-    status = 422 if form.errors else 200
-    return render_template("admin/program.html", form=form, parts=texts.PARTS), status
+    return render_template("admin/program.html", form=form, parts=texts.PARTS), \
+        form_status(form)

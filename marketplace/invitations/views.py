@@ -23,7 +23,7 @@ from ..program import texts
 from ..program.services import settings
 from ..web.forms import EmptyForm
 from ..web.session import current_user_key, secret_page, start_session
-from ..web.transaction import perform, show_error
+from ..web.transaction import form_status, perform, show_error
 from . import services
 from .forms import InvitationForm, InviteeSignupForm
 
@@ -68,12 +68,11 @@ def index():
                     name=invitation.name), "success")
             return redirect(url_for("invitations.index"))
     rows = services.sent_by(current_user)
-    status = 422 if form.errors else 200
     return render_template(
         "invitations/index.html", form=form, rows=rows, already=already,
         may_invite=services.may_invite(current_user),
         open_count=services.open_count(current_user),
-        limit=settings().max_open_invitations), status
+        limit=settings().max_open_invitations), form_status(form)
 
 
 def own_invitation_or_404(invitation_id):
@@ -151,7 +150,7 @@ def _accept(token):
                     "team has reviewed your profile, %(inviter)s can ask you for mentoring.",
                     name=user.full_name, inviter=invitation.inviter.full_name), "success")
             return redirect(url_for("mentors.my_profile"))
-    return _page(invitation, form=form), 422 if form.errors else 200
+    return _page(invitation, form=form), form_status(form)
 
 
 def _take_up(token, invitation):

@@ -1,7 +1,6 @@
 from flask import (
     Blueprint,
     abort,
-    flash,
     get_template_attribute,
     redirect,
     render_template,
@@ -13,11 +12,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..core.clock import utcnow
-from ..extensions import db
 from ..mentorships.services import statement as statement_rows
 from ..mentorships.services import track_record
 from ..program.services import areas as program_areas
-from ..web.transaction import perform
+from ..web.transaction import form_status, perform
 from . import listing, search, services
 from .forms import MentorProfileForm
 from .models import (
@@ -54,22 +52,16 @@ def my_profile():
             form.company.data = current_user.company
             form.region.data = current_user.region or ""
             form.languages.data = [current_user.language]
-    if form.validate_on_submit():
-        try:
-            profile, outcome = services.save_profile(
-                current_user, content=form.content(), details=form.details())
-        except services.ProfileError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_saved_message(profile, outcome), "success")
-            return redirect(url_for("mentors.my_profile"))
+    if form.validate_on_submit() and perform(
+            lambda: services.save_profile(current_user, content=form.content(),
+                                          details=form.details()),
+            lambda saved: _saved_message(*saved)):
+        return redirect(url_for("mentors.my_profile"))
     return render_template(
         "mentors/my_profile.html", form=form, profile=profile,
         revision=services.open_revision(profile) if profile else None,
         can_submit=bool(profile) and services.can_submit(profile),
-        history=services.history(profile) if profile else [])
+        history=services.history(profile) if profile else []), form_status(form)
 
 
 def _saved_message(profile, outcome):

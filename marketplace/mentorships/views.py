@@ -12,7 +12,7 @@ from ..program.models import FocusArea
 from ..program.services import settings
 from ..stories.services import story_of
 from ..web.labels import REQUEST_STATE_LABELS
-from ..web.transaction import perform
+from ..web.transaction import form_status, perform
 from . import services
 from .forms import (
     CADENCE_LABELS,
@@ -52,22 +52,17 @@ def new_request(profile_id):
     blocked = services.why_cannot_request(services.requester(current_user), profile)
     form = RequestForm(profile, str(get_locale()),
                        data={"duration_months": settings().default_duration_months})
-    if not blocked and form.validate_on_submit():
-        try:
-            services.submit_request(current_user, profile,
-                                    area=db.session.get(FocusArea, form.area.data),
-                                    **form.fields())
-        except services.RequestError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Your request has been sent to %(name)s. You will be told when they "
-                    "answer.", name=profile.user.full_name), "success")
-            return redirect(url_for("mentorships.requests"))
+    if not blocked and form.validate_on_submit() and perform(
+            lambda: services.submit_request(current_user, profile,
+                                            area=db.session.get(FocusArea, form.area.data),
+                                            **form.fields()),
+            _("Your request has been sent to %(name)s. You will be told when they answer.",
+              name=profile.user.full_name)):
+        return redirect(url_for("mentorships.requests"))
     return render_template("mentorships/new_request.html", profile=profile, form=form,
                            blocked=blocked,
-                           responsibilities=texts.part("mentee_duties", str(get_locale())))
+                           responsibilities=texts.part("mentee_duties", str(get_locale()))
+                           ), form_status(form)
 
 
 def own_request_or_404(request_id, role):

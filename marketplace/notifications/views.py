@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 
 from ..core.security import safe_next
 from ..extensions import db
+from ..web.transaction import perform
 from . import services
 from .forms import PreferencesForm
 
@@ -69,8 +70,8 @@ def read_all():
 def preferences():
     form = PreferencesForm()
     if form.validate():
-        services.set_preferences(current_user, **{
-            category: getattr(form, category).data for category in services.CATEGORIES})
-        db.session.commit()
-        flash(_("Your email choices have been saved."), "success")
+        perform(lambda: services.set_preferences(current_user, **{
+                    category: getattr(form, category).data
+                    for category in services.CATEGORIES}),
+                _("Your email choices have been saved."))
     return redirect(url_for("notifications.index"))
