@@ -65,16 +65,25 @@ def new_request(profile_id):
                            ), form_status(form)
 
 
-def own_request_or_404(request_id, role):
-    """The request if the viewer is its mentee (`role` "mentee") or mentor ("mentor")."""
+def _request_or_404(request_id, acting_side):
+    """The request if the viewer is the side that may act on it (`acting_side(request)`
+    is that side's user id); 404 for anyone else, the other side included. The service
+    checks the same again: this only makes the refusal look like an unknown request."""
     request = services.request_for(current_user, request_id)
     if request is None:
         abort(404)
-    owner_id = request.mentee_id if role == "mentee" else request.profile.user_id
-    if owner_id != current_user.id:
+    if acting_side(request) != current_user.id:
         audit.note_denied("request", request_id)
         abort(404)
     return request
+
+
+def sent_request_or_404(request_id):
+    return _request_or_404(request_id, lambda request: request.mentee_id)
+
+
+def received_request_or_404(request_id):
+    return _request_or_404(request_id, lambda request: request.profile.user_id)
 
 
 @bp.get("/requests")
@@ -106,7 +115,7 @@ def group(requests):
 @bp.post("/requests/<int:request_id>/withdraw")
 @login_required
 def withdraw(request_id):
-    request = own_request_or_404(request_id, "mentee")
+    request = sent_request_or_404(request_id)
     perform(lambda: services.withdraw_request(request, actor=current_user),
             _("Your request has been withdrawn."))
     return redirect(url_for("mentorships.requests"))
@@ -115,7 +124,7 @@ def withdraw(request_id):
 @bp.post("/requests/<int:request_id>/accept")
 @login_required
 def accept(request_id):
-    request = own_request_or_404(request_id, "mentor")
+    request = received_request_or_404(request_id)
     form = AcceptForm()
     if not form.validate():
         flash(_("The note is too long."), "error")
@@ -129,7 +138,7 @@ def accept(request_id):
 @bp.post("/requests/<int:request_id>/decline")
 @login_required
 def decline(request_id):
-    request = own_request_or_404(request_id, "mentor")
+    request = received_request_or_404(request_id)
     form = DeclineForm()
     if not form.validate():
         flash(_("Choose why you decline the request."), "error")
