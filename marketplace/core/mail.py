@@ -53,7 +53,6 @@ FAILED = "failed"
 OUTBOX_STATES = (PENDING, SENDING, SENT, FAILED)
 
 
-
 class OutboxMail(db.Model):
     """An email waiting to leave, written in the same transaction as what it tells.
 

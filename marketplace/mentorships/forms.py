@@ -25,7 +25,6 @@ DECLINE_LABELS = {
 }
 
 
-
 def text(label, minimum, maximum, description=None):
     return TextAreaField(label, filters=[strip], description=description, validators=[
         DataRequired(), Length(min=minimum, max=maximum)])

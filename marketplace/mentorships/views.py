@@ -34,9 +34,6 @@ from .models import (
 bp = Blueprint("mentorships", __name__)
 
 
-
-
-
 def listed_profile_or_404(profile_id):
     profile = visible_profile(current_user, profile_id)
     if profile is None or not profile.is_listed:

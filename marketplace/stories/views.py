@@ -10,8 +10,6 @@ from .forms import StoryForm
 bp = Blueprint("stories", __name__)
 
 
-
-
 def party_mentorship_or_404(mentorship_id):
     """Only the two sides deal with their story (admins review it elsewhere)."""
     mentorship = mentorship_for(current_user, mentorship_id)
