@@ -1,14 +1,23 @@
 """Test fixtures: an app with a fresh database per test, on SQLite by default and on
 PostgreSQL when TEST_DATABASE_URL is set (the suite then creates its own database and
-drops it at the end, so runs never see each other's data)."""
+drops it at the end, so runs never see each other's data).
+
+The schema is built once per run (per pytest-xdist worker): on SQLite each test gets a
+copy of a database file made once, on PostgreSQL the tables stay and are emptied after
+each test. The code under test commits for real, on its own connections too, so each
+test has a database of its own rather than a transaction rolled back at the end.
+"""
 
 import os
 import re
+import shutil
 import uuid
 
 import pytest
-from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from flask.ctx import RequestContext
+from flask.testing import EnvironBuilder, FlaskClient
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 os.environ["MARKETPLACE_ENV"] = "testing"
@@ -26,7 +35,17 @@ CSRF_INPUT = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 class Client(FlaskClient):
     """The test client, plus form posts that carry a valid CSRF token like a browser."""
 
-    def csrf_token(self, url="/"):
+    def csrf_token(self, url=None):
+        """The token the forms of `url` carry, read from the page; without `url`, the
+        token any page would carry, made by Flask-WTF for this client's session
+        (fetching a page per post would double the work of most tests). The messages
+        waiting to be flashed are taken as shown, as the page would have shown them."""
+        if url is None:
+            with self.session_transaction() as session:
+                session.pop("_flashes", None)
+                environ = EnvironBuilder(self.application).get_environ()
+                with RequestContext(self.application, environ, session=session):
+                    return generate_csrf()
         page = self.get(url).get_data(as_text=True)
         match = CSRF_INPUT.search(page)
         assert match, f"no CSRF token on {url}"
@@ -57,9 +76,27 @@ def postgres_url():
         admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """An SQLite database file with the schema, made once; tests get copies of it."""
+    path = tmp_path_factory.mktemp("schema") / "template.db"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    return path
+
+
 @pytest.fixture
-def database_url(postgres_url, tmp_path):
-    return postgres_url or f"sqlite:///{tmp_path / 'test.db'}"
+def database_url(request, postgres_url, tmp_path):
+    """The test's database, with the schema in place."""
+    if postgres_url:
+        yield postgres_url
+        return
+    path = tmp_path / "test.db"
+    shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+    yield f"sqlite:///{path}"
+    path.unlink(missing_ok=True)  # the apps using it are gone (make_app)
 
 
 @pytest.fixture
@@ -107,19 +144,20 @@ def make_app(database_url):
 @pytest.fixture
 def app(make_app, postgres_url):
     app = make_app()
-    with app.app_context():
-        db.create_all()
+    if postgres_url:
+        with app.app_context():
+            # Built once; only a test that dropped it (a live server's) makes it rebuilt.
+            if not inspect(db.engine).has_table("listing_version"):
+                db.create_all()
     yield app
-    with app.app_context():
-        db.session.remove()
-        if postgres_url:
+    if postgres_url:
+        with app.app_context():
+            db.session.remove()
             # The listing version keeps its one row, as a migrated database does.
             tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables
                                if t.name != "listing_version")
             with db.engine.begin() as connection:
                 connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        else:
-            db.drop_all()
 
 
 @pytest.fixture
