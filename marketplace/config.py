@@ -126,7 +126,8 @@ class TestConfig(Config):
     PREFERRED_URL_SCHEME = "http"
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_BACKEND = "memory"
-    MAIL_SEND_IMMEDIATELY = True
+    # Mail waits in the outbox; tests about sending turn this on (the outbox fixture).
+    MAIL_SEND_IMMEDIATELY = False
     SERVER_NAME = "localhost"
     # Cheap hashing keeps the suite fast; production uses Werkzeug's scrypt defaults.
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105

@@ -179,7 +179,9 @@ def runner(app):
 
 @pytest.fixture
 def outbox(app):
-    """The mail the app has sent during the test (MAIL_BACKEND = "memory")."""
+    """The mail the app has sent during the test (MAIL_BACKEND = "memory"), each message
+    sent as its transaction commits. Without this fixture, mail stays in the outbox."""
+    app.config["MAIL_SEND_IMMEDIATELY"] = True
     return app.extensions.setdefault("mail_outbox", [])
 
 

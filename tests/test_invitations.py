@@ -52,6 +52,9 @@ MESSAGE = "You taught me <b>negotiation</b> at Acme; I want to get better at clo
 NEW_PASSWORD = "violet harbour lantern nine"
 LINK = re.compile(r"https?://[^\s\"]+/invitations/([\w-]+)")
 
+# An invitation is its mail: the tests take the link from the mail as it is sent.
+pytestmark = pytest.mark.usefixtures("outbox")
+
 
 def invite(rep, email="marco@outside.example.com", name="Marco Bianchi", language="en"):
     """An invitation through the service, committed: (invitation id, its token)."""
@@ -769,7 +772,8 @@ class TestInviteeViews:
         assert response.headers["Referrer-Policy"] == "no-referrer"
 
     def test_sign_ups_are_rate_limited(self, make_app, app, rep):
-        limited = make_app(INVITATION_SIGNUP_LIMIT_PER_ADDRESS="2 per hour")
+        limited = make_app(INVITATION_SIGNUP_LIMIT_PER_ADDRESS="2 per hour",
+                           MAIL_SEND_IMMEDIATELY=True)
         with limited.app_context():
             _invitation_id, token = invite(rep)
         browser = limited.test_client()
@@ -885,7 +889,8 @@ def race_app(make_app, app):
         settings()
         db.session.commit()
     return make_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True,
-                                               "pool_size": THREADS + 2, "max_overflow": 2})
+                                               "pool_size": THREADS + 2, "max_overflow": 2},
+                    MAIL_SEND_IMMEDIATELY=True)
 
 
 def at_once(app, call):

@@ -115,7 +115,7 @@ def test_refused_requests_are_logged_with_their_id_too(client, records):
 
 
 def test_development_mail_is_printed_with_its_links(make_app, capsys, user):
-    app = make_app(MAIL_BACKEND="log", WTF_CSRF_ENABLED=False)
+    app = make_app(MAIL_BACKEND="log", WTF_CSRF_ENABLED=False, MAIL_SEND_IMMEDIATELY=True)
     app.test_client().post("/auth/forgot", data={"email": user.email})
     printed = capsys.readouterr().err
     assert f"Mail to {user.email}" in printed

@@ -736,8 +736,9 @@ def test_guessing_the_current_password_is_limited(app, client, auth, user):
     assert statuses[10:] == [429, 429]
 
 
-def test_links_in_emails_use_server_name_not_the_host_header(make_app, outbox, user):
-    app = make_app(SERVER_NAME="mentors.example.com", WTF_CSRF_ENABLED=False)
+def test_links_in_emails_use_server_name_not_the_host_header(make_app, user):
+    app = make_app(SERVER_NAME="mentors.example.com", WTF_CSRF_ENABLED=False,
+                   MAIL_SEND_IMMEDIATELY=True)
     app.test_client().post("/auth/forgot", data={"email": user.email},
                            headers={"Host": "evil.example.net"})
     sent = app.extensions["mail_outbox"]

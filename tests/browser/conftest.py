@@ -36,7 +36,8 @@ class LiveServer:
         self.server = make_server("127.0.0.1", 0, lambda environ, start_response:
                                   holder["app"](environ, start_response), threaded=True)
         self.url = f"http://127.0.0.1:{self.server.port}"
-        self.app = holder["app"] = make_app(SERVER_NAME=f"127.0.0.1:{self.server.port}")
+        self.app = holder["app"] = make_app(SERVER_NAME=f"127.0.0.1:{self.server.port}",
+                                             MAIL_SEND_IMMEDIATELY=True)
         with self.app.app_context():
             db.create_all()
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
