@@ -157,6 +157,24 @@ def test_a_transaction_that_changed_the_listing_ranks_afresh(mentor):
     db.session.rollback()
 
 
+def test_a_version_read_along_with_another_query_serves_the_transaction(app, mentor):
+    """What the logged-in user's query does: the number comes with a query that runs
+    anyway, and remembering reads it no more; the transaction's first read stays its
+    number."""
+    db.session.commit()
+    user_id, read = db.session.execute(
+        listing.with_version(select(User.id).where(User.id == mentor.user_id))).one()
+    assert (user_id, read) == (mentor.user_id, version())
+    listing.note_version(read)
+    compute = Computations()
+    statements = Statements(app)
+    with statements:
+        assert listing.remembered("key", compute) == (1,)
+        listing.note_version(read + 1)
+        assert listing.remembered("key", compute) == (1,)
+    assert statements.seen == []
+
+
 def test_without_a_cache_every_ranking_is_computed(make_app):
     app = make_app(LISTING_CACHE_SIZE=0)
     with app.app_context():

@@ -11,7 +11,10 @@ request's answer raises that number in the same transaction, so nothing is used 
 what it was made from has changed.
 
 The number is read once per transaction, before anything it keys is computed: what is
-computed later is at least as new as the number it is filed under.
+computed later is at least as new as the number it is filed under. It is read on its
+own when first needed, unless a query that runs first anyway brought it along: such a
+query adds it with `with_version` and hands what it read to `note_version` (the
+logged-in user's query does, so that a page pays no statement for the number).
 """
 
 from threading import Lock
@@ -83,16 +86,16 @@ def keep(key, value):
         results.put((version, key), value)
 
 
-def version_column():
-    """The listing's version, for a query that reads it along with something else
-    before anything is remembered (see web.session.load_user); pass what it read to
-    `note_version`."""
-    return select(ListingVersion.version).scalar_subquery()
+def with_version(statement):
+    """`statement` with the listing's version as its last column, so that a query that
+    runs anyway reads it too; hand what it read to `note_version`."""
+    return statement.add_columns(select(ListingVersion.version).scalar_subquery())
 
 
 def note_version(version):
-    """Take `version`, read by this transaction, as the listing's number, unless the
-    transaction has read it already."""
+    """Take `version`, read in this transaction by a `with_version` statement, as the
+    listing's number for the transaction, unless the transaction has one already (the
+    first read is what remembered results are filed under)."""
     db.session().info.setdefault(VERSION, version)
 
 

@@ -40,9 +40,10 @@ def load_user(user_id):
 @cache
 def _user_statement():
     """Built once: it runs on every request of a logged-in user."""
-    return (select(User, listing.version_column()).where(User.id == bindparam("id"))
-            .options(joinedload(User.interests),
-                     with_expression(User.unread_notifications, unread_count_of(User.id))))
+    return listing.with_version(
+        select(User).where(User.id == bindparam("id"))
+        .options(joinedload(User.interests),
+                 with_expression(User.unread_notifications, unread_count_of(User.id))))
 
 
 def start_session(user, remember=False):
