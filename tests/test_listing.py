@@ -1,16 +1,21 @@
 """Remembered rankings of the mentor list (mentors.listing): used while the listing is
-unchanged, never after a change to what they were made from."""
+unchanged, never after a change to what they were made from; and the remembered mentor
+(mentors.search.Mentor), which cards and pages read as if it were the profile."""
 
+import dataclasses
 import threading
 
 import pytest
+from jinja2 import Undefined, UndefinedError
+from jinja2.utils import missing
 from sqlalchemy import delete, event, select, update
 
 from marketplace.accounts.models import User
 from marketplace.core.clock import utcnow
 from marketplace.extensions import db
-from marketplace.mentors import listing
+from marketplace.mentors import listing, search
 from marketplace.mentors.models import (
+    PENDING,
     ListingVersion,
     MentorProfile,
     ProfileFormat,
@@ -331,3 +336,82 @@ def test_a_remembered_page_runs_two_statements(app, client, auth, listed):
     queries = [s for s in statements.seen if s != "BEGIN"]
     assert len(queries) == 2, queries
     assert "FROM users" in queries[0] and "WITH RECURSIVE" in queries[1]
+
+
+# The remembered mentor --------------------------------------------------------------------
+# Cards and mentor pages read a search.Mentor where other code reads a MentorProfile.
+
+# Its fields that are not the profile's: the shown revision's, and what is worked out.
+FROM_THE_REVISION = ("company", "is_external", "headline_en", "headline_it", "bio_en",
+                     "bio_it", "areas")
+WORKED_OUT = ("name", "answer_time", "offer")
+
+
+def plain(value):
+    """Rows or values in a list or a tuple as a tuple of their ids or values."""
+    if isinstance(value, list | tuple):
+        return tuple(getattr(item, "id", item) for item in value)
+    return value
+
+
+def test_the_remembered_mentor_mirrors_the_profile(app_ctx):
+    """Every field is the profile's attribute of the same name, or the shown revision's,
+    with its value: a field the profile loses, or one the shape takes from elsewhere
+    without saying so here, fails."""
+    profile_id = add_mentor("Esther Esterna", areas=[make_area(), make_area()],
+                            affiliation="external", capacity=3, active_mentees=1,
+                            content={"headline_it": "Trattative", "bio_it": "Una bio. " * 12})
+    profile = db.session.get(MentorProfile, profile_id)
+    [mentor] = search.mentors([profile_id])
+    for field in dataclasses.fields(search.Mentor):
+        if field.name in WORKED_OUT:
+            continue
+        source = profile.published if field.name in FROM_THE_REVISION else profile
+        assert hasattr(source, field.name), f"{type(source).__name__} has no {field.name}"
+        assert plain(getattr(mentor, field.name)) == plain(getattr(source, field.name)), (
+            field.name)
+    for language in ("en", "it"):
+        assert mentor.headline(language) == profile.published.headline(language)
+        assert mentor.bio(language) == profile.published.bio(language)
+    assert mentor.name == profile.user.full_name
+    for area, row in zip(mentor.areas, profile.published.areas, strict=True):
+        for field in dataclasses.fields(search.Area):
+            assert getattr(area, field.name) == getattr(row, field.name), field.name
+        assert (area.name("en"), area.name("it")) == (row.name("en"), row.name("it"))
+    assert (mentor.company, mentor.free_places) == ("Acme Srl", 2)
+
+
+class StrictAboutTheShape(Undefined):
+    """Jinja's undefined, except that an attribute a remembered mentor, its areas or its
+    card lack fails the page instead of showing as nothing."""
+
+    def __init__(self, hint=None, obj=missing, name=None, exc=UndefinedError):
+        if isinstance(obj, search.Mentor | search.Area | search.Card):
+            raise UndefinedError(f"{type(obj).__name__} has no attribute {name!r}")
+        super().__init__(hint, obj, name, exc)
+
+
+def test_cards_and_mentor_pages_read_only_what_the_remembered_mentor_has(
+        app, client, auth):
+    """Cards and the pages of a listed mentor (full and paused, external, and one free
+    to ask) and of one not listed (to its owner), each branch that reads the mentor."""
+    app.jinja_env.undefined = StrictAboutTheShape
+    with app.app_context():
+        area = make_area()
+        add_viewer(interests=[area])
+        external = add_mentor("Esther Esterna", areas=[area], affiliation="external",
+                              capacity=1, active_mentees=1, accepting=False)
+        internal = add_mentor("Ivo Interno", areas=[area], capacity=3)
+        pending = add_mentor("Paula Pending", areas=[area], status=PENDING,
+                             user_fields={"email": "paula@example.com"})
+    login(auth)
+    assert sorted(names(browse(client))) == ["Esther Esterna", "Ivo Interno"]
+    for _ in range(2):  # the second time, remembered
+        page = client.get(f"/mentors/{external}").get_data(as_text=True)
+        assert "Acme Srl" in page and "Paused" in page and "Full" in page
+        page = client.get(f"/mentors/{internal}").get_data(as_text=True)
+        assert "3 of 3 places free" in page and f"/mentors/{internal}/request" in page
+    auth.logout()
+    login(auth, "paula@example.com")
+    page = client.get(f"/mentors/{pending}").get_data(as_text=True)
+    assert "This profile is not listed" in page and "Edit my profile" in page

@@ -226,8 +226,10 @@ def _order(sort, seeker):
     return (matching.score_expression(seeker).desc(), *newest)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Area:
+    """A focus area of a `Mentor`: what cards and reasons read from a FocusArea."""
+
     id: int
     position: int
     name_en: str
@@ -237,10 +239,19 @@ class Area:
         return self.name_it if language == "it" else self.name_en
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mentor:
     """A mentor as cards and their page show them: plain values, which outlive the
-    request. Listed mentors are remembered until the listing changes (see `mentors`)."""
+    request. Listed mentors are remembered until the listing changes (see `mentors`).
+
+    It mirrors what cards, the mentor page and `why_cannot_request` read from a
+    MentorProfile, so that they can be given either: each field is the profile's
+    attribute of that name, with its value, except the shown revision's (`company`,
+    `is_external`, the texts, "" where none was written, `areas` as `Area`s, and
+    `headline()`, `bio()`), `name` (the user's) and `answer_time` and `offer` (worked
+    out). tests/test_listing.py checks both: the values against a profile's, and the
+    pages rendered from it, where reading anything else fails.
+    """
 
     id: int
     user_id: int
