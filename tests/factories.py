@@ -133,7 +133,7 @@ def make_story(mentorship, *, status=SUBMITTED, title="A plan for every account"
     """The mentee's story of a completed mentorship, taken to `status` (up to
     published) the real way."""
     mentorship = db.session.get(Mentorship, mentorship.id)
-    mentee, mentor = mentorship.mentee, mentorship.profile.user
+    mentee, mentor = mentorship.parties
     story = stories.write_story(mentorship, actor=mentee, title=title, body=STORY_BODY)
     if status != STORY_DRAFT:
         stories.ask_consent(story, actor=mentee)

@@ -134,14 +134,14 @@ def log(mentorship_id, author_id, *, days_ago=0, minutes=60, summary=SUMMARY,
         confirmed=False):
     """A check-in logged through the service, confirmed by the other side if asked."""
     mentorship = db.session.get(Mentorship, mentorship_id)
+    author = db.session.get(User, author_id)
     check_in = services.log_check_in(
-        mentorship, actor=db.session.get(User, author_id),
+        mentorship, actor=author,
         held_on=today() - timedelta(days=days_ago), minutes=minutes, summary=summary,
         next_steps=NEXT_STEPS)
     if confirmed:
-        other = (mentorship.profile.user_id if author_id == mentorship.mentee_id
-                 else mentorship.mentee_id)
-        services.confirm_check_in(check_in, mentorship, actor=db.session.get(User, other))
+        services.confirm_check_in(check_in, mentorship,
+                                  actor=mentorship.other_side(author))
     db.session.commit()
     return check_in.id
 

@@ -1530,7 +1530,7 @@ class TestStoryRace:
             with race_app.app_context():
                 mentorship = db.session.get(Mentorship, mentorship_ids[index // 2])
                 story = stories.story_of(mentorship)
-                mentee, mentor = mentorship.mentee, mentorship.profile.user
+                mentee, mentor = mentorship.parties
                 read = story.version
                 db.session.commit()
                 barrier.wait()

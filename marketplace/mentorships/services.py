@@ -396,14 +396,14 @@ def mentorship_for(viewer, mentorship_id):
     mentorship = db.session.get(Mentorship, mentorship_id)
     if mentorship is None:
         return None
-    if viewer.is_admin or viewer.id in (mentorship.mentee_id, mentorship.profile.user_id):
+    if viewer.is_admin or is_party(viewer, mentorship):
         return mentorship
     audit.note_denied("mentorship", mentorship_id)
     return None
 
 
 def is_party(user, mentorship):
-    return user.id in (mentorship.mentee_id, mentorship.profile.user_id)
+    return user.id in (party.id for party in mentorship.parties)
 
 
 def _require_party(user, mentorship):
@@ -484,8 +484,7 @@ def _finish(mentorship, status, *, actor, reason=None, notice=None):
     db.session.refresh(mentorship)
     db.session.expire(mentorship.profile)
     audit.record(f"mentorship.{status}", actor=actor, mentorship_id=mentorship.id)
-    other = (mentorship.mentee if actor.id == mentorship.profile.user_id
-             else mentorship.profile.user)
+    other = mentorship.other_side(actor)
     link = url_for("mentorships.mentorship", mentorship_id=mentorship.id)
     if notice:
         notify(other, notice, link)
