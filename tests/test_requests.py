@@ -32,7 +32,7 @@ from marketplace.mentors.models import (
     MentorProfile,
 )
 from marketplace.mentors.search import suggestions
-from marketplace.mentorships import services
+from marketplace.mentorships import queries, services
 from marketplace.mentorships.models import (
     ACCEPTED,
     ACTIVE,
@@ -907,7 +907,7 @@ class TestDecline:
         profile = get(MentorProfile, world.mentor.id)
         assert (profile.active_mentees, profile.committed_hours) == (0, 0)
         # The answer counts towards the mentor's typical answer time.
-        assert world.mentor.id in services.typical_answer_times([world.mentor.id])
+        assert world.mentor.id in queries.typical_answer_times([world.mentor.id])
 
     def test_note_is_optional(self, app_ctx, world, open_request):
         request = db.session.get(MentorshipRequest, open_request)
@@ -978,7 +978,7 @@ class TestWithdraw:
         assert request.closed_at >= before
         # Not an answer of the mentor's: it does not count towards their answer time.
         assert request.answered_at is None
-        assert services.typical_answer_times([world.mentor.id]) == {}
+        assert queries.typical_answer_times([world.mentor.id]) == {}
 
     def test_page(self, app, world, open_request, mentee_client):
         response = mentee_client.submit(f"/requests/{open_request}/withdraw",
@@ -1103,9 +1103,9 @@ class TestAccess:
         admin = make_user(is_admin=True)
         for person, visible in ((world.mentee, True), (world.mentor_user, True),
                                 (admin, True), (outsider, False)):
-            found = services.request_for(db.session.get(User, person.id), open_request)
+            found = queries.request_for(db.session.get(User, person.id), open_request)
             assert (found is not None) == visible, person.full_name
-        assert services.request_for(db.session.get(User, admin.id), 999999) is None
+        assert queries.request_for(db.session.get(User, admin.id), 999999) is None
 
 
 # Other mentors who may fit ---------------------------------------------------------------

@@ -15,7 +15,7 @@ from ..core.clock import utcnow
 from ..extensions import db
 from ..mentors.models import APPROVED, MentorProfile
 from ..mentorships.models import ACTIVE, OPEN, Mentorship, MentorshipRequest
-from ..mentorships.services import progress
+from ..mentorships.queries import progress
 from .services import notify
 
 REQUEST_WAITING = timedelta(days=7)
