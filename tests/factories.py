@@ -105,7 +105,7 @@ def make_mentorship(mentee, profile, area, *, status=ACTIVE, started_days_ago=0,
               "success_measures": "One signed multi-year contract.",
               "hours_per_month": 2, "duration_months": 6, "cadence": "biweekly",
               "meeting_format": "video", "message": "", **request}
-    request_ = mentoring.submit_request(mentee_user, mentor_profile,
+    request_ = mentoring.submit_request(mentor_profile, actor=mentee_user,
                                         area=db.session.get(FocusArea, area.id), **fields)
     mentorship = mentoring.accept_request(request_, actor=mentor_profile.user)
     mentorship.started_on = today - timedelta(days=started_days_ago)

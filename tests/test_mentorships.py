@@ -98,7 +98,7 @@ def request_fields(**changes):
 def submit(mentee_id, profile_id, area_id, **changes):
     """An open request sent through the service (every rule checked): its id."""
     request = services.submit_request(
-        db.session.get(User, mentee_id), db.session.get(MentorProfile, profile_id),
+        db.session.get(MentorProfile, profile_id), actor=db.session.get(User, mentee_id),
         area=db.session.get(FocusArea, area_id), **request_fields(**changes))
     db.session.commit()
     return request.id

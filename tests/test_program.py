@@ -1635,7 +1635,7 @@ def request_data(area_id, **changes):
 def send_request(mentee_id, profile_id, area_id):
     """A request through the service (every rule checked): its id."""
     request = mentoring.submit_request(
-        db.session.get(User, mentee_id), db.session.get(MentorProfile, profile_id),
+        db.session.get(MentorProfile, profile_id), actor=db.session.get(User, mentee_id),
         area=db.session.get(FocusArea, area_id),
         goal="Close my first multi-year deal with a manufacturing customer.",
         target_date=date.today() + timedelta(days=90),

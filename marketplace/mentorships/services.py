@@ -133,8 +133,9 @@ class RequestError(DomainError):
     pass
 
 
-def submit_request(mentee, profile, *, area, **fields):
-    """Send `mentee`'s request to `profile`'s mentor, if every rule allows it.
+def submit_request(profile, *, actor, area, **fields):
+    """Send the actor's request to `profile`'s mentor, if every rule allows it: the actor
+    becomes its mentee, so the rules are checked for them.
 
     The rules are those of `why_cannot_request`, plus the hours the mentor still has.
     A request submitted twice at once is caught by the database (one open request per
@@ -147,9 +148,9 @@ def submit_request(mentee, profile, *, area, **fields):
     (SQLite ignores the lock; its writing transactions already take turns, as they
     begin IMMEDIATE: see `ops._begin_sqlite`.)
     """
-    db.session.execute(select(User.id).where(User.id == mentee.id)
+    db.session.execute(select(User.id).where(User.id == actor.id)
                        .with_for_update(key_share=True))
-    reason = why_cannot_request(requester(mentee), profile)
+    reason = why_cannot_request(requester(actor), profile)
     if reason:
         raise RequestError(reason)
     if fields["hours_per_month"] > profile.free_hours:
@@ -162,8 +163,8 @@ def submit_request(mentee, profile, *, area, **fields):
         raise RequestError(_("Choose one of the mentor's focus areas."))
     if fields["meeting_format"] not in profile.format_codes:
         raise RequestError(_("Choose one of the ways this mentor meets."))
-    invitation = invitation_behind(mentee, profile)
-    request = MentorshipRequest(mentee_id=mentee.id, mentee_region=mentee.region,
+    invitation = invitation_behind(actor, profile)
+    request = MentorshipRequest(mentee_id=actor.id, mentee_region=actor.region,
                                 profile_id=profile.id, area_id=area.id,
                                 invitation=invitation, **fields)
     try:
@@ -171,10 +172,10 @@ def submit_request(mentee, profile, *, area, **fields):
             db.session.add(request)
     except IntegrityError:
         raise RequestError(_("You already have an open request to this mentor.")) from None
-    audit.record("request.sent", actor=mentee, subject=profile.user, request_id=request.id,
+    audit.record("request.sent", actor=actor, subject=profile.user, request_id=request.id,
                  profile_id=profile.id)
     notify(profile.user, "request_received", url_for("mentorships.requests"),
-           person=mentee)
+           person=actor)
     return request
 
 

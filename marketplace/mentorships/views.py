@@ -50,7 +50,7 @@ def new_request(profile_id):
     form = RequestForm(profile, str(get_locale()),
                        data={"duration_months": settings().default_duration_months})
     if not blocked and form.validate_on_submit() and perform(
-            lambda: services.submit_request(current_user, profile,
+            lambda: services.submit_request(profile, actor=current_user,
                                             area=db.session.get(FocusArea, form.area.data),
                                             **form.fields()),
             _("Your request has been sent to %(name)s. You will be told when they answer.",
