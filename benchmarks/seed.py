@@ -33,7 +33,7 @@ from marketplace.mentors.models import (
     revision_areas,
 )
 from marketplace.mentorships.models import CADENCES, CheckIn, Mentorship, MentorshipRequest
-from marketplace.mentorships.services import CADENCE_DAYS
+from marketplace.mentorships.queries import CADENCE_DAYS
 from marketplace.program.models import FocusArea
 from marketplace.program.services import seed_default_areas
 

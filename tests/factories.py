@@ -105,7 +105,7 @@ def make_mentorship(mentee, profile, area, *, status=ACTIVE, started_days_ago=0,
               "success_measures": "One signed multi-year contract.",
               "hours_per_month": 2, "duration_months": 6, "cadence": "biweekly",
               "meeting_format": "video", "message": "", **request}
-    request_ = mentoring.submit_request(mentee_user, mentor_profile,
+    request_ = mentoring.submit_request(mentor_profile, actor=mentee_user,
                                         area=db.session.get(FocusArea, area.id), **fields)
     mentorship = mentoring.accept_request(request_, actor=mentor_profile.user)
     mentorship.started_on = today - timedelta(days=started_days_ago)
@@ -133,7 +133,7 @@ def make_story(mentorship, *, status=SUBMITTED, title="A plan for every account"
     """The mentee's story of a completed mentorship, taken to `status` (up to
     published) the real way."""
     mentorship = db.session.get(Mentorship, mentorship.id)
-    mentee, mentor = mentorship.mentee, mentorship.profile.user
+    mentee, mentor = mentorship.parties
     story = stories.write_story(mentorship, actor=mentee, title=title, body=STORY_BODY)
     if status != STORY_DRAFT:
         stories.ask_consent(story, actor=mentee)

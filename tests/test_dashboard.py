@@ -145,7 +145,7 @@ def at(today, days_ago, hour=9):
 def send(mentee, profile, area, **fields):
     """A request sent the real way; returns its id."""
     request = mentoring.submit_request(
-        db.session.get(User, mentee.id), db.session.get(MentorProfile, profile.id),
+        db.session.get(MentorProfile, profile.id), actor=db.session.get(User, mentee.id),
         area=db.session.get(FocusArea, area.id),
         **{**REQUEST, "target_date": utcnow().date() + timedelta(days=120), **fields})
     db.session.commit()

@@ -24,7 +24,7 @@ from marketplace.accounts.models import User
 from marketplace.core.clock import add_months, utcnow
 from marketplace.extensions import db
 from marketplace.mentors.models import MentorProfile
-from marketplace.mentorships import services
+from marketplace.mentorships import queries, services
 from marketplace.mentorships.models import (
     ACCEPTED,
     ACTIVE,
@@ -98,7 +98,7 @@ def request_fields(**changes):
 def submit(mentee_id, profile_id, area_id, **changes):
     """An open request sent through the service (every rule checked): its id."""
     request = services.submit_request(
-        db.session.get(User, mentee_id), db.session.get(MentorProfile, profile_id),
+        db.session.get(MentorProfile, profile_id), actor=db.session.get(User, mentee_id),
         area=db.session.get(FocusArea, area_id), **request_fields(**changes))
     db.session.commit()
     return request.id
@@ -134,14 +134,14 @@ def log(mentorship_id, author_id, *, days_ago=0, minutes=60, summary=SUMMARY,
         confirmed=False):
     """A check-in logged through the service, confirmed by the other side if asked."""
     mentorship = db.session.get(Mentorship, mentorship_id)
+    author = db.session.get(User, author_id)
     check_in = services.log_check_in(
-        mentorship, actor=db.session.get(User, author_id),
+        mentorship, actor=author,
         held_on=today() - timedelta(days=days_ago), minutes=minutes, summary=summary,
         next_steps=NEXT_STEPS)
     if confirmed:
-        other = (mentorship.profile.user_id if author_id == mentorship.mentee_id
-                 else mentorship.mentee_id)
-        services.confirm_check_in(check_in, mentorship, actor=db.session.get(User, other))
+        services.confirm_check_in(check_in, mentorship,
+                                  actor=mentorship.other_side(author))
     db.session.commit()
     return check_in.id
 
@@ -394,10 +394,10 @@ class TestAgreement:
     def test_mentorship_for(self, app_ctx, world):
         for user in (world.mentee, world.mentor_user, world.admin):
             viewer = db.session.get(User, user.id)
-            assert services.mentorship_for(viewer, world.mentorship_id).id == world.mentorship_id
+            assert queries.mentorship_for(viewer, world.mentorship_id).id == world.mentorship_id
         outsider = db.session.get(User, world.outsider.id)
-        assert services.mentorship_for(outsider, world.mentorship_id) is None
-        assert services.mentorship_for(db.session.get(User, world.admin.id), 999999) is None
+        assert queries.mentorship_for(outsider, world.mentorship_id) is None
+        assert queries.mentorship_for(db.session.get(User, world.admin.id), 999999) is None
 
 
 # Check-ins: the service ------------------------------------------------------------------
@@ -727,7 +727,7 @@ def day(number):
 
 class TestProgress:
     def test_on_the_first_day(self):
-        state = services.progress(agreement(), [], today=START)
+        state = queries.progress(agreement(), [], today=START)
         assert (state.minutes_logged, state.minutes_confirmed, state.check_ins) == (0, 0, 0)
         assert (state.hours_committed_so_far, state.check_ins_expected) == (0, 0)
         assert state.hours_committed_total == 24  # 4 h × 181 / 30.44 days
@@ -737,7 +737,7 @@ class TestProgress:
     def test_hours_logged_and_confirmed(self):
         check_ins = [meeting(day(2), 60, confirmed=True), meeting(day(9), 45),
                      meeting(day(16), 30, confirmed=True)]
-        state = services.progress(agreement(), check_ins, today=day(20))
+        state = queries.progress(agreement(), check_ins, today=day(20))
         assert (state.minutes_logged, state.minutes_confirmed) == (135, 90)
         assert (state.hours_logged, state.hours_confirmed) == (2.25, 1.5)
         assert state.check_ins == 3
@@ -754,7 +754,7 @@ class TestProgress:
         (4, 400, 23.8),
     ])
     def test_hours_committed_so_far_pro_rated_by_days(self, hours, days, expected):
-        state = services.progress(agreement(hours=hours), [], today=day(days))
+        state = queries.progress(agreement(hours=hours), [], today=day(days))
         assert state.hours_committed_so_far == expected
 
     @pytest.mark.parametrize(("cadence", "days", "expected"), [
@@ -764,23 +764,23 @@ class TestProgress:
         ("weekly", 400, 25), ("biweekly", 400, 12), ("monthly", 400, 6),  # capped at the end
     ])
     def test_check_ins_expected_by_cadence(self, cadence, days, expected):
-        state = services.progress(agreement(cadence=cadence), [], today=day(days))
+        state = queries.progress(agreement(cadence=cadence), [], today=day(days))
         assert state.check_ins_expected == expected
 
     @pytest.mark.parametrize(("cadence", "interval"), [
         ("weekly", 7), ("biweekly", 14), ("monthly", 30)])
     def test_next_due_one_interval_after_the_last_check_in_or_the_start(self, cadence,
                                                                         interval):
-        assert services.progress(agreement(cadence=cadence), [],
+        assert queries.progress(agreement(cadence=cadence), [],
                                  today=day(1)).next_due == day(interval)
         check_ins = [meeting(day(20)), meeting(day(33)), meeting(day(5))]  # in any order
-        state = services.progress(agreement(cadence=cadence), check_ins, today=day(34))
+        state = queries.progress(agreement(cadence=cadence), check_ins, today=day(34))
         assert state.next_due == day(33 + interval)
 
     @pytest.mark.parametrize(("days_after_due", "overdue"), [
         (-1, False), (0, False), (1, False), (3, False), (4, True), (40, True)])
     def test_overdue_only_after_the_grace_days(self, days_after_due, overdue):
-        state = services.progress(agreement(cadence="weekly"), [meeting(day(10))],
+        state = queries.progress(agreement(cadence="weekly"), [meeting(day(10))],
                                   today=day(17 + days_after_due))
         assert state.next_due == day(17)
         assert state.overdue is overdue
@@ -789,7 +789,7 @@ class TestProgress:
 
     @pytest.mark.parametrize("status", [COMPLETED, ENDED])
     def test_never_overdue_once_over(self, status):
-        state = services.progress(agreement(status=status), [], today=day(150))
+        state = queries.progress(agreement(status=status), [], today=day(150))
         assert not state.overdue
 
     @pytest.mark.parametrize(("cadence", "held", "today_", "on_cadence"), [
@@ -805,7 +805,7 @@ class TestProgress:
         ("monthly", [], 33, True),
     ])
     def test_on_cadence(self, cadence, held, today_, on_cadence):
-        state = services.progress(agreement(cadence=cadence), [meeting(day(n)) for n in held],
+        state = queries.progress(agreement(cadence=cadence), [meeting(day(n)) for n in held],
                                   today=day(today_))
         assert state.on_cadence is on_cadence
 
@@ -816,7 +816,7 @@ class TestProgress:
         end (otherwise an early end reads as hours and meetings missed)."""
         finished = agreement(status=status, ended_at=utcnow().replace(
             year=2026, month=1, day=31, hour=12))
-        state = services.progress(finished, [], today=day(150))
+        state = queries.progress(finished, [], today=day(150))
         assert state.hours_committed_so_far == 3.9
         assert state.check_ins_expected == 2
 
@@ -1511,12 +1511,12 @@ class TestMyMentoring:
 
     def test_my_mentoring_service(self, app_ctx, world):
         submit(make_user().id, world.mentor.id, world.area.id)
-        as_mentee, as_mentor, open_requests, waiting = services.my_mentoring(
+        as_mentee, as_mentor, open_requests, waiting = queries.my_mentoring(
             db.session.get(User, world.mentor_user.id))
         assert ([m.id for m in as_mentee], [m.id for m in as_mentor]) == (
             [], [world.mentorship_id])
         assert (open_requests, waiting) == (0, 1)
-        as_mentee, as_mentor, open_requests, waiting = services.my_mentoring(
+        as_mentee, as_mentor, open_requests, waiting = queries.my_mentoring(
             db.session.get(User, world.mentee.id))
         assert ([m.id for m in as_mentee], as_mentor, open_requests, waiting) == (
             [world.mentorship_id], [], 0, 0)

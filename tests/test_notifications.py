@@ -214,7 +214,7 @@ def request_fields(**changes):
 def submit(mentee_id, profile_id, area_id, **changes):
     """An open request sent through the service: its id."""
     request = mentorships.submit_request(
-        db.session.get(User, mentee_id), db.session.get(MentorProfile, profile_id),
+        db.session.get(MentorProfile, profile_id), actor=db.session.get(User, mentee_id),
         area=db.session.get(FocusArea, area_id), **request_fields(**changes))
     db.session.commit()
     return request.id
@@ -1066,8 +1066,8 @@ class TestOutbox:
                                                                    people):
         with quiet.app_context():
             mentorships.submit_request(
-                db.session.get(User, people.mentee.id),
                 db.session.get(MentorProfile, people.profile.id),
+                actor=db.session.get(User, people.mentee.id),
                 area=db.session.get(FocusArea, people.area.id), **request_fields())
             assert count(OutboxMail) == 1 and count(Notification) == 1
             # Not there for anyone else before the commit (a reading connection).

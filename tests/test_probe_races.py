@@ -77,8 +77,8 @@ def new_mentee(app):
 def submit(app, mentee_id, profile_id, area_id):
     """One request through the service, committed: None, or the rule it broke."""
     try:
-        services.submit_request(db.session.get(User, mentee_id),
-                                db.session.get(MentorProfile, profile_id),
+        services.submit_request(db.session.get(MentorProfile, profile_id),
+                                actor=db.session.get(User, mentee_id),
                                 area=db.session.get(FocusArea, area_id), **fields())
     except RequestError as error:
         db.session.rollback()

@@ -38,6 +38,7 @@ from marketplace.core.audit import AuditEvent
 from marketplace.core.clock import utcnow
 from marketplace.extensions import db
 from marketplace.mentors.models import PENDING, SUSPENDED, MentorProfile
+from marketplace.mentorships import queries
 from marketplace.mentorships import services as mentoring
 from marketplace.mentorships.models import (
     ACTIVE,
@@ -629,7 +630,7 @@ class TestRecognition:
     def test_services_count_completions_and_confirmed_hours_only(self, app_ctx, world,
                                                                  recognised):
         profile = db.session.get(MentorProfile, world.profile.id)
-        assert mentoring.track_record(profile) == (2, 4.5)
+        assert queries.track_record(profile) == (2, 4.5)
 
     @pytest.mark.parametrize("language, hours", [("en", "4.5"), ("it", "4,5")])
     def test_mentor_page(self, app, client, auth, world, recognised, language, hours):
@@ -698,12 +699,12 @@ class TestHonorRoll:
 
     def test_order_most_completed_then_most_hours(self, app_ctx, mentors):
         roll = [(profile.user.full_name, completed, hours)
-                for profile, completed, hours in mentoring.honor_roll()]
+                for profile, completed, hours in queries.honor_roll()]
         assert roll == [("Bianca", 2, 3.0), ("Alba", 2, 1.0), ("Chiara", 1, 10.0),
                         ("Dora", 0, 2.0)]
 
     def test_limit(self, app_ctx, mentors):
-        assert [profile.id for profile, _c, _h in mentoring.honor_roll(limit=2)] == [
+        assert [profile.id for profile, _c, _h in queries.honor_roll(limit=2)] == [
             mentors.bianca.id, mentors.alba.id]
 
     def test_page_shows_the_roll_in_order(self, client, auth, user, mentors):
@@ -719,7 +720,7 @@ class TestHonorRoll:
         db.session.execute(update(User).where(User.id == mentors.bianca.user_id)
                            .values(active=False))
         db.session.commit()
-        assert mentors.bianca.id not in [p.id for p, _c, _h in mentoring.honor_roll()]
+        assert mentors.bianca.id not in [p.id for p, _c, _h in queries.honor_roll()]
 
 
 class TestStatement:
@@ -1530,7 +1531,7 @@ class TestStoryRace:
             with race_app.app_context():
                 mentorship = db.session.get(Mentorship, mentorship_ids[index // 2])
                 story = stories.story_of(mentorship)
-                mentee, mentor = mentorship.mentee, mentorship.profile.user
+                mentee, mentor = mentorship.parties
                 read = story.version
                 db.session.commit()
                 barrier.wait()
@@ -1634,7 +1635,7 @@ def request_data(area_id, **changes):
 def send_request(mentee_id, profile_id, area_id):
     """A request through the service (every rule checked): its id."""
     request = mentoring.submit_request(
-        db.session.get(User, mentee_id), db.session.get(MentorProfile, profile_id),
+        db.session.get(MentorProfile, profile_id), actor=db.session.get(User, mentee_id),
         area=db.session.get(FocusArea, area_id),
         goal="Close my first multi-year deal with a manufacturing customer.",
         target_date=date.today() + timedelta(days=90),

@@ -32,7 +32,7 @@ from marketplace.mentors.models import (
     MentorProfile,
 )
 from marketplace.mentors.search import suggestions
-from marketplace.mentorships import services
+from marketplace.mentorships import queries, services
 from marketplace.mentorships.models import (
     ACCEPTED,
     ACTIVE,
@@ -319,7 +319,7 @@ class TestSubmitService:
     def test_creates_an_open_request_with_every_field(self, app_ctx, world):
         mentee = db.session.get(User, world.mentee.id)
         profile = db.session.get(MentorProfile, world.mentor.id)
-        request = services.submit_request(mentee, profile,
+        request = services.submit_request(profile, actor=mentee,
                                           area=db.session.get(FocusArea, world.area.id),
                                           **fields())
         db.session.commit()
@@ -338,16 +338,16 @@ class TestSubmitService:
         """One user action is one transaction: the caller decides (QUALITY, STYLE)."""
         settings()
         db.session.commit()  # a migrated database already has its settings row
-        services.submit_request(db.session.get(User, world.mentee.id),
-                                db.session.get(MentorProfile, world.mentor.id),
+        services.submit_request(db.session.get(MentorProfile, world.mentor.id),
+                                actor=db.session.get(User, world.mentee.id),
                                 area=db.session.get(FocusArea, world.area.id), **fields())
         db.session.rollback()
         assert count(MentorshipRequest) == 0
 
     def test_a_format_the_mentor_does_not_offer(self, app_ctx, world):
         with pytest.raises(RequestError, match="ways this mentor meets"):
-            services.submit_request(db.session.get(User, world.mentee.id),
-                                    db.session.get(MentorProfile, world.mentor.id),
+            services.submit_request(db.session.get(MentorProfile, world.mentor.id),
+                                    actor=db.session.get(User, world.mentee.id),
                                     area=db.session.get(FocusArea, world.area.id),
                                     **fields(meeting_format="phone"))
 
@@ -355,8 +355,8 @@ class TestSubmitService:
         db.session.get(User, world.mentor_user.id).active = False
         db.session.flush()
         with pytest.raises(RequestError, match="not listed"):
-            services.submit_request(db.session.get(User, world.mentee.id),
-                                    db.session.get(MentorProfile, world.mentor.id),
+            services.submit_request(db.session.get(MentorProfile, world.mentor.id),
+                                    actor=db.session.get(User, world.mentee.id),
                                     area=db.session.get(FocusArea, world.area.id), **fields())
 
     def test_each_rule_has_its_own_message(self, app_ctx, world, blocked):
@@ -367,7 +367,7 @@ class TestSubmitService:
         # The mentor page shows the same reason (SPEC 3.3).
         assert services.why_cannot_request(services.requester(asker), profile) == message
         with pytest.raises(RequestError) as error:
-            services.submit_request(asker, profile,
+            services.submit_request(profile, actor=asker,
                                     area=db.session.get(FocusArea, world.area.id), **fields())
         assert error.value.message == message
         db.session.rollback()
@@ -379,7 +379,7 @@ class TestSubmitService:
         _other, profile = new_mentor([world.area], status=status)
         profile = db.session.get(MentorProfile, profile.id)
         with pytest.raises(RequestError) as error:
-            services.submit_request(db.session.get(User, world.mentee.id), profile,
+            services.submit_request(profile, actor=db.session.get(User, world.mentee.id),
                                     area=db.session.get(FocusArea, world.area.id), **fields())
         assert error.value.message == NOT_LISTED
         db.session.rollback()
@@ -390,8 +390,8 @@ class TestSubmitService:
                                                      free):
         _update(MentorProfile, world.mentor.id, active_mentees=1, committed_hours=committed)
         with pytest.raises(RequestError) as error:
-            services.submit_request(db.session.get(User, world.mentee.id),
-                                    db.session.get(MentorProfile, world.mentor.id),
+            services.submit_request(db.session.get(MentorProfile, world.mentor.id),
+                                    actor=db.session.get(User, world.mentee.id),
                                     area=db.session.get(FocusArea, world.area.id),
                                     **fields(hours_per_month=asked))
         assert error.value.message == too_many_hours(free)
@@ -400,8 +400,8 @@ class TestSubmitService:
 
     def test_exactly_the_free_hours_is_fine(self, app_ctx, world):
         _update(MentorProfile, world.mentor.id, active_mentees=1, committed_hours=4)
-        services.submit_request(db.session.get(User, world.mentee.id),
-                                db.session.get(MentorProfile, world.mentor.id),
+        services.submit_request(db.session.get(MentorProfile, world.mentor.id),
+                                actor=db.session.get(User, world.mentee.id),
                                 area=db.session.get(FocusArea, world.area.id),
                                 **fields(hours_per_month=2))
         db.session.commit()
@@ -409,8 +409,8 @@ class TestSubmitService:
 
     def test_only_in_an_area_the_mentor_offers(self, app_ctx, world):
         with pytest.raises(RequestError) as error:
-            services.submit_request(db.session.get(User, world.mentee.id),
-                                    db.session.get(MentorProfile, world.mentor.id),
+            services.submit_request(db.session.get(MentorProfile, world.mentor.id),
+                                    actor=db.session.get(User, world.mentee.id),
                                     area=db.session.get(FocusArea, world.other_area.id),
                                     **fields())
         assert error.value.message == WRONG_AREA
@@ -424,8 +424,8 @@ class TestSubmitService:
         for _ in range(2):
             _other, profile = new_mentor([world.area])
             make_request(world.mentee.id, profile.id, world.area.id)
-        services.submit_request(db.session.get(User, world.mentee.id),
-                                db.session.get(MentorProfile, world.mentor.id),
+        services.submit_request(db.session.get(MentorProfile, world.mentor.id),
+                                actor=db.session.get(User, world.mentee.id),
                                 area=db.session.get(FocusArea, world.area.id), **fields())
         db.session.commit()
         assert open_requests() == 3
@@ -434,8 +434,8 @@ class TestSubmitService:
     def test_the_same_mentor_can_be_asked_again_once_a_request_is_closed(self, app_ctx, world,
                                                                          status):
         close_as(make_request(world.mentee.id, world.mentor.id, world.area.id), status)
-        services.submit_request(db.session.get(User, world.mentee.id),
-                                db.session.get(MentorProfile, world.mentor.id),
+        services.submit_request(db.session.get(MentorProfile, world.mentor.id),
+                                actor=db.session.get(User, world.mentee.id),
                                 area=db.session.get(FocusArea, world.area.id), **fields())
         db.session.commit()
         assert open_requests() == 1
@@ -446,8 +446,8 @@ class TestSubmitService:
         mentorship.status = COMPLETED
         mentorship.ended_at = utcnow()
         _update(MentorProfile, world.mentor.id, active_mentees=0, committed_hours=0)
-        services.submit_request(db.session.get(User, world.mentee.id),
-                                db.session.get(MentorProfile, world.mentor.id),
+        services.submit_request(db.session.get(MentorProfile, world.mentor.id),
+                                actor=db.session.get(User, world.mentee.id),
                                 area=db.session.get(FocusArea, world.area.id), **fields())
         db.session.commit()
         assert open_requests() == 1
@@ -907,7 +907,7 @@ class TestDecline:
         profile = get(MentorProfile, world.mentor.id)
         assert (profile.active_mentees, profile.committed_hours) == (0, 0)
         # The answer counts towards the mentor's typical answer time.
-        assert world.mentor.id in services.typical_answer_times([world.mentor.id])
+        assert world.mentor.id in queries.typical_answer_times([world.mentor.id])
 
     def test_note_is_optional(self, app_ctx, world, open_request):
         request = db.session.get(MentorshipRequest, open_request)
@@ -978,7 +978,7 @@ class TestWithdraw:
         assert request.closed_at >= before
         # Not an answer of the mentor's: it does not count towards their answer time.
         assert request.answered_at is None
-        assert services.typical_answer_times([world.mentor.id]) == {}
+        assert queries.typical_answer_times([world.mentor.id]) == {}
 
     def test_page(self, app, world, open_request, mentee_client):
         response = mentee_client.submit(f"/requests/{open_request}/withdraw",
@@ -1103,9 +1103,9 @@ class TestAccess:
         admin = make_user(is_admin=True)
         for person, visible in ((world.mentee, True), (world.mentor_user, True),
                                 (admin, True), (outsider, False)):
-            found = services.request_for(db.session.get(User, person.id), open_request)
+            found = queries.request_for(db.session.get(User, person.id), open_request)
             assert (found is not None) == visible, person.full_name
-        assert services.request_for(db.session.get(User, admin.id), 999999) is None
+        assert queries.request_for(db.session.get(User, admin.id), 999999) is None
 
 
 # Other mentors who may fit ---------------------------------------------------------------
@@ -1383,7 +1383,7 @@ class TestConcurrency:
                          db.session.get(MentorProfile, world.mentor.id),
                          db.session.get(FocusArea, world.area.id)),
                 lambda mentee, profile, area: services.submit_request(
-                    mentee, profile, area=area, **fields()))
+                    profile, actor=mentee, area=area, **fields()))
 
         results = run_together(submit, THREADS)
         assert_only(results, {"ok", ALREADY_OPEN})

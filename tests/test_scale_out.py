@@ -193,7 +193,7 @@ def test_the_capacity_holds_with_two_instances_racing(instances, data_app):
 
 def submit(mentee, profile, area):
     request = services.submit_request(
-        db.session.get(User, mentee.id), db.session.get(MentorProfile, profile.id),
+        db.session.get(MentorProfile, profile.id), actor=db.session.get(User, mentee.id),
         area=db.session.get(FocusArea, area.id), **request_fields())
     db.session.commit()
     return request.id

@@ -149,7 +149,7 @@ def submit_request_directly(mentee_id, profile_id, area_id):
     profile = db.session.get(MentorProfile, profile_id)
     fields = request_form(area_id)
     request = mentoring.submit_request(
-        mentee, profile, area=db.session.get(FocusArea, area_id), goal=fields["goal"],
+        profile, actor=mentee, area=db.session.get(FocusArea, area_id), goal=fields["goal"],
         target_date=utcnow().date() + timedelta(days=90),
         current_situation=fields["current_situation"],
         success_measures=fields["success_measures"], hours_per_month=2, duration_months=6,

@@ -54,7 +54,7 @@ from ..mentorships.models import (
     Mentorship,
     MentorshipRequest,
 )
-from ..mentorships.services import AVERAGE_MONTH_DAYS, CADENCE_DAYS, GRACE_DAYS
+from ..mentorships.queries import AVERAGE_MONTH_DAYS, CADENCE_DAYS, GRACE_DAYS
 
 # The last day a period may end on: the moment after it must still be a datetime.
 LAST_DAY = date.max - timedelta(days=1)
@@ -216,7 +216,7 @@ def _median_answer_seconds(period):
 def _mentorships(period, today):
     """The mentorships that ran in the period or are active, summed by focus area and
     region: active, check-in minutes in the period, committed hour-days, finished and
-    completed in the period, and overdue check-ins (see mentorships.services.progress).
+    completed in the period, and overdue check-ins (see mentorships.queries.progress).
     """
     # Overdue: the last check-in (or the start) is older than the cadence allows.
     due_dates = {cadence: today - timedelta(days=interval + GRACE_DAYS)

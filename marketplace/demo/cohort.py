@@ -202,7 +202,7 @@ def _request(rep, profile, outcome, areas, rng, now):
     months = 3 if outcome == "completed" else rng.choice((3, 6))
     try:
         request = mentoring.submit_request(
-            rep, profile, area=area,
+            profile, actor=rep, area=area,
             goal=rng.choice(GOALS[language]).format(area=area.name(language).lower()),
             target_date=(now + timedelta(days=60)).date(),
             current_situation=SITUATIONS[language], success_measures=MEASURES[language],

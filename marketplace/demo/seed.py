@@ -280,7 +280,7 @@ def load_mentoring(users):
         area = next(area for area in profile.published.areas
                     if area.position == area_position)
         request = mentoring.submit_request(
-            mentee, profile, area=area, goal=goal, target_date=(sent + timedelta(
+            profile, actor=mentee, area=area, goal=goal, target_date=(sent + timedelta(
                 days=30 * months - 5)).date(), current_situation=situation,
             success_measures=measures, hours_per_month=hours, duration_months=months,
             cadence=cadence, meeting_format=fmt, message="")

@@ -22,12 +22,8 @@ from ..accounts.models import EXTERNAL, INTERNAL, User
 from ..core import fulltext
 from ..extensions import db
 from ..geography import REGIONS
-from ..mentorships.services import (
-    answer_time_text,
-    requester,
-    typical_answer_times,
-    why_cannot_request,
-)
+from ..mentorships.queries import answer_time_text, typical_answer_times
+from ..mentorships.services import requester, why_cannot_request
 from ..web.forms import BaseForm, choices
 from . import listing, matching
 from .forms import FORMAT_LABELS, language_name

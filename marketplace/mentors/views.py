@@ -12,8 +12,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..core.clock import utcnow
-from ..mentorships.services import statement as statement_rows
-from ..mentorships.services import track_record
+from ..mentorships.queries import statement as statement_rows
+from ..mentorships.queries import track_record
 from ..program.services import areas as program_areas
 from ..web.transaction import form_status, perform
 from . import listing, search, services

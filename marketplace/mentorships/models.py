@@ -141,6 +141,16 @@ class Mentorship(db.Model):
     def is_active(self):
         return self.status == ACTIVE
 
+    @property
+    def parties(self):
+        """The two people in it: (the mentee, the mentor), as users."""
+        return self.mentee, self.profile.user
+
+    def other_side(self, user):
+        """The party `user` (one of the two) works with: whom to tell what they did."""
+        mentee, mentor = self.parties
+        return mentor if user.id == mentee.id else mentee
+
 
 class CheckIn(db.Model):
     """A meeting one side logged; the other side confirms it happened."""

@@ -1,14 +1,12 @@
-"""The rules around asking a mentor for mentoring, and facts about mentors' answers.
+"""The commands of mentoring, and the rules they enforce: asking a mentor, answering,
+withdrawing and expiring requests, check-ins, the end of a mentorship and feedback.
 
-The submission of requests, and everything that follows, builds on these rules: the
-mentor page shows the reason a viewer cannot send a request, and the same check
-guards the request itself.
+The mentor page shows the reason a viewer cannot send a request (`why_cannot_request`),
+and the same check guards the request itself. What pages read is in queries.
 """
 
 import hashlib
 import json
-import math
-import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,9 +17,8 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import bindparam, func, literal, or_, select, union_all, update
+from sqlalchemy import bindparam, literal, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..accounts.models import User
 from ..accounts.services import above_statement
@@ -31,7 +28,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..invitations.models import Invitation
 from ..invitations.services import invitation_behind
-from ..mentors.models import APPROVED, MentorProfile
+from ..mentors.models import MentorProfile
 from ..notifications.services import notify
 from ..program.models import ProgramSettings
 from ..program.services import settings
@@ -132,61 +129,13 @@ def why_cannot_request(who, profile):
     return None
 
 
-def typical_answer_times(profile_ids):
-    """The median time each mentor took to accept or decline, over all their answered
-    requests: {profile_id: timedelta}. Mentors with no answer yet are left out."""
-    if not profile_ids:
-        return {}
-    rows = db.session.execute(
-        select(MentorshipRequest.profile_id, MentorshipRequest.created_at,
-               MentorshipRequest.answered_at)
-        .where(MentorshipRequest.profile_id.in_(profile_ids),
-               MentorshipRequest.answered_at.is_not(None)))
-    waits = defaultdict(list)
-    for profile_id, created_at, answered_at in rows:
-        waits[profile_id].append(answered_at - created_at)
-    return {profile_id: statistics.median(times) for profile_id, times in waits.items()}
-
-
-def answer_time_text(wait):
-    """'usually answers within 2 days', or 'new mentor' without history."""
-    if wait is None:
-        return _("New mentor")
-    days = math.ceil(wait.total_seconds() / 86400)
-    if days <= 1:
-        return _("Usually answers within a day")
-    return ngettext("Usually answers within %(num)d day", "Usually answers within %(num)d days",
-                    days)
-
-
-def track_record(profile):
-    """(how many mentorships the mentor has seen through to the goal, the hours they
-    have given as far as both sides confirmed them in check-ins), in one query."""
-    completed, minutes = db.session.execute(_track_record_statement(),
-                                            {"profile": profile.id}).one()
-    return completed, minutes / 60
-
-
-@cache
-def _track_record_statement():
-    """Built once: it runs on every mentor page."""
-    profile = bindparam("profile")
-    return select(
-        select(func.count(Mentorship.id))
-        .where(Mentorship.profile_id == profile, Mentorship.status == COMPLETED)
-        .scalar_subquery(),
-        select(func.coalesce(func.sum(CheckIn.minutes), 0))
-        .join(Mentorship, Mentorship.id == CheckIn.mentorship_id)
-        .where(Mentorship.profile_id == profile, CheckIn.confirmed_at.is_not(None))
-        .scalar_subquery())
-
-
 class RequestError(DomainError):
     pass
 
 
-def submit_request(mentee, profile, *, area, **fields):
-    """Send `mentee`'s request to `profile`'s mentor, if every rule allows it.
+def submit_request(profile, *, actor, area, **fields):
+    """Send the actor's request to `profile`'s mentor, if every rule allows it: the actor
+    becomes its mentee, so the rules are checked for them.
 
     The rules are those of `why_cannot_request`, plus the hours the mentor still has.
     A request submitted twice at once is caught by the database (one open request per
@@ -199,9 +148,9 @@ def submit_request(mentee, profile, *, area, **fields):
     (SQLite ignores the lock; its writing transactions already take turns, as they
     begin IMMEDIATE: see `ops._begin_sqlite`.)
     """
-    db.session.execute(select(User.id).where(User.id == mentee.id)
+    db.session.execute(select(User.id).where(User.id == actor.id)
                        .with_for_update(key_share=True))
-    reason = why_cannot_request(requester(mentee), profile)
+    reason = why_cannot_request(requester(actor), profile)
     if reason:
         raise RequestError(reason)
     if fields["hours_per_month"] > profile.free_hours:
@@ -214,8 +163,8 @@ def submit_request(mentee, profile, *, area, **fields):
         raise RequestError(_("Choose one of the mentor's focus areas."))
     if fields["meeting_format"] not in profile.format_codes:
         raise RequestError(_("Choose one of the ways this mentor meets."))
-    invitation = invitation_behind(mentee, profile)
-    request = MentorshipRequest(mentee_id=mentee.id, mentee_region=mentee.region,
+    invitation = invitation_behind(actor, profile)
+    request = MentorshipRequest(mentee_id=actor.id, mentee_region=actor.region,
                                 profile_id=profile.id, area_id=area.id,
                                 invitation=invitation, **fields)
     try:
@@ -223,10 +172,10 @@ def submit_request(mentee, profile, *, area, **fields):
             db.session.add(request)
     except IntegrityError:
         raise RequestError(_("You already have an open request to this mentor.")) from None
-    audit.record("request.sent", actor=mentee, subject=profile.user, request_id=request.id,
+    audit.record("request.sent", actor=actor, subject=profile.user, request_id=request.id,
                  profile_id=profile.id)
     notify(profile.user, "request_received", url_for("mentorships.requests"),
-           person=mentee)
+           person=actor)
     return request
 
 
@@ -350,64 +299,14 @@ def _expire(condition, now):
     return expired
 
 
-# Loading with the right to see ------------------------------------------------------------
-
-def request_for(viewer, request_id):
-    """A request its mentee, its mentor or an admin may see; None for anyone else."""
-    request = db.session.get(MentorshipRequest, request_id)
-    if request is None:
-        return None
-    if viewer.is_admin or viewer.id in (request.mentee_id, request.profile.user_id):
-        return request
-    audit.note_denied("request", request_id)
-    return None
-
-
-def requests_of(user):
-    """(sent, received): the user's requests as a mentee and as a mentor, newest first."""
-    options = (joinedload(MentorshipRequest.mentee),
-               joinedload(MentorshipRequest.profile).joinedload(MentorProfile.user),
-               joinedload(MentorshipRequest.area))
-    newest = (MentorshipRequest.created_at.desc(), MentorshipRequest.id.desc())
-    sent = db.session.scalars(select(MentorshipRequest).options(*options)
-                              .where(MentorshipRequest.mentee_id == user.id)
-                              .order_by(*newest)).all()
-    received = db.session.scalars(
-        select(MentorshipRequest).options(*options)
-        .join(MentorProfile, MentorProfile.id == MentorshipRequest.profile_id)
-        .where(MentorProfile.user_id == user.id).order_by(*newest)).all()
-    return sent, received
-
-
 # The mentorship itself ----------------------------------------------------------------
-
-CADENCE_DAYS = {"weekly": 7, "biweekly": 14, "monthly": 30}
-# A check-in counts as overdue this many days after it was due.
-GRACE_DAYS = 3
-AVERAGE_MONTH_DAYS = 30.44
-
 
 class MentorshipError(DomainError):
     pass
 
 
-def mentorship_for(viewer, mentorship_id):
-    """A mentorship its two sides or an admin may see; None for anyone else."""
-    mentorship = db.session.get(Mentorship, mentorship_id)
-    if mentorship is None:
-        return None
-    if viewer.is_admin or viewer.id in (mentorship.mentee_id, mentorship.profile.user_id):
-        return mentorship
-    audit.note_denied("mentorship", mentorship_id)
-    return None
-
-
-def is_party(user, mentorship):
-    return user.id in (mentorship.mentee_id, mentorship.profile.user_id)
-
-
 def _require_party(user, mentorship):
-    if not is_party(user, mentorship):
+    if user.id not in (party.id for party in mentorship.parties):
         raise MentorshipError(_("Only the mentor and the mentee can do this."))
 
 
@@ -484,8 +383,7 @@ def _finish(mentorship, status, *, actor, reason=None, notice=None):
     db.session.refresh(mentorship)
     db.session.expire(mentorship.profile)
     audit.record(f"mentorship.{status}", actor=actor, mentorship_id=mentorship.id)
-    other = (mentorship.mentee if actor.id == mentorship.profile.user_id
-             else mentorship.profile.user)
+    other = mentorship.other_side(actor)
     link = url_for("mentorships.mentorship", mentorship_id=mentorship.id)
     if notice:
         notify(other, notice, link)
@@ -556,117 +454,3 @@ def leave_feedback(mentorship, *, actor, rating, comment="", gained=None):
     except IntegrityError:
         raise MentorshipError(_("You have already left your feedback.")) from None
     return feedback
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Where a mentorship stands against its agreement."""
-
-    minutes_logged: int
-    minutes_confirmed: int
-    hours_committed_so_far: float
-    hours_committed_total: int
-    check_ins: int
-    check_ins_expected: int
-    next_due: object
-    overdue: bool
-
-    @property
-    def hours_logged(self):
-        return self.minutes_logged / 60
-
-    @property
-    def hours_confirmed(self):
-        return self.minutes_confirmed / 60
-
-    @property
-    def on_cadence(self):
-        return not self.overdue and self.check_ins >= self.check_ins_expected - 1
-
-
-def progress(mentorship, check_ins, today=None):
-    """Hours logged against hours committed so far, and whether check-ins keep the
-    agreed cadence: the next one is due one interval after the last (or the start)."""
-    today = today or utcnow().date()
-    end = min(today, mentorship.planned_end_on)
-    if mentorship.ended_at is not None:  # a finished mentorship commits no more time
-        end = min(end, mentorship.ended_at.date())
-    days = max((end - mentorship.started_on).days, 0)
-    months = (mentorship.planned_end_on - mentorship.started_on).days / AVERAGE_MONTH_DAYS
-    interval = CADENCE_DAYS[mentorship.cadence]
-    last = max((check_in.held_on for check_in in check_ins), default=mentorship.started_on)
-    next_due = last + timedelta(days=interval)
-    return Progress(
-        minutes_logged=sum(check_in.minutes for check_in in check_ins),
-        minutes_confirmed=sum(c.minutes for c in check_ins if c.is_confirmed),
-        hours_committed_so_far=round(mentorship.hours_per_month * days / AVERAGE_MONTH_DAYS,
-                                     1),
-        hours_committed_total=round(mentorship.hours_per_month * months),
-        check_ins=len(check_ins),
-        check_ins_expected=days // interval,
-        next_due=next_due,
-        overdue=mentorship.status == ACTIVE
-        and today > next_due + timedelta(days=GRACE_DAYS),
-    )
-
-
-def my_mentoring(user):
-    """Everything on a user's "My mentoring" page, in a few queries."""
-    options = (joinedload(Mentorship.mentee),
-               joinedload(Mentorship.profile).joinedload(MentorProfile.user),
-               joinedload(Mentorship.area), selectinload(Mentorship.check_ins))
-    as_mentee = db.session.scalars(
-        select(Mentorship).options(*options).where(Mentorship.mentee_id == user.id)
-        .order_by(Mentorship.started_on.desc(), Mentorship.id.desc())).unique().all()
-    as_mentor = db.session.scalars(
-        select(Mentorship).options(*options)
-        .join(MentorProfile, MentorProfile.id == Mentorship.profile_id)
-        .where(MentorProfile.user_id == user.id)
-        .order_by(Mentorship.started_on.desc(), Mentorship.id.desc())).unique().all()
-    open_requests = db.session.scalar(
-        select(func.count(MentorshipRequest.id))
-        .where(MentorshipRequest.mentee_id == user.id, MentorshipRequest.status == OPEN))
-    waiting = db.session.scalar(
-        select(func.count(MentorshipRequest.id))
-        .join(MentorProfile, MentorProfile.id == MentorshipRequest.profile_id)
-        .where(MentorProfile.user_id == user.id, MentorshipRequest.status == OPEN))
-    return as_mentee, as_mentor, open_requests, waiting
-
-
-def honor_roll(limit=10):
-    """Listed mentors with the most mentees who reached their goal, then the most
-    confirmed hours: [(profile, completed, hours)]."""
-    completed = (select(Mentorship.profile_id, func.count(Mentorship.id).label("completed"))
-                 .where(Mentorship.status == COMPLETED)
-                 .group_by(Mentorship.profile_id).subquery())
-    minutes = (select(Mentorship.profile_id,
-                      func.sum(CheckIn.minutes).label("minutes"))
-               .join(CheckIn, CheckIn.mentorship_id == Mentorship.id)
-               .where(CheckIn.confirmed_at.is_not(None))
-               .group_by(Mentorship.profile_id).subquery())
-    rows = db.session.execute(
-        select(MentorProfile, func.coalesce(completed.c.completed, 0),
-               func.coalesce(minutes.c.minutes, 0))
-        .join(completed, completed.c.profile_id == MentorProfile.id, isouter=True)
-        .join(minutes, minutes.c.profile_id == MentorProfile.id, isouter=True)
-        .join(MentorProfile.user)
-        .where(MentorProfile.status == APPROVED, User.active.is_(True),
-               or_(completed.c.completed > 0, minutes.c.minutes > 0))
-        .options(contains_eager(MentorProfile.user))
-        .order_by(func.coalesce(completed.c.completed, 0).desc(),
-                  func.coalesce(minutes.c.minutes, 0).desc(), MentorProfile.id)
-        .limit(limit)).all()
-    return [(profile, count, total / 60) for profile, count, total in rows]
-
-
-def statement(profile):
-    """The mentor's mentorships with their confirmed hours, for the statement."""
-    rows = []
-    for mentorship in db.session.scalars(
-            select(Mentorship).where(Mentorship.profile_id == profile.id)
-            .options(joinedload(Mentorship.mentee), joinedload(Mentorship.area),
-                     selectinload(Mentorship.check_ins))
-            .order_by(Mentorship.started_on)).unique():
-        confirmed = sum(c.minutes for c in mentorship.check_ins if c.is_confirmed) / 60
-        rows.append((mentorship, confirmed))
-    return rows

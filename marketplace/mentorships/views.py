@@ -13,7 +13,7 @@ from ..program.services import settings
 from ..stories.services import story_of
 from ..web.labels import REQUEST_STATE_LABELS
 from ..web.transaction import form_status, perform
-from . import services
+from . import queries, services
 from .forms import (
     CADENCE_LABELS,
     DECLINE_LABELS,
@@ -50,7 +50,7 @@ def new_request(profile_id):
     form = RequestForm(profile, str(get_locale()),
                        data={"duration_months": settings().default_duration_months})
     if not blocked and form.validate_on_submit() and perform(
-            lambda: services.submit_request(current_user, profile,
+            lambda: services.submit_request(profile, actor=current_user,
                                             area=db.session.get(FocusArea, form.area.data),
                                             **form.fields()),
             _("Your request has been sent to %(name)s. You will be told when they answer.",
@@ -66,7 +66,7 @@ def _request_or_404(request_id, acting_side):
     """The request if the viewer is the side that may act on it (`acting_side(request)`
     is that side's user id); 404 for anyone else, the other side included. The service
     checks the same again: this only makes the refusal look like an unknown request."""
-    request = services.request_for(current_user, request_id)
+    request = queries.request_for(current_user, request_id)
     if request is None:
         abort(404)
     if acting_side(request) != current_user.id:
@@ -86,7 +86,7 @@ def received_request_or_404(request_id):
 @bp.get("/requests")
 @login_required
 def requests():
-    sent, received = services.requests_of(current_user)
+    sent, received = queries.requests_of(current_user)
     return render_template("mentorships/requests.html", sent=group(sent),
                            received=group(received), states=REQUEST_STATE_LABELS,
                            decline_reasons=DECLINE_LABELS, cadences=CADENCE_LABELS,
@@ -151,7 +151,7 @@ def decline(request_id):
 # The mentorship -----------------------------------------------------------------------
 
 def mentorship_or_404(mentorship_id):
-    mentorship = services.mentorship_for(current_user, mentorship_id)
+    mentorship = queries.mentorship_for(current_user, mentorship_id)
     if mentorship is None:
         abort(404)
     return mentorship
@@ -164,11 +164,11 @@ def _mentorship_page(mentorship, check_in_form=None, end_form=None, feedback_for
     return render_template(
         "mentorships/mentorship.html", mentorship=mentorship, check_ins=check_ins,
         story=story_of(mentorship),
-        progress=services.progress(mentorship, check_ins),
-        is_party=services.is_party(current_user, mentorship),
+        progress=queries.progress(mentorship, check_ins),
+        is_party=queries.is_party(current_user, mentorship),
         is_mentor=current_user.id == mentorship.profile.user_id,
         may_give_feedback=(not mentorship.is_active and current_user.id not in given
-                           and services.is_party(current_user, mentorship)),
+                           and queries.is_party(current_user, mentorship)),
         check_in_form=check_in_form or CheckInForm(), end_form=end_form or EndForm(),
         feedback_form=feedback_form or FeedbackForm(), cadences=CADENCE_LABELS), status
 
@@ -281,7 +281,7 @@ def feedback(mentorship_id):
 @bp.get("/mentoring")
 @login_required
 def my_mentoring():
-    as_mentee, as_mentor, open_requests, waiting = services.my_mentoring(current_user)
+    as_mentee, as_mentor, open_requests, waiting = queries.my_mentoring(current_user)
     return render_template(
         "mentorships/my_mentoring.html", as_mentee=as_mentee, as_mentor=as_mentor,
-        open_requests=open_requests, waiting=waiting, progress=services.progress)
+        open_requests=open_requests, waiting=waiting, progress=queries.progress)

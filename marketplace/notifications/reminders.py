@@ -15,7 +15,7 @@ from ..core.clock import utcnow
 from ..extensions import db
 from ..mentors.models import APPROVED, MentorProfile
 from ..mentorships.models import ACTIVE, OPEN, Mentorship, MentorshipRequest
-from ..mentorships.services import progress
+from ..mentorships.queries import progress
 from .services import notify
 
 REQUEST_WAITING = timedelta(days=7)
@@ -61,7 +61,7 @@ def _overdue_check_ins(now):
             continue
         mentorship.overdue_notice_for = state.next_due
         link = url_for("mentorships.mentorship", mentorship_id=mentorship.id)
-        mentor, mentee = mentorship.profile.user, mentorship.mentee
+        mentee, mentor = mentorship.parties
         notify(mentee, "check_in_overdue", link, person=mentor,
                due_date=state.next_due.isoformat())
         notify(mentor, "check_in_overdue", link, person=mentee,

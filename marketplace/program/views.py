@@ -2,7 +2,7 @@ from flask import Blueprint, render_template
 from flask_babel import get_locale
 from flask_login import current_user
 
-from ..mentorships.services import honor_roll
+from ..mentorships.queries import honor_roll
 from ..stories.services import published
 from . import texts
 from .services import settings

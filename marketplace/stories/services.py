@@ -38,15 +38,6 @@ def story_of(mentorship):
                              .where(SuccessStory.mentorship_id == mentorship.id))
 
 
-def sides(mentorship):
-    return mentorship.mentee, mentorship.profile.user
-
-
-def other_side(mentorship, user):
-    mentee, mentor = sides(mentorship)
-    return mentor if user.id == mentee.id else mentee
-
-
 def _link(mentorship):
     return url_for("mentorships.mentorship", mentorship_id=mentorship.id)
 
@@ -54,7 +45,7 @@ def _link(mentorship):
 def write_story(mentorship, *, actor, title, body):
     """Write or rewrite the story of a completed mentorship. A rewrite needs the other
     side's consent again."""
-    if actor.id not in (side.id for side in sides(mentorship)):
+    if actor.id not in (side.id for side in mentorship.parties):
         raise StoryError(_("Only the mentor and the mentee can tell their story."))
     if mentorship.status != COMPLETED:
         raise StoryError(_("A story is told once the mentorship is completed."))
@@ -99,7 +90,7 @@ def ask_consent(story, *, actor):
         raise StoryError(refusal)
     _move(story, (DRAFT, RETURNED), refusal, status=AWAITING_CONSENT)
     mentorship = story.mentorship
-    notify(other_side(mentorship, actor), "story_consent_requested", _link(mentorship),
+    notify(mentorship.other_side(actor), "story_consent_requested", _link(mentorship),
            person=actor)
 
 
@@ -107,7 +98,7 @@ def give_consent(story, *, actor, version):
     """The other side agrees to publish the text they read (`version`, as shown to them
     by `story.version`): it goes to the program team."""
     mentorship = story.mentorship
-    if story.author_id == actor.id or actor.id not in (side.id for side in sides(mentorship)):
+    if story.author_id == actor.id or actor.id not in (side.id for side in mentorship.parties):
         raise StoryError(_("Only the other side of the mentorship can agree to the story."))
     if story.status == AWAITING_CONSENT and version != story.version:
         raise StoryError(_("The story has changed since you read it: read it again, "
@@ -122,7 +113,7 @@ def publish(story, *, actor):
     _move(story, (SUBMITTED,), _("Only a story both sides agreed to can be published."),
           status=PUBLISHED, published_at=utcnow(), review_note=None)
     audit.record("story.published", actor=actor, story_id=story.id)
-    for side in sides(story.mentorship):
+    for side in story.mentorship.parties:
         notify(side, "story_published", url_for("program.index"))
 
 

@@ -2,7 +2,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..mentorships.services import is_party, mentorship_for
+from ..mentorships.queries import is_party, mentorship_for
 from ..web.transaction import perform
 from . import services
 from .forms import StoryForm
