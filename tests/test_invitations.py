@@ -44,9 +44,9 @@ from marketplace.program.services import settings
 from marketplace.vetting.services import decide
 from marketplace.web.labels import INVITATION_STATE_LABELS as STATE_LABELS
 
+from .builders import submit
 from .factories import PASSWORD, make_area, make_profile, make_user
 from .helpers import count, flashed, get, login_client, run_together
-from .test_mentorships import submit
 
 MESSAGE = "You taught me <b>negotiation</b> at Acme; I want to get better at closing."
 NEW_PASSWORD = "violet harbour lantern nine"

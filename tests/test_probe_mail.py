@@ -45,9 +45,9 @@ from marketplace.notifications.models import Notification
 from marketplace.privacy.services import delete_account, export_data
 from marketplace.vetting import services as vetting
 
+from .builders import submit
 from .factories import PASSWORD, make_area, make_profile, make_user
 from .helpers import count, login_client
-from .test_mentorships import submit
 
 NEW_PASSWORD = "violet harbour lantern nine"
 # Every one-time link the app mails: password reset, address confirmation, invitation.

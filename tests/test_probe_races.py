@@ -26,17 +26,10 @@ from marketplace.mentorships.services import MentorshipError, RequestError
 from marketplace.program.models import FocusArea
 from marketplace.program.services import settings
 
+from .builders import italian, start_mentorship, today
 from .factories import make_area, make_profile, make_user
 from .helpers import count, flashed, login_client, run_together, tabs
-from .test_mentorships import (
-    LOGGED,
-    NEXT_STEPS,
-    SUMMARY,
-    check_in_data,
-    italian,
-    start_mentorship,
-    today,
-)
+from .test_mentorships import LOGGED, NEXT_STEPS, SUMMARY, check_in_data
 from .test_requests import LIMIT_THREE, fields, form_data, sent_message
 
 THREADS = 6     # requests sent at once, each to a different mentor

@@ -28,9 +28,9 @@ from marketplace.mentorships import services
 from marketplace.mentorships.models import ACCEPTED, MentorshipRequest
 from marketplace.program.models import FocusArea
 
+from .builders import request_fields
 from .conftest import TEST_DATABASE_URL
 from .factories import PASSWORD, make_area, make_profile, make_user
-from .test_mentorships import request_fields
 
 pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL,
                                 reason="runs in the PostgreSQL pass (TEST_DATABASE_URL)")
