@@ -9,7 +9,6 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from flask_babel import force_locale, gettext
 from flask_login import current_user
 from markupsafe import escape
 from sqlalchemy import func, select
@@ -33,6 +32,7 @@ from marketplace.mentors.services import SAVED, SENT_FOR_REVIEW, ProfileError
 from marketplace.program.models import FocusArea
 from marketplace.vetting.services import decide
 
+from .builders import assert_italian_ui, field_errors, italian
 from .conftest import Auth
 from .factories import make_area, make_profile, make_user
 from .helpers import flashed
@@ -127,36 +127,9 @@ def logged_in_client(app, user):
     return client
 
 
-def field_errors(page, name):
-    """The errors shown next to one field."""
-    match = re.search(rf'<div class="field-errors" id="{name}-error">(.*?)</div>', page,
-                      re.DOTALL)
-    return match.group(1) if match else ""
-
-
 def checked(page, name, value):
     return re.search(rf'<input [^>]*\bchecked\b[^>]*name="{name}"[^>]*value="{value}"',
                      page) is not None
-
-
-def italian(app, message):
-    """What the app shows for `message` to an Italian user (its compiled catalog)."""
-    with app.test_request_context(), force_locale("it"):
-        translated = gettext(message)
-    assert translated != message, f"no Italian translation for {message!r}"
-    return translated
-
-
-def assert_italian_ui(app, page, messages):
-    """Each UI string is translated and shown in Italian on the page."""
-    with app.test_request_context(), force_locale("it"):
-        translations = {message: gettext(message) for message in messages}
-    untranslated = [message for message, text in translations.items() if text == message]
-    assert untranslated == [], "no Italian translation"
-    # Strings from templates are not escaped by gettext (an apostrophe stays as it is),
-    # those from code are: either form counts.
-    assert [text for text in translations.values()
-            if str(escape(text)) not in page and text not in page] == []
 
 
 # Fixtures --------------------------------------------------------------------------------

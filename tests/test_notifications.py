@@ -61,16 +61,21 @@ from marketplace.notifications.reminders import send_reminders
 from marketplace.program.models import FocusArea
 from marketplace.vetting import services as vetting
 
+from .builders import (
+    GOAL,
+    MEASURES,
+    REASON,
+    SITUATION,
+    accept,
+    request_fields,
+    start_mentorship,
+    submit,
+    today,
+)
 from .factories import make_area, make_profile, make_user
 from .helpers import count, flashed, get, login_client
 
-GOAL = "Close my first multi-year deal with a manufacturing customer by the end of Q3."
-SITUATION = ("I run six mid-size accounts and win renewals, but my two attempts at a "
-             "multi-year deal stalled at procurement; discounting did not help, early "
-             "access to the CFO did.")
-MEASURES = "One signed multi-year contract; a procurement playbook I can reuse."
 NOTES = "Please add the results of your last two years."
-REASON = "My role changed and I no longer sell to manufacturing customers."
 
 # What the app says, in English (the catalog's msgids): the Italian is looked up.
 WORDS = {
@@ -117,10 +122,6 @@ OTHER = {"it": "en", "en": "it"}
 
 
 # Helpers -------------------------------------------------------------------------------
-
-def today():
-    return utcnow().date()
-
 
 def translate(app, language, message, **params):
     """`message` as the app says it in `language`, from the compiled catalog."""
@@ -202,41 +203,6 @@ def assert_told(app, outbox, since, recipient, kind, link, **params):
     row = db.session.scalar(select(OutboxMail).where(OutboxMail.id == last_id(OutboxMail)))
     assert (row.user_id, row.to, row.subject, row.status) == (
         recipient.id, recipient.email, text, SENT)
-
-
-def request_fields(**changes):
-    return {"goal": GOAL, "target_date": add_months(today(), 4),
-            "current_situation": SITUATION, "success_measures": MEASURES,
-            "hours_per_month": 2, "duration_months": 6, "cadence": "biweekly",
-            "meeting_format": "video", "message": "", **changes}
-
-
-def submit(mentee_id, profile_id, area_id, **changes):
-    """An open request sent through the service: its id."""
-    request = mentorships.submit_request(
-        db.session.get(User, mentee_id), db.session.get(MentorProfile, profile_id),
-        area=db.session.get(FocusArea, area_id), **request_fields(**changes))
-    db.session.commit()
-    return request.id
-
-
-def accept(request_id):
-    request = db.session.get(MentorshipRequest, request_id)
-    mentorship = mentorships.accept_request(request, actor=request.profile.user)
-    db.session.commit()
-    return mentorship.id
-
-
-def start_mentorship(pair, days_ago=0):
-    """A mentorship made the real way (request, then accept), started `days_ago` ago."""
-    mentorship_id = accept(submit(pair.mentee.id, pair.profile.id, pair.area.id))
-    if days_ago:
-        mentorship = db.session.get(Mentorship, mentorship_id)
-        started = today() - timedelta(days=days_ago)
-        mentorship.started_on = started
-        mentorship.planned_end_on = add_months(started, 6)
-        db.session.commit()
-    return mentorship_id
 
 
 def set_request_created(request_id, when):
@@ -555,7 +521,7 @@ class TestMentorshipEvents:
     @pytest.mark.parametrize("status", [COMPLETED, ENDED])
     @pytest.mark.parametrize("side", ["mentee", "mentor"])
     def test_the_other_side_is_told(self, app, app_ctx, outbox, pair, side, status):
-        mentorship_id = start_mentorship(pair)
+        mentorship_id = start_mentorship(pair.mentee.id, pair.profile.id, pair.area.id)
         actor = getattr(pair, side)
         other = pair.mentor if side == "mentee" else pair.mentee
         since = start_watching(outbox)
@@ -699,7 +665,8 @@ class TestReminders:
                                                                     outbox, pair):
         # Every two weeks, started 20 days ago, nothing logged: due on day 14, overdue
         # three days later.
-        mentorship_id = start_mentorship(pair, days_ago=20)
+        mentorship_id = start_mentorship(pair.mentee.id, pair.profile.id, pair.area.id,
+                                         days_ago=20)
         due = today() - timedelta(days=6)
         now = utcnow()
         since = start_watching(outbox)

@@ -16,7 +16,6 @@ from types import SimpleNamespace
 
 import pytest
 from flask_babel import force_locale, gettext, ngettext
-from markupsafe import escape
 from sqlalchemy import select
 
 from marketplace.accounts.models import User
@@ -51,14 +50,10 @@ from marketplace.program.services import settings
 from marketplace.program.texts import RESPONSIBILITIES
 from marketplace.vetting import services as vetting
 
+from .builders import GOAL, MEASURES, SITUATION, field_errors, request_fields, section, shows
 from .factories import make_area, make_profile, make_user
 from .helpers import count, flashed, get, login_client, run_together
 
-GOAL = "Close my first multi-year deal with a manufacturing customer by the end of Q3."
-SITUATION = ("I run six mid-size accounts and win renewals, but my two attempts at a "
-             "multi-year deal stalled at procurement; discounting did not help, early "
-             "access to the CFO did.")
-MEASURES = "One signed multi-year contract; a procurement playbook I can reuse."
 MESSAGE = "I read your story about the Turin plant and would love to learn from it."
 NOTE = "Happy to help: send me your account plan before our first call."
 
@@ -115,10 +110,8 @@ def in_months(months, days=0):
 
 
 def fields(**changes):
-    """What submit_request takes besides the area: a request worth a mentor's time."""
-    return {"goal": GOAL, "target_date": in_months(4), "current_situation": SITUATION,
-            "success_measures": MEASURES, "hours_per_month": 2, "duration_months": 6,
-            "cadence": "biweekly", "meeting_format": "video", "message": MESSAGE, **changes}
+    """What submit_request takes besides the area, with a message to the mentor."""
+    return request_fields(**{"target_date": in_months(4), "message": MESSAGE, **changes})
 
 
 def form_data(area_id, **changes):
@@ -179,23 +172,6 @@ def snapshot(app, request_id):
         profile = request.profile
         return (columns, profile.active_mentees, profile.committed_hours,
                 count(Mentorship), count(MentorshipRequest))
-
-
-def field_errors(page, name):
-    """The errors shown next to one field."""
-    match = re.search(rf'<div class="field-errors" id="{name}-error">(.*?)</div>', page,
-                      re.DOTALL)
-    return match.group(1) if match else ""
-
-
-def section(page, title_id):
-    """One <section> of /requests, found by the id of its heading."""
-    match = re.search(rf'<section aria-labelledby="{title_id}".*?</section>', page, re.DOTALL)
-    return match.group(0) if match else ""
-
-
-def shows(page, text):
-    return str(escape(text)) in page
 
 
 # Fixtures --------------------------------------------------------------------------------
