@@ -1,6 +1,7 @@
-"""Languages (SPEC 3.8, QUALITY.md "Languages"): the Italian catalog matches the source
-and is complete, the locale is chosen in the documented order, and pages, validation
-messages, dates, numbers and emails come out in the right language.
+"""Languages: everything the app shows exists in English and Italian. The Italian
+catalog matches the source and is complete, the locale is chosen in the documented
+order, and pages, validation messages, dates, numbers and emails come out in the
+right language.
 
 The pages are rendered with messages.po compiled afresh into a folder of the test run
 (exactly as `flask translate compile` does), so they check the catalog as it is now and

@@ -1,4 +1,4 @@
-"""Inviting a mentor from outside the company (SPEC 3.4a): the rep's invitations and
+"""Inviting a mentor from outside the company: the rep's invitations and
 their states, the invitee's link and sign-up, what follows vetting, admins' view."""
 
 import re

@@ -1,5 +1,7 @@
 """Mentor profiles: creating, editing and submitting them, the vetted revisions, who may
-see a mentor's page, and what the profile pages show (SPEC 3.2, QUALITY security 8-10).
+see a mentor's page, and what the profile pages show. An unlisted profile is seen
+only by its owner and admins, a form sets only the fields it offers, and what a
+mentor writes is shown escaped.
 
 Service tests call marketplace.mentors.services directly; view tests check the status,
 the redirect, the flashed message and the database.
@@ -965,7 +967,7 @@ class TestRetiredAreas:
             assert revisions_of(stored) == [(1, APPROVED)]
 
 
-# Views: who sees a mentor's page (QUALITY security 8) -------------------------------------
+# Views: who sees a mentor's page (nobody but those allowed) -------------------------------
 
 class TestMentorPage:
     @pytest.fixture
@@ -1036,7 +1038,7 @@ class TestMentorPage:
         assert client.get("/mentors/999999").status_code == (404 if logged_in else 302)
 
 
-# Mass assignment (QUALITY security 9) ----------------------------------------------------
+# Mass assignment: a form sets only the fields it offers -----------------------------------
 
 class TestExtraFields:
     def test_ignored_when_creating(self, app, client, auth, user, area_ids):
@@ -1083,7 +1085,7 @@ class TestExtraFields:
             assert db.session.get(User, user.id).is_admin is False
 
 
-# Escaping (QUALITY security 10) ----------------------------------------------------------
+# Escaping: what users write is shown as text, never as markup ---------------------------
 
 PAYLOADS = ["<script>alert(1)</script>", '"><svg onload=alert(1)>', "{{7*7}}"]
 

@@ -1,7 +1,8 @@
 """The mentorship itself: the agreement, check-ins and their confirmation, progress,
 completing or ending early, feedback once each, and the "My mentoring" dashboard
-(SPEC 3.5 and section 4; issue 5, "Mentorships"; QUALITY Security 1, 8-10 and "Data
-integrity under concurrency").
+(issue 5, "Mentorships"). Only the mentor and the mentee act on a mentorship, each
+post needs its CSRF token, a form sets only the fields it offers, what people write is
+shown escaped, and two clicks at the same moment change the data once.
 
 Mentorships are made the real way: a request submitted and accepted through
 marketplace.mentorships.services, its dates moved back afterwards when a test needs
@@ -1218,7 +1219,7 @@ class TestFeedbackPage:
         assert snapshot(app) == before
 
 
-# Mass assignment (QUALITY security 9) ----------------------------------------------------
+# Mass assignment: a form sets only the fields it offers -----------------------------------
 
 class TestMassAssignment:
     @pytest.fixture
@@ -1302,7 +1303,7 @@ class TestMassAssignment:
         self.unchanged_agreement(app, world)
 
 
-# CSRF and escaping (QUALITY security 1 and 10) -------------------------------------------
+# CSRF (every post needs its token) and escaping (text shown as text) ---------------------
 
 @pytest.mark.parametrize(("path", "data"), [
     ("checkins", check_in_data()), ("complete", {}), ("end", {"reason": REASON}),

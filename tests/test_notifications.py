@@ -1,5 +1,5 @@
-"""Notifications in the app and the email outbox (SPEC 3.6; issue 6; QUALITY "Languages":
-emails and notifications in the recipient's language).
+"""Notifications in the app and the email outbox (issue 6): every email and
+notification is in the recipient's language, whatever the language of who acted.
 
 Events are made the real way, through marketplace.mentorships.services,
 marketplace.vetting.services, marketplace.accounts.services and the reminders, with the

@@ -1,4 +1,4 @@
-"""A user's own data: the JSON download and deleting the account (QUALITY Security 15).
+"""A user's own data: everyone can download all of it as JSON and delete their account.
 
 Deleting anonymises: personal data goes, open requests close, active mentorships end
 and free the mentor's place, sessions end, and the other side keeps the history under

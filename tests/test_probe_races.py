@@ -1,7 +1,8 @@
-"""Races and duplicates an outside probe found (issue 17, items 1 and 2; QUALITY "Data
-integrity under concurrency"): the cap on a mentee's open requests holds when requests
-to different mentors arrive at once, from one app instance or two, and a check-in sent
-several times at once (a double click, a resent form) is recorded once.
+"""Races and duplicates an outside probe found (issue 17, items 1 and 2): the data stays
+consistent when actions arrive at the same moment. The cap on a mentee's open requests
+holds when requests to different mentors arrive at once, from one app instance or two,
+and a check-in sent several times at once (a double click, a resent form) is recorded
+once.
 
 Real threads, each in its own application context (its own session and connection),
 on the suite's database: an SQLite file by default, PostgreSQL when TEST_DATABASE_URL

@@ -1,6 +1,7 @@
 """The program page, recognition of mentors, success stories and the program settings
-(SPEC 3.7 and 3.8; issue "Program, recognition, stories"; QUALITY Security 8, 13, 14
-and "Data integrity under concurrency").
+(issue "Program, recognition, stories"). Whoever is not a party to a story gets a 404,
+form input is held to its limits, admins' changes are audited, and two sessions
+acting on one story at the same moment leave it consistent.
 
 - The program page shows every part of the program in the visitor's language, in the
   admins' wording or else the default (its Italian read from messages.po), and the

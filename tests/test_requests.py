@@ -1,7 +1,8 @@
 """Mentorship requests: sending, answering, withdrawing and expiring them, the /requests
-page, and capacity that holds under concurrency (SPEC 3.4; issue 5, "Requests" and
-"Capacity that holds under concurrency"; QUALITY "Data integrity under concurrency" and
-Security 8-9).
+page, and capacity that holds under concurrency (issue 5, "Requests" and "Capacity
+that holds under concurrency"). Only the mentee and the mentor act on a request, each
+on their own part; a form sets only the fields it offers; and a mentor's places and
+hours are never overcommitted, even by requests accepted at the same moment.
 
 Service tests call marketplace.mentorships.services directly; view tests check the
 status, the redirect, the flashed message and the database. The concurrency tests run
@@ -311,7 +312,8 @@ class TestSubmitService:
         assert (event.actor_id, event.subject_id) == (world.mentee.id, world.mentor_user.id)
 
     def test_flushes_but_never_commits(self, app_ctx, world):
-        """One user action is one transaction: the caller decides (QUALITY, STYLE)."""
+        """One user action is one transaction: a service only flushes, and the caller
+        commits or rolls back."""
         settings()
         db.session.commit()  # a migrated database already has its settings row
         services.submit_request(db.session.get(User, world.mentee.id),
@@ -340,7 +342,7 @@ class TestSubmitService:
         asker = db.session.get(User, asker.id)
         profile = db.session.get(MentorProfile, world.mentor.id)
         before = count(MentorshipRequest)
-        # The mentor page shows the same reason (SPEC 3.3).
+        # The mentor page shows the same reason: it asks why_cannot_request too.
         assert services.why_cannot_request(services.requester(asker), profile) == message
         with pytest.raises(RequestError) as error:
             services.submit_request(asker, profile,

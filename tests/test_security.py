@@ -1,4 +1,10 @@
-"""Security checks (QUALITY.md, Security 1–7 and 10–12, plus the start-up checks).
+"""Security checks, one rule at a time: every state-changing form needs a CSRF token;
+a `next` link only leads within the site; passwords are long enough and stored
+hashed; nothing tells whether an address has an account; logins are rate-limited; the
+session is renewed at login and really ends at logout; everything is denied unless
+allowed; a form sets only the fields it offers; what users write is shown escaped;
+responses carry the security headers and safe cookies; production errors show no
+details; and the app refuses to start in production with a weak secret.
 
 Each test speaks to the app over HTTP like a browser would and then looks at the
 status, the redirect target, the flashed text and the database.
