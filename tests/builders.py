@@ -1,6 +1,6 @@
 """Builders the test modules share: a request worth a mentor's time, sent and accepted
-through the services, and readers of what a page shows (a field's errors, a section,
-a text, the Italian interface).
+through the services, the settings form, and readers of what a page shows (a field, its
+errors, a section, a table row, a text, the Italian interface, a redirect).
 
 Requests and mentorships are made the real way, through
 marketplace.mentorships.services, so that every rule is checked; the helpers take ids
@@ -9,6 +9,7 @@ and work inside an application context.
 
 import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask_babel import force_locale, gettext
 from markupsafe import escape
@@ -71,6 +72,11 @@ def start_mentorship(mentee_id, profile_id, area_id, *, days_ago=0, **changes):
     return mentorship_id
 
 
+def other_side(side):
+    """The other party of a mentorship: "mentor" for "mentee" and the reverse."""
+    return "mentor" if side == "mentee" else "mentee"
+
+
 def move_start(mentorship_id, days_ago):
     """The mentorship started `days_ago` days ago; its planned end moves with it."""
     mentorship = db.session.get(Mentorship, mentorship_id)
@@ -80,7 +86,19 @@ def move_start(mentorship_id, days_ago):
     db.session.commit()
 
 
+def settings_form(**values):
+    """Every field of /admin/settings, at its default unless given."""
+    return {"required_approvals": 1, "approval_months": 12, "max_open_requests": 3,
+            "max_open_invitations": 3,
+            "request_expiry_days": 14, "default_duration_months": 6, **values}
+
+
 # What a page shows ---------------------------------------------------------------------
+
+def redirected_to(response, path):
+    """The response redirects to `path` (whatever the query string)."""
+    return response.status_code == 302 and urlsplit(response.location).path == path
+
 
 def field_errors(page_or_response, name):
     """The errors shown next to one field (their HTML), of a page or a response."""
@@ -89,6 +107,20 @@ def field_errors(page_or_response, name):
     match = re.search(rf'<div class="field-errors" id="{name}-error">(.*?)</div>', page,
                       re.DOTALL)
     return match.group(1) if match else ""
+
+
+def field_html(page, name):
+    """The `<div class="field …">` block of one form field."""
+    block = r'(?:(?!<div class="field[ "]).)'
+    match = re.search(rf'<div class="field[ "][^>]*>{block}*?name="{name}"{block}*', page,
+                      re.S)
+    assert match, f"no field {name}"
+    return match.group(0)
+
+
+def row_of(page, text):
+    """The table row of a page that contains `text`."""
+    return next(row for row in page.split("<tr>") if text in row)
 
 
 def section(page, title_id):

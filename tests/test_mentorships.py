@@ -48,6 +48,8 @@ from .builders import (
     field_errors,
     italian,
     move_start,
+    other_side,
+    redirected_to,
     section,
     shows,
     start_mentorship,
@@ -138,10 +140,6 @@ def snapshot(app):
                                for p in db.session.scalars(select(MentorProfile)))}
 
 
-def redirected_to(response, path):
-    return response.status_code == 302 and urlsplit(response.location).path == path
-
-
 def page_of(client, mentorship_id):
     response = client.get(f"/mentorships/{mentorship_id}")
     assert response.status_code == 200
@@ -203,10 +201,6 @@ def clients(mentee_client, mentor_client):
 
 def party_id(world, side):
     return world.mentee.id if side == "mentee" else world.mentor_user.id
-
-
-def other_side(side):
-    return "mentor" if side == "mentee" else "mentee"
 
 
 @pytest.fixture

@@ -65,6 +65,7 @@ from marketplace.stories.models import (
 )
 from marketplace.stories.services import StoryError
 
+from .builders import field_html, other_side, row_of, settings_form
 from .factories import (
     STORY_BODY,
     make_area,
@@ -181,32 +182,11 @@ def input_value(page, name):
     return html.unescape(re.search(r'value="([^"]*)"', tag).group(1))
 
 
-def field_html(page, name):
-    """The `<div class="field …">` block of one form field."""
-    block = r'(?:(?!<div class="field[ "]).)'
-    match = re.search(rf'<div class="field[ "][^>]*>{block}*?name="{name}"{block}*', page,
-                      re.S)
-    assert match, f"no field {name}"
-    return match.group(0)
-
-
 def program_form(defaults, **changes):
     """Every field of /admin/program as it shows the default wording, with `changes`."""
     data = {f"{key}_{language}": defaults[language][key][1]
             for key in texts.PARTS for language in ("en", "it")}
     return {**data, "pilot_starts_on": "", "rollout_starts_on": "", **changes}
-
-
-def settings_form(**values):
-    """Every field of /admin/settings, at its default unless given."""
-    return {"required_approvals": 1, "approval_months": 12, "max_open_requests": 3,
-            "max_open_invitations": 3,
-            "request_expiry_days": 14, "default_duration_months": 6, **values}
-
-
-def row_of(page, text):
-    """The table row of a page that contains `text`."""
-    return next(row for row in page.split("<tr>") if text in row)
 
 
 def section(page, heading):
@@ -886,10 +866,6 @@ def refused(change, *args, **kwargs):
 def state(world):
     story = the_story(world)
     return story.status, story.consent_at is not None
-
-
-def other_side(side):
-    return "mentor" if side == "mentee" else "mentee"
 
 
 class TestStoryService:
