@@ -16,7 +16,6 @@ the suite's database: an SQLite file by default, PostgreSQL when TEST_DATABASE_U
 
 import email
 import re
-import socket
 import threading
 import time
 from collections import Counter
@@ -24,7 +23,6 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from email import policy
 from types import SimpleNamespace
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -67,13 +65,14 @@ from .builders import (
     REASON,
     SITUATION,
     accept,
+    redirected_to,
     request_fields,
     start_mentorship,
     submit,
     today,
 )
 from .factories import make_area, make_profile, make_user
-from .helpers import count, flashed, get, login_client
+from .helpers import count, delivered, flashed, free_port, get, login_client
 
 NOTES = "Please add the results of your last two years."
 
@@ -223,10 +222,6 @@ def make_user_in(app, **fields):
         return make_user(**fields)
 
 
-def redirected_to(response, path):
-    return response.status_code == 302 and urlsplit(response.location).path == path
-
-
 def page_of(client, url="/notifications"):
     response = client.get(url)
     assert response.status_code == 200
@@ -289,12 +284,6 @@ def outbox_row(mail_id):
 def seconds(moment):
     """A time the database keeps exactly (no microseconds)."""
     return moment.replace(microsecond=0)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Sink:
@@ -371,18 +360,6 @@ def candidate(request, app):
                            language=language, timezone=ZONES[language])
         profile = make_profile(mentor, status=PENDING)
     return SimpleNamespace(admin=admin, mentor=mentor, profile=profile)
-
-
-@pytest.fixture
-def quiet(app, make_app):
-    """The app as in production: events only write to the outbox, and the mail leaves
-    with `send-emails` (same database as `app`, which creates the tables)."""
-    return make_app(MAIL_SEND_IMMEDIATELY=False)
-
-
-def delivered(an_app):
-    """What an app with the memory backend has delivered."""
-    return an_app.extensions.setdefault("mail_outbox", [])
 
 
 @pytest.fixture
