@@ -185,6 +185,13 @@ def outbox(app):
     return app.extensions.setdefault("mail_outbox", [])
 
 
+@pytest.fixture
+def quiet(app, make_app):
+    """The app as in production: events only write to the outbox, and the mail leaves
+    with `send-emails` (same database as `app`, which creates the tables)."""
+    return make_app(MAIL_SEND_IMMEDIATELY=False)
+
+
 class Auth:
     def __init__(self, client):
         self.client = client

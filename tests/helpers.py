@@ -1,6 +1,8 @@
-"""Helpers the test modules share: browsers, flashed messages, fresh rows, threads."""
+"""Helpers the test modules share: browsers, flashed messages, fresh rows, threads,
+logs, local ports and delivered mail."""
 
 import logging
+import socket
 import threading
 
 from sqlalchemy import func, select
@@ -76,3 +78,15 @@ def tabs(first, apps, count):
         browser.set_cookie("session", first.get_cookie("session").value)
         browsers.append(browser)
     return browsers
+
+
+def free_port():
+    """A local port free at the moment of asking."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def delivered(an_app):
+    """What an app with the memory backend has delivered (kept across its contexts)."""
+    return an_app.extensions.setdefault("mail_outbox", [])

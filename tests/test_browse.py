@@ -1,4 +1,5 @@
-"""Browsing, searching and matching mentors (SPEC 3.3, issue 4; QUALITY performance).
+"""Browsing, searching and matching mentors (issue 4); a page runs as many SQL
+statements however many mentors there are.
 
 The score function is tested on its own (`matching.match` and `matching.reasons`); the
 list page through the client: every filter alone and combined, the sorts (best match

@@ -1,4 +1,4 @@
-"""The admin dashboard at /admin (SPEC 3.7; issue "Admin dashboard"): every figure,
+"""The admin dashboard at /admin (issue "Admin dashboard"): every figure,
 overall, by focus area and by region, over a chosen period, computed against a data set
 checked by hand; the page in English and Italian with its inline SVG charts; the CSV
 exports of the figures and of the mentorships (CSV injection neutralised); and a number

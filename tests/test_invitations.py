@@ -1,4 +1,4 @@
-"""Inviting a mentor from outside the company (SPEC 3.4a): the rep's invitations and
+"""Inviting a mentor from outside the company: the rep's invitations and
 their states, the invitee's link and sign-up, what follows vetting, admins' view."""
 
 import re
@@ -44,9 +44,9 @@ from marketplace.program.services import settings
 from marketplace.vetting.services import decide
 from marketplace.web.labels import INVITATION_STATE_LABELS as STATE_LABELS
 
+from .builders import submit
 from .factories import PASSWORD, make_area, make_profile, make_user
 from .helpers import count, flashed, get, login_client, run_together
-from .test_mentorships import submit
 
 MESSAGE = "You taught me <b>negotiation</b> at Acme; I want to get better at closing."
 NEW_PASSWORD = "violet harbour lantern nine"

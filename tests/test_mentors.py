@@ -1,5 +1,7 @@
 """Mentor profiles: creating, editing and submitting them, the vetted revisions, who may
-see a mentor's page, and what the profile pages show (SPEC 3.2, QUALITY security 8-10).
+see a mentor's page, and what the profile pages show. An unlisted profile is seen
+only by its owner and admins, a form sets only the fields it offers, and what a
+mentor writes is shown escaped.
 
 Service tests call marketplace.mentors.services directly; view tests check the status,
 the redirect, the flashed message and the database.
@@ -9,7 +11,6 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from flask_babel import force_locale, gettext
 from flask_login import current_user
 from markupsafe import escape
 from sqlalchemy import func, select
@@ -33,6 +34,7 @@ from marketplace.mentors.services import SAVED, SENT_FOR_REVIEW, ProfileError
 from marketplace.program.models import FocusArea
 from marketplace.vetting.services import decide
 
+from .builders import assert_italian_ui, field_errors, italian
 from .conftest import Auth
 from .factories import make_area, make_profile, make_user
 from .helpers import flashed
@@ -127,36 +129,9 @@ def logged_in_client(app, user):
     return client
 
 
-def field_errors(page, name):
-    """The errors shown next to one field."""
-    match = re.search(rf'<div class="field-errors" id="{name}-error">(.*?)</div>', page,
-                      re.DOTALL)
-    return match.group(1) if match else ""
-
-
 def checked(page, name, value):
     return re.search(rf'<input [^>]*\bchecked\b[^>]*name="{name}"[^>]*value="{value}"',
                      page) is not None
-
-
-def italian(app, message):
-    """What the app shows for `message` to an Italian user (its compiled catalog)."""
-    with app.test_request_context(), force_locale("it"):
-        translated = gettext(message)
-    assert translated != message, f"no Italian translation for {message!r}"
-    return translated
-
-
-def assert_italian_ui(app, page, messages):
-    """Each UI string is translated and shown in Italian on the page."""
-    with app.test_request_context(), force_locale("it"):
-        translations = {message: gettext(message) for message in messages}
-    untranslated = [message for message, text in translations.items() if text == message]
-    assert untranslated == [], "no Italian translation"
-    # Strings from templates are not escaped by gettext (an apostrophe stays as it is),
-    # those from code are: either form counts.
-    assert [text for text in translations.values()
-            if str(escape(text)) not in page and text not in page] == []
 
 
 # Fixtures --------------------------------------------------------------------------------
@@ -992,7 +967,7 @@ class TestRetiredAreas:
             assert revisions_of(stored) == [(1, APPROVED)]
 
 
-# Views: who sees a mentor's page (QUALITY security 8) -------------------------------------
+# Views: who sees a mentor's page (nobody but those allowed) -------------------------------
 
 class TestMentorPage:
     @pytest.fixture
@@ -1063,7 +1038,7 @@ class TestMentorPage:
         assert client.get("/mentors/999999").status_code == (404 if logged_in else 302)
 
 
-# Mass assignment (QUALITY security 9) ----------------------------------------------------
+# Mass assignment: a form sets only the fields it offers -----------------------------------
 
 class TestExtraFields:
     def test_ignored_when_creating(self, app, client, auth, user, area_ids):
@@ -1110,7 +1085,7 @@ class TestExtraFields:
             assert db.session.get(User, user.id).is_admin is False
 
 
-# Escaping (QUALITY security 10) ----------------------------------------------------------
+# Escaping: what users write is shown as text, never as markup ---------------------------
 
 PAYLOADS = ["<script>alert(1)</script>", '"><svg onload=alert(1)>', "{{7*7}}"]
 

@@ -1,7 +1,8 @@
 """The mentorship itself: the agreement, check-ins and their confirmation, progress,
 completing or ending early, feedback once each, and the "My mentoring" dashboard
-(SPEC 3.5 and section 4; issue 5, "Mentorships"; QUALITY Security 1, 8-10 and "Data
-integrity under concurrency").
+(issue 5, "Mentorships"). Only the mentor and the mentee act on a mentorship, each
+post needs its CSRF token, a form sets only the fields it offers, what people write is
+shown escaped, and two clicks at the same moment change the data once.
 
 Mentorships are made the real way: a request submitted and accepted through
 marketplace.mentorships.services, its dates moved back afterwards when a test needs
@@ -16,8 +17,7 @@ from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from flask_babel import force_locale, format_date, gettext
-from markupsafe import escape
+from flask_babel import force_locale, format_date
 from sqlalchemy import select
 
 from marketplace.accounts.models import User
@@ -37,20 +37,30 @@ from marketplace.mentorships.models import (
     MentorshipRequest,
 )
 from marketplace.mentorships.services import MentorshipError
-from marketplace.program.models import FocusArea
 from marketplace.program.services import settings
 
+from .builders import (
+    GOAL,
+    MEASURES,
+    REASON,
+    accept,
+    assert_italian_ui,
+    field_errors,
+    italian,
+    move_start,
+    other_side,
+    redirected_to,
+    section,
+    shows,
+    start_mentorship,
+    submit,
+    today,
+)
 from .factories import make_area, make_profile, make_user
 from .helpers import count, flashed, get, login_client, run_together
 
-GOAL = "Close my first multi-year deal with a manufacturing customer by the end of Q3."
-SITUATION = ("I run six mid-size accounts and win renewals, but my two attempts at a "
-             "multi-year deal stalled at procurement; discounting did not help, early "
-             "access to the CFO did.")
-MEASURES = "One signed multi-year contract; a procurement playbook I can reuse."
 SUMMARY = "We went through the account plan for Acme and the procurement map."
 NEXT_STEPS = "Draft the proposal outline and book a call with the CFO."
-REASON = "My role changed and I no longer sell to manufacturing customers."
 
 # What the app says (English).
 LOGGED = "The check-in is logged. The other side can now confirm it."
@@ -82,53 +92,6 @@ def accepted_message(name):
 
 
 # Helpers -------------------------------------------------------------------------------------
-
-def today():
-    """The day the services count in (UTC)."""
-    return utcnow().date()
-
-
-def request_fields(**changes):
-    return {"goal": GOAL, "target_date": add_months(today(), 4),
-            "current_situation": SITUATION, "success_measures": MEASURES,
-            "hours_per_month": 2, "duration_months": 6, "cadence": "biweekly",
-            "meeting_format": "video", "message": "", **changes}
-
-
-def submit(mentee_id, profile_id, area_id, **changes):
-    """An open request sent through the service (every rule checked): its id."""
-    request = services.submit_request(
-        db.session.get(MentorProfile, profile_id), actor=db.session.get(User, mentee_id),
-        area=db.session.get(FocusArea, area_id), **request_fields(**changes))
-    db.session.commit()
-    return request.id
-
-
-def accept(request_id):
-    """The mentor accepts the request through the service: the mentorship's id."""
-    request = db.session.get(MentorshipRequest, request_id)
-    mentorship = services.accept_request(request, actor=request.profile.user)
-    db.session.commit()
-    return mentorship.id
-
-
-def start_mentorship(mentee_id, profile_id, area_id, *, days_ago=0, **changes):
-    """A mentorship made the real way (request, then accept), started `days_ago` days
-    ago (the planned end moves with the start). Inside an application context."""
-    mentorship_id = accept(submit(mentee_id, profile_id, area_id, **changes))
-    if days_ago:
-        move_start(mentorship_id, days_ago)
-    db.session.expire_all()
-    return mentorship_id
-
-
-def move_start(mentorship_id, days_ago):
-    mentorship = db.session.get(Mentorship, mentorship_id)
-    started = today() - timedelta(days=days_ago)
-    mentorship.started_on = started
-    mentorship.planned_end_on = add_months(started, mentorship.request.duration_months)
-    db.session.commit()
-
 
 def log(mentorship_id, author_id, *, days_ago=0, minutes=60, summary=SUMMARY,
         confirmed=False):
@@ -177,27 +140,6 @@ def snapshot(app):
                                for p in db.session.scalars(select(MentorProfile)))}
 
 
-def field_errors(page, name):
-    """The errors shown next to one field."""
-    match = re.search(rf'<div class="field-errors" id="{name}-error">(.*?)</div>', page,
-                      re.DOTALL)
-    return match.group(1) if match else ""
-
-
-def section(page, title_id):
-    """One <section> of a page, found by the id of its heading."""
-    match = re.search(rf'<section aria-labelledby="{title_id}".*?</section>', page, re.DOTALL)
-    return match.group(0) if match else ""
-
-
-def shows(page, text):
-    return str(escape(text)) in page
-
-
-def redirected_to(response, path):
-    return response.status_code == 302 and urlsplit(response.location).path == path
-
-
 def page_of(client, mentorship_id):
     response = client.get(f"/mentorships/{mentorship_id}")
     assert response.status_code == 200
@@ -207,25 +149,6 @@ def page_of(client, mentorship_id):
 def formatted(app, day, style, locale="en"):
     with app.test_request_context(), force_locale(locale):
         return format_date(day, style)
-
-
-def italian(app, message):
-    """What the app shows for `message` to an Italian user (its compiled catalog)."""
-    with app.test_request_context(), force_locale("it"):
-        translated = gettext(message)
-    assert translated != message, f"no Italian translation for {message!r}"
-    return translated
-
-
-def assert_italian_ui(app, page, messages):
-    """Each UI string is translated and shown in Italian on the page."""
-    with app.test_request_context(), force_locale("it"):
-        translations = {message: gettext(message) for message in messages}
-    untranslated = [message for message, text in translations.items() if text == message]
-    assert untranslated == [], "no Italian translation"
-    # Translations reach the page through Jinja's gettext, unescaped ("L'accordo").
-    assert [text for text in translations.values()
-            if text not in page and str(escape(text)) not in page] == []
 
 
 def check_in_data(**changes):
@@ -278,10 +201,6 @@ def clients(mentee_client, mentor_client):
 
 def party_id(world, side):
     return world.mentee.id if side == "mentee" else world.mentor_user.id
-
-
-def other_side(side):
-    return "mentor" if side == "mentee" else "mentee"
 
 
 @pytest.fixture
@@ -1294,7 +1213,7 @@ class TestFeedbackPage:
         assert snapshot(app) == before
 
 
-# Mass assignment (QUALITY security 9) ----------------------------------------------------
+# Mass assignment: a form sets only the fields it offers -----------------------------------
 
 class TestMassAssignment:
     @pytest.fixture
@@ -1378,7 +1297,7 @@ class TestMassAssignment:
         self.unchanged_agreement(app, world)
 
 
-# CSRF and escaping (QUALITY security 1 and 10) -------------------------------------------
+# CSRF (every post needs its token) and escaping (text shown as text) ---------------------
 
 @pytest.mark.parametrize(("path", "data"), [
     ("checkins", check_in_data()), ("complete", {}), ("end", {"reason": REASON}),

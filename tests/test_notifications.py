@@ -1,5 +1,5 @@
-"""Notifications in the app and the email outbox (SPEC 3.6; issue 6; QUALITY "Languages":
-emails and notifications in the recipient's language).
+"""Notifications in the app and the email outbox (issue 6): every email and
+notification is in the recipient's language, whatever the language of who acted.
 
 Events are made the real way, through marketplace.mentorships.services,
 marketplace.vetting.services, marketplace.accounts.services and the reminders, with the
@@ -16,7 +16,6 @@ the suite's database: an SQLite file by default, PostgreSQL when TEST_DATABASE_U
 
 import email
 import re
-import socket
 import threading
 import time
 from collections import Counter
@@ -24,7 +23,6 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from email import policy
 from types import SimpleNamespace
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -61,16 +59,22 @@ from marketplace.notifications.reminders import send_reminders
 from marketplace.program.models import FocusArea
 from marketplace.vetting import services as vetting
 
+from .builders import (
+    GOAL,
+    MEASURES,
+    REASON,
+    SITUATION,
+    accept,
+    redirected_to,
+    request_fields,
+    start_mentorship,
+    submit,
+    today,
+)
 from .factories import make_area, make_profile, make_user
-from .helpers import count, flashed, get, login_client
+from .helpers import count, delivered, flashed, free_port, get, login_client
 
-GOAL = "Close my first multi-year deal with a manufacturing customer by the end of Q3."
-SITUATION = ("I run six mid-size accounts and win renewals, but my two attempts at a "
-             "multi-year deal stalled at procurement; discounting did not help, early "
-             "access to the CFO did.")
-MEASURES = "One signed multi-year contract; a procurement playbook I can reuse."
 NOTES = "Please add the results of your last two years."
-REASON = "My role changed and I no longer sell to manufacturing customers."
 
 # What the app says, in English (the catalog's msgids): the Italian is looked up.
 WORDS = {
@@ -117,10 +121,6 @@ OTHER = {"it": "en", "en": "it"}
 
 
 # Helpers -------------------------------------------------------------------------------
-
-def today():
-    return utcnow().date()
-
 
 def translate(app, language, message, **params):
     """`message` as the app says it in `language`, from the compiled catalog."""
@@ -204,41 +204,6 @@ def assert_told(app, outbox, since, recipient, kind, link, **params):
         recipient.id, recipient.email, text, SENT)
 
 
-def request_fields(**changes):
-    return {"goal": GOAL, "target_date": add_months(today(), 4),
-            "current_situation": SITUATION, "success_measures": MEASURES,
-            "hours_per_month": 2, "duration_months": 6, "cadence": "biweekly",
-            "meeting_format": "video", "message": "", **changes}
-
-
-def submit(mentee_id, profile_id, area_id, **changes):
-    """An open request sent through the service: its id."""
-    request = mentorships.submit_request(
-        db.session.get(MentorProfile, profile_id), actor=db.session.get(User, mentee_id),
-        area=db.session.get(FocusArea, area_id), **request_fields(**changes))
-    db.session.commit()
-    return request.id
-
-
-def accept(request_id):
-    request = db.session.get(MentorshipRequest, request_id)
-    mentorship = mentorships.accept_request(request, actor=request.profile.user)
-    db.session.commit()
-    return mentorship.id
-
-
-def start_mentorship(pair, days_ago=0):
-    """A mentorship made the real way (request, then accept), started `days_ago` ago."""
-    mentorship_id = accept(submit(pair.mentee.id, pair.profile.id, pair.area.id))
-    if days_ago:
-        mentorship = db.session.get(Mentorship, mentorship_id)
-        started = today() - timedelta(days=days_ago)
-        mentorship.started_on = started
-        mentorship.planned_end_on = add_months(started, 6)
-        db.session.commit()
-    return mentorship_id
-
-
 def set_request_created(request_id, when):
     db.session.execute(update(MentorshipRequest).where(MentorshipRequest.id == request_id)
                        .values(created_at=when))
@@ -255,10 +220,6 @@ def make_user_in(app, **fields):
     """A user made outside the test's own application context."""
     with app.app_context():
         return make_user(**fields)
-
-
-def redirected_to(response, path):
-    return response.status_code == 302 and urlsplit(response.location).path == path
 
 
 def page_of(client, url="/notifications"):
@@ -323,12 +284,6 @@ def outbox_row(mail_id):
 def seconds(moment):
     """A time the database keeps exactly (no microseconds)."""
     return moment.replace(microsecond=0)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Sink:
@@ -405,18 +360,6 @@ def candidate(request, app):
                            language=language, timezone=ZONES[language])
         profile = make_profile(mentor, status=PENDING)
     return SimpleNamespace(admin=admin, mentor=mentor, profile=profile)
-
-
-@pytest.fixture
-def quiet(app, make_app):
-    """The app as in production: events only write to the outbox, and the mail leaves
-    with `send-emails` (same database as `app`, which creates the tables)."""
-    return make_app(MAIL_SEND_IMMEDIATELY=False)
-
-
-def delivered(an_app):
-    """What an app with the memory backend has delivered."""
-    return an_app.extensions.setdefault("mail_outbox", [])
 
 
 @pytest.fixture
@@ -555,7 +498,7 @@ class TestMentorshipEvents:
     @pytest.mark.parametrize("status", [COMPLETED, ENDED])
     @pytest.mark.parametrize("side", ["mentee", "mentor"])
     def test_the_other_side_is_told(self, app, app_ctx, outbox, pair, side, status):
-        mentorship_id = start_mentorship(pair)
+        mentorship_id = start_mentorship(pair.mentee.id, pair.profile.id, pair.area.id)
         actor = getattr(pair, side)
         other = pair.mentor if side == "mentee" else pair.mentee
         since = start_watching(outbox)
@@ -699,7 +642,8 @@ class TestReminders:
                                                                     outbox, pair):
         # Every two weeks, started 20 days ago, nothing logged: due on day 14, overdue
         # three days later.
-        mentorship_id = start_mentorship(pair, days_ago=20)
+        mentorship_id = start_mentorship(pair.mentee.id, pair.profile.id, pair.area.id,
+                                         days_ago=20)
         due = today() - timedelta(days=6)
         now = utcnow()
         since = start_watching(outbox)

@@ -1,4 +1,4 @@
-"""A user's own data: the JSON download and deleting the account (QUALITY Security 15).
+"""A user's own data: everyone can download all of it as JSON and delete their account.
 
 Deleting anonymises: personal data goes, open requests close, active mentorships end
 and free the mentor's place, sessions end, and the other side keeps the history under
@@ -34,6 +34,7 @@ from marketplace.notifications.models import Notification
 from marketplace.privacy.services import delete_account, export_data
 from marketplace.stories.models import SuccessStory
 
+from .builders import submit
 from .factories import (
     PASSWORD,
     make_area,
@@ -43,7 +44,6 @@ from .factories import (
     make_user,
 )
 from .helpers import count, flashed, get
-from .test_mentorships import submit
 
 DELETED = "Your account has been deleted. Thank you for taking part."
 WRONG_PASSWORD = "Your password is incorrect."

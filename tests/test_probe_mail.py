@@ -16,7 +16,6 @@ and the pages, on SQLite or on PostgreSQL (TEST_DATABASE_URL).
 import email
 import json
 import re
-import socket
 import threading
 import time
 from datetime import timedelta
@@ -45,9 +44,9 @@ from marketplace.notifications.models import Notification
 from marketplace.privacy.services import delete_account, export_data
 from marketplace.vetting import services as vetting
 
+from .builders import submit
 from .factories import PASSWORD, make_area, make_profile, make_user
-from .helpers import count, login_client
-from .test_mentorships import submit
+from .helpers import count, delivered, free_port, login_client
 
 NEW_PASSWORD = "violet harbour lantern nine"
 # Every one-time link the app mails: password reset, address confirmation, invitation.
@@ -56,11 +55,6 @@ MENTEE_IP, MENTOR_IP, ADMIN_IP = "203.0.113.7", "198.51.100.9", "192.0.2.44"
 
 
 # Helpers -------------------------------------------------------------------------------
-
-def delivered(an_app):
-    """What an app with the memory backend has delivered (kept across its contexts)."""
-    return an_app.extensions.setdefault("mail_outbox", [])
-
 
 def outbox_rows():
     """The outbox as it stands, detached, ending the reading transaction (on SQLite it
@@ -104,12 +98,6 @@ def queue_plain(how_many):
     db.session.commit()
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class LostReplySink:
     """An SMTP server that takes every message but, the first time, answers as if
     something went wrong after it had it: what a reply lost to a timeout looks like
@@ -125,12 +113,6 @@ class LostReplySink:
                                                           policy=policy.default))
             first = len(self.messages) == 1
         return "451 Local error, try again later" if first else "250 OK"
-
-
-@pytest.fixture
-def quiet(app, make_app):
-    """The app as in production: mail waits in the outbox for `send-emails`."""
-    return make_app(MAIL_SEND_IMMEDIATELY=False)
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
-"""Races and duplicates an outside probe found (issue 17, items 1 and 2; QUALITY "Data
-integrity under concurrency"): the cap on a mentee's open requests holds when requests
-to different mentors arrive at once, from one app instance or two, and a check-in sent
-several times at once (a double click, a resent form) is recorded once.
+"""Races and duplicates an outside probe found (issue 17, items 1 and 2): the data stays
+consistent when actions arrive at the same moment. The cap on a mentee's open requests
+holds when requests to different mentors arrive at once, from one app instance or two,
+and a check-in sent several times at once (a double click, a resent form) is recorded
+once.
 
 Real threads, each in its own application context (its own session and connection),
 on the suite's database: an SQLite file by default, PostgreSQL when TEST_DATABASE_URL
@@ -26,17 +27,10 @@ from marketplace.mentorships.services import MentorshipError, RequestError
 from marketplace.program.models import FocusArea
 from marketplace.program.services import settings
 
+from .builders import italian, start_mentorship, today
 from .factories import make_area, make_profile, make_user
 from .helpers import count, flashed, login_client, run_together, tabs
-from .test_mentorships import (
-    LOGGED,
-    NEXT_STEPS,
-    SUMMARY,
-    check_in_data,
-    italian,
-    start_mentorship,
-    today,
-)
+from .test_mentorships import LOGGED, NEXT_STEPS, SUMMARY, check_in_data
 from .test_requests import LIMIT_THREE, fields, form_data, sent_message
 
 THREADS = 6     # requests sent at once, each to a different mentor

@@ -1,6 +1,7 @@
 """The program page, recognition of mentors, success stories and the program settings
-(SPEC 3.7 and 3.8; issue "Program, recognition, stories"; QUALITY Security 8, 13, 14
-and "Data integrity under concurrency").
+(issue "Program, recognition, stories"). Whoever is not a party to a story gets a 404,
+form input is held to its limits, admins' changes are audited, and two sessions
+acting on one story at the same moment leave it consistent.
 
 - The program page shows every part of the program in the visitor's language, in the
   admins' wording or else the default (its Italian read from messages.po), and the
@@ -65,6 +66,7 @@ from marketplace.stories.models import (
 )
 from marketplace.stories.services import StoryError
 
+from .builders import field_html, other_side, row_of, settings_form
 from .factories import (
     STORY_BODY,
     make_area,
@@ -181,32 +183,11 @@ def input_value(page, name):
     return html.unescape(re.search(r'value="([^"]*)"', tag).group(1))
 
 
-def field_html(page, name):
-    """The `<div class="field …">` block of one form field."""
-    block = r'(?:(?!<div class="field[ "]).)'
-    match = re.search(rf'<div class="field[ "][^>]*>{block}*?name="{name}"{block}*', page,
-                      re.S)
-    assert match, f"no field {name}"
-    return match.group(0)
-
-
 def program_form(defaults, **changes):
     """Every field of /admin/program as it shows the default wording, with `changes`."""
     data = {f"{key}_{language}": defaults[language][key][1]
             for key in texts.PARTS for language in ("en", "it")}
     return {**data, "pilot_starts_on": "", "rollout_starts_on": "", **changes}
-
-
-def settings_form(**values):
-    """Every field of /admin/settings, at its default unless given."""
-    return {"required_approvals": 1, "approval_months": 12, "max_open_requests": 3,
-            "max_open_invitations": 3,
-            "request_expiry_days": 14, "default_duration_months": 6, **values}
-
-
-def row_of(page, text):
-    """The table row of a page that contains `text`."""
-    return next(row for row in page.split("<tr>") if text in row)
 
 
 def section(page, heading):
@@ -886,10 +867,6 @@ def refused(change, *args, **kwargs):
 def state(world):
     story = the_story(world)
     return story.status, story.consent_at is not None
-
-
-def other_side(side):
-    return "mentor" if side == "mentee" else "mentee"
 
 
 class TestStoryService:

@@ -1,7 +1,8 @@
 """Mentorship requests: sending, answering, withdrawing and expiring them, the /requests
-page, and capacity that holds under concurrency (SPEC 3.4; issue 5, "Requests" and
-"Capacity that holds under concurrency"; QUALITY "Data integrity under concurrency" and
-Security 8-9).
+page, and capacity that holds under concurrency (issue 5, "Requests" and "Capacity
+that holds under concurrency"). Only the mentee and the mentor act on a request, each
+on their own part; a form sets only the fields it offers; and a mentor's places and
+hours are never overcommitted, even by requests accepted at the same moment.
 
 Service tests call marketplace.mentorships.services directly; view tests check the
 status, the redirect, the flashed message and the database. The concurrency tests run
@@ -16,7 +17,6 @@ from types import SimpleNamespace
 
 import pytest
 from flask_babel import force_locale, gettext, ngettext
-from markupsafe import escape
 from sqlalchemy import select
 
 from marketplace.accounts.models import User
@@ -51,14 +51,10 @@ from marketplace.program.services import settings
 from marketplace.program.texts import RESPONSIBILITIES
 from marketplace.vetting import services as vetting
 
+from .builders import GOAL, MEASURES, SITUATION, field_errors, request_fields, section, shows
 from .factories import make_area, make_profile, make_user
 from .helpers import count, flashed, get, login_client, run_together
 
-GOAL = "Close my first multi-year deal with a manufacturing customer by the end of Q3."
-SITUATION = ("I run six mid-size accounts and win renewals, but my two attempts at a "
-             "multi-year deal stalled at procurement; discounting did not help, early "
-             "access to the CFO did.")
-MEASURES = "One signed multi-year contract; a procurement playbook I can reuse."
 MESSAGE = "I read your story about the Turin plant and would love to learn from it."
 NOTE = "Happy to help: send me your account plan before our first call."
 
@@ -115,10 +111,8 @@ def in_months(months, days=0):
 
 
 def fields(**changes):
-    """What submit_request takes besides the area: a request worth a mentor's time."""
-    return {"goal": GOAL, "target_date": in_months(4), "current_situation": SITUATION,
-            "success_measures": MEASURES, "hours_per_month": 2, "duration_months": 6,
-            "cadence": "biweekly", "meeting_format": "video", "message": MESSAGE, **changes}
+    """What submit_request takes besides the area, with a message to the mentor."""
+    return request_fields(**{"target_date": in_months(4), "message": MESSAGE, **changes})
 
 
 def form_data(area_id, **changes):
@@ -179,23 +173,6 @@ def snapshot(app, request_id):
         profile = request.profile
         return (columns, profile.active_mentees, profile.committed_hours,
                 count(Mentorship), count(MentorshipRequest))
-
-
-def field_errors(page, name):
-    """The errors shown next to one field."""
-    match = re.search(rf'<div class="field-errors" id="{name}-error">(.*?)</div>', page,
-                      re.DOTALL)
-    return match.group(1) if match else ""
-
-
-def section(page, title_id):
-    """One <section> of /requests, found by the id of its heading."""
-    match = re.search(rf'<section aria-labelledby="{title_id}".*?</section>', page, re.DOTALL)
-    return match.group(0) if match else ""
-
-
-def shows(page, text):
-    return str(escape(text)) in page
 
 
 # Fixtures --------------------------------------------------------------------------------
@@ -335,7 +312,8 @@ class TestSubmitService:
         assert (event.actor_id, event.subject_id) == (world.mentee.id, world.mentor_user.id)
 
     def test_flushes_but_never_commits(self, app_ctx, world):
-        """One user action is one transaction: the caller decides (QUALITY, STYLE)."""
+        """One user action is one transaction: a service only flushes, and the caller
+        commits or rolls back."""
         settings()
         db.session.commit()  # a migrated database already has its settings row
         services.submit_request(db.session.get(MentorProfile, world.mentor.id),
@@ -364,7 +342,7 @@ class TestSubmitService:
         asker = db.session.get(User, asker.id)
         profile = db.session.get(MentorProfile, world.mentor.id)
         before = count(MentorshipRequest)
-        # The mentor page shows the same reason (SPEC 3.3).
+        # The mentor page shows the same reason: it asks why_cannot_request too.
         assert services.why_cannot_request(services.requester(asker), profile) == message
         with pytest.raises(RequestError) as error:
             services.submit_request(profile, actor=asker,

@@ -20,17 +20,13 @@ from sqlalchemy.engine import make_url
 
 from benchmarks.client import CSRF, Browser, free_port
 from marketplace import create_app
-from marketplace.accounts.models import User
 from marketplace.config import normalise_database_url
 from marketplace.extensions import db
-from marketplace.mentors.models import MentorProfile
-from marketplace.mentorships import services
 from marketplace.mentorships.models import ACCEPTED, MentorshipRequest
-from marketplace.program.models import FocusArea
 
+from .builders import submit
 from .conftest import TEST_DATABASE_URL
 from .factories import PASSWORD, make_area, make_profile, make_user
-from .test_mentorships import request_fields
 
 pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL,
                                 reason="runs in the PostgreSQL pass (TEST_DATABASE_URL)")
@@ -153,7 +149,7 @@ def test_what_one_instance_writes_the_other_shows(instances, data_app):
         mentor = make_user(email="marco@example.com", full_name="Marco Mentor")
         profile = make_profile(mentor, areas=[area])
         mentee = make_user(email="nina@example.com", full_name="Nina Neri")
-        request_id = submit(mentee, profile, area)
+        request_id = submit(mentee.id, profile.id, area.id)
     marco, nina = Browser(HOST), Browser(HOST)
     marco.login(first, "marco@example.com", PASSWORD)
     status, location, _page = marco.post(first, f"/requests/{request_id}/accept",
@@ -171,7 +167,7 @@ def test_the_capacity_holds_with_two_instances_racing(instances, data_app):
         area = make_area()
         mentor = make_user(email="busy@example.com")
         profile = make_profile(mentor, areas=[area], capacity=2, monthly_hours=40)
-        request_ids = [submit(make_user(email=f"racer{n}@example.com"), profile, area)
+        request_ids = [submit(make_user(email=f"racer{n}@example.com").id, profile.id, area.id)
                        for n in range(12)]
     marco = Browser(HOST)
     marco.login(instances[0], "busy@example.com", PASSWORD)
@@ -191,9 +187,3 @@ def test_the_capacity_holds_with_two_instances_racing(instances, data_app):
         assert accepted == 2
 
 
-def submit(mentee, profile, area):
-    request = services.submit_request(
-        db.session.get(MentorProfile, profile.id), actor=db.session.get(User, mentee.id),
-        area=db.session.get(FocusArea, area.id), **request_fields())
-    db.session.commit()
-    return request.id

@@ -1,4 +1,10 @@
-"""Security checks (QUALITY.md, Security 1–7 and 10–12, plus the start-up checks).
+"""Security checks, one rule at a time: every state-changing form needs a CSRF token;
+a `next` link only leads within the site; passwords are long enough and stored
+hashed; nothing tells whether an address has an account; logins are rate-limited; the
+session is renewed at login and really ends at logout; everything is denied unless
+allowed; a form sets only the fields it offers; what users write is shown escaped;
+responses carry the security headers and safe cookies; production errors show no
+details; and the app refuses to start in production with a weak secret.
 
 Each test speaks to the app over HTTP like a browser would and then looks at the
 status, the redirect target, the flashed text and the database.
@@ -27,6 +33,7 @@ from marketplace.mentorships.models import COMPLETED
 
 from . import factories
 from .conftest import Auth
+from .helpers import flashed
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 # Endpoints anyone may use without logging in. Anything else must ask for a login.
@@ -80,12 +87,6 @@ def page_flashes(response):
     """The flash messages rendered on a page."""
     return [html.unescape(text).strip()
             for text in FLASH.findall(response.get_data(as_text=True))]
-
-
-def session_flashes(client):
-    """The flash messages waiting in the session (after a redirect)."""
-    with client.session_transaction() as session:
-        return [message for _category, message in session.get("_flashes", [])]
 
 
 def redirects_to_login(response):
@@ -292,7 +293,7 @@ def submit_neutral(app, url, data, email):
     """Status, Location and flashes of one attempt, with the typed email masked."""
     client = app.test_client()
     response = client.submit(url, data=data)
-    flashes = [message.replace(email, "EMAIL") for message in session_flashes(client)]
+    flashes = [message.replace(email, "EMAIL") for message in flashed(client)]
     return response.status_code, response.location, flashes
 
 
@@ -572,7 +573,7 @@ def test_user_text_is_shown_escaped(app, client, auth, user, admin, payload, lan
                          name, language)
     response = admin_client.submit(f"/admin/users/{user.id}/deactivate")
     assert response.status_code == 302
-    assert any(name in message for message in session_flashes(admin_client))
+    assert any(name in message for message in flashed(admin_client))
     assert_shown_escaped(admin_client.get(response.location), name, language)
 
 

@@ -1,4 +1,4 @@
-"""Security checks that go wide (QUALITY.md, Security 8, 10, 13 and 14), beside the
+"""Security checks that go wide, over every URL, form, page and log, beside the
 focused ones of tests/test_security.py:
 
 1. object-level access: every URL acting on, or showing, an object is refused with a
@@ -839,7 +839,7 @@ def newcomer(app):
 
 @pytest.mark.parametrize("part", FUZZ_PARTS)
 def test_strange_form_input_never_fails(app, outbox, world, part):
-    """Random data in every field of every form (QUALITY.md, Security 13): the answer
+    """Random data in every field of every form: the answer
     is a page, a redirect or a refusal, never a server error."""
     targets = fuzz_targets(world, fuzz_world_links(app, outbox, world))
     rules = post_rules(app)

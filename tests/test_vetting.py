@@ -32,6 +32,7 @@ from marketplace.program.models import FocusArea, ProgramSettings
 from marketplace.vetting import services as vetting
 from marketplace.web.labels import decision_label, status_label
 
+from .builders import field_html, row_of, settings_form
 from .factories import make_area, make_profile, make_user
 from .helpers import flashed, login_client
 
@@ -100,13 +101,6 @@ def set_program(**values):
     db.session.commit()
 
 
-def settings_form(**values):
-    """Every field of the settings page, at its default unless given."""
-    return {"required_approvals": 1, "approval_months": 12, "max_open_requests": 3,
-            "max_open_invitations": 3,
-            "request_expiry_days": 14, "default_duration_months": 6, **values}
-
-
 def edit_profile(user, **changes):
     """What the mentor does on /profile/mentor: change vetted fields of the version they
     are working on (or of the listed one)."""
@@ -141,20 +135,6 @@ def set_expiry(profile_id, when):
     db.session.execute(update(MentorProfile).where(MentorProfile.id == profile_id)
                        .values(approval_expires_at=when))
     db.session.commit()
-
-
-def row_of(page, text):
-    """The table row of a page that contains `text`."""
-    return next(row for row in page.split("<tr>") if text in row)
-
-
-def field_html(page, name):
-    """The `<div class="field …">` block of one form field."""
-    block = r'(?:(?!<div class="field[ "]).)'
-    match = re.search(rf'<div class="field[ "][^>]*>{block}*?name="{name}"{block}*', page,
-                      re.S)
-    assert match, f"no field {name}"
-    return match.group(0)
 
 
 def input_value(page, name):
