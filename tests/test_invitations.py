@@ -849,7 +849,7 @@ class TestPrivacy:
 
     def test_deleting_the_account_deletes_the_invitations(self, app, app_ctx, rep):
         _id, token = invite(rep)
-        delete_account(get(User, rep.id), password=PASSWORD)
+        delete_account(actor=get(User, rep.id), password=PASSWORD)
         db.session.commit()
         assert count(Invitation) == 0
         assert services.invitation_for(token) is None
@@ -858,7 +858,7 @@ class TestPrivacy:
         with app.app_context():
             invitation_id, token = invite(rep)
             marco = accept(token)
-            delete_account(get(User, marco.id), password=NEW_PASSWORD)
+            delete_account(actor=get(User, marco.id), password=NEW_PASSWORD)
             db.session.commit()
             invitation = get(Invitation, invitation_id)
             assert (invitation.name, invitation.email, invitation.message) == ("", "", MESSAGE)

@@ -306,7 +306,7 @@ class TestExportAddresses:
 # 6. A deleted user's name leaves others' notifications and the unsent mail ---------------
 
 def leave(user):
-    delete_account(db.session.get(User, user.id), password=PASSWORD)
+    delete_account(actor=db.session.get(User, user.id), password=PASSWORD)
     db.session.commit()
 
 

@@ -242,7 +242,7 @@ def export():
 def delete_account():
     form = DeleteAccountForm()
     if form.validate_on_submit() and perform(
-            lambda: privacy.delete_account(current_user, password=form.password.data),
+            lambda: privacy.delete_account(actor=current_user, password=form.password.data),
             lambda _result: _("Your account has been deleted. Thank you for taking part."),
             form=form, after=lambda _result: logout_user()):
         return redirect(url_for("program.index"))
