@@ -169,7 +169,7 @@ def load_profiles(users):
     for (email, outcome, notes, headlines, bios, area_positions, years, languages, formats,
          capacity, hours, style, motivation, conflicts) in PROFILES:
         user = users[email]
-        profile, _saved = mentors.save_profile(user, content={
+        profile, _saved = mentors.save_profile(actor=user, content={
             "headline_en": headlines[0], "headline_it": headlines[1],
             "bio_en": bios[0], "bio_it": bios[1],
             "areas": [areas[position] for position in area_positions],
