@@ -71,7 +71,8 @@ def _profile(status):
 
 
 def _invitation(p):
-    invitation = invitations.invite(p["mentee"], name="Marco", email="marco@outside.example.com",
+    invitation = invitations.invite(actor=p["mentee"], name="Marco",
+                                    email="marco@outside.example.com",
                                     message="Come and mentor.", language="en")
     db.session.commit()
     return db.session.get(Invitation, invitation.id)

@@ -253,7 +253,7 @@ def load_invitations(users, now):
                 inviter=users[inviter], email=email, name=name, message=message,
                 language=language, token_hash=f"demo-{email}", invitee=users[email])
         else:
-            invitation = invitations.invite(users[inviter], name=name, email=email,
+            invitation = invitations.invite(actor=users[inviter], name=name, email=email,
                                             message=message, language=language)
         sent = now - timedelta(days=days_ago)
         invitation.created_at = invitation.sent_at = sent
