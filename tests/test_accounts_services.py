@@ -173,7 +173,8 @@ class TestPasswords:
     def test_change_password_ends_other_sessions(self, request_ctx):
         user = db.session.merge(make_user())
         old_token = user.session_token
-        services.change_password(user, current_password=PASSWORD, new_password=NEW_PASSWORD)
+        services.change_password(actor=user, current_password=PASSWORD,
+                                 new_password=NEW_PASSWORD)
         assert check_password_hash(user.password_hash, NEW_PASSWORD)
         assert user.session_token != old_token
         assert actions() == ["account.password_changed"]
@@ -181,7 +182,7 @@ class TestPasswords:
     def test_change_password_needs_current_one(self, request_ctx):
         user = db.session.merge(make_user())
         with pytest.raises(AccountError, match="current password"):
-            services.change_password(user, current_password="wrong wrong wrong",
+            services.change_password(actor=user, current_password="wrong wrong wrong",
                                      new_password=NEW_PASSWORD)
 
     def test_reset_flow_single_use(self, request_ctx, outbox):
@@ -255,7 +256,8 @@ class TestAccount:
     def test_update_account(self, app_ctx):
         boss = make_user(email="boss@example.com")
         user = db.session.merge(make_user())
-        services.update_account(user, **self.account_values(manager_email="BOSS@example.com "))
+        services.update_account(actor=user,
+                                **self.account_values(manager_email="BOSS@example.com "))
         db.session.commit()
         saved = db.session.get(User, user.id)
         assert (saved.language, saved.timezone, saved.region) == ("it", "Europe/Rome",
@@ -265,7 +267,7 @@ class TestAccount:
     def test_empty_manager_clears_it(self, app_ctx):
         boss = make_user()
         user = db.session.merge(make_user(manager_id=boss.id))
-        services.update_account(user, **self.account_values())
+        services.update_account(actor=user, **self.account_values())
         assert user.manager is None
 
     @pytest.mark.parametrize("email, message", [
@@ -279,7 +281,7 @@ class TestAccount:
         make_user(email="outside@example.org", affiliation="external", company="Elsewhere")
         user = db.session.merge(make_user(email="me@example.com"))
         with pytest.raises(AccountError, match=message) as error:
-            services.update_account(user, **self.account_values(manager_email=email))
+            services.update_account(actor=user, **self.account_values(manager_email=email))
         assert error.value.field == "manager_email"
 
     def test_no_loops_in_the_reporting_line(self, app_ctx):
@@ -288,7 +290,7 @@ class TestAccount:
         make_user(email="bottom@example.com", manager_id=middle.id)
         top = db.session.get(User, top.id)
         with pytest.raises(AccountError, match="reports to you"):
-            services.update_account(top, **self.account_values(
+            services.update_account(actor=top, **self.account_values(
                 manager_email="bottom@example.com"))
 
     def test_reporting_line_nearest_first(self, app_ctx):
@@ -342,12 +344,12 @@ class TestSessionsAndLanguage:
     def test_logout_ends_every_session_and_is_audited(self, request_ctx):
         user = db.session.merge(make_user())
         token = user.session_token
-        services.record_logout(user)
+        services.record_logout(actor=user)
         assert user.session_token != token
         assert actions() == ["logout"]
 
     def test_set_language_saves_the_preference(self, app_ctx):
         user = db.session.merge(make_user(language="en"))
-        services.set_language(user, "it")
+        services.set_language(actor=user, language="it")
         db.session.commit()
         assert db.session.get(User, user.id).language == "it"

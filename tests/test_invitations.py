@@ -58,7 +58,7 @@ pytestmark = pytest.mark.usefixtures("outbox")
 
 def invite(rep, email="marco@outside.example.com", name="Marco Bianchi", language="en"):
     """An invitation through the service, committed: (invitation id, its token)."""
-    invitation = services.invite(db.session.get(User, rep.id), name=name, email=email,
+    invitation = services.invite(actor=db.session.get(User, rep.id), name=name, email=email,
                                  message=MESSAGE, language=language)
     db.session.commit()
     return invitation.id, last_token(invitation.email)
@@ -131,8 +131,8 @@ class TestInvite:
         giulia = make_user(email="giulia@example.com", full_name="Giulia Greco")
         profile = make_profile(giulia)
         with pytest.raises(services.AlreadyRegistered) as raised:
-            services.invite(db.session.get(User, rep.id), name="G", email="GIULIA@example.com",
-                            message=MESSAGE, language="en")
+            services.invite(actor=db.session.get(User, rep.id), name="G",
+                            email="GIULIA@example.com", message=MESSAGE, language="en")
         assert raised.value.profile.id == profile.id
         assert raised.value.message == "Giulia Greco already has an account here."
         db.session.rollback()
@@ -145,7 +145,7 @@ class TestInvite:
         if status:
             make_profile(bruno, status=status)
         with pytest.raises(services.AlreadyRegistered) as raised:
-            services.invite(db.session.get(User, rep.id), name="B", email="bruno@example.com",
+            services.invite(actor=db.session.get(User, rep.id), name="B", email="bruno@example.com",
                             message=MESSAGE, language="en")
         assert raised.value.profile is None
         assert raised.value.message == "This person already has an account here."
@@ -394,14 +394,14 @@ class TestAccept:
         marco = make_user(email="marco@outside.example.com")
         stranger = make_user()
         with pytest.raises(services.InvitationError):
-            services.accept_as(token, get(User, stranger.id))
+            services.accept_as(token, actor=get(User, stranger.id))
         db.session.rollback()
-        services.accept_as(token, get(User, marco.id))
+        services.accept_as(token, actor=get(User, marco.id))
         db.session.commit()
         assert get(Invitation, invitation_id).invitee_id == marco.id
         assert state_of(invitation_id) == REGISTERED
         with pytest.raises(services.InvitationError):  # once
-            services.accept_as(token, get(User, marco.id))
+            services.accept_as(token, actor=get(User, marco.id))
 
     def test_other_reps_open_invitations_follow_the_invitee(self, app, app_ctx, rep, admin):
         mine, token = invite(rep)
@@ -849,7 +849,7 @@ class TestPrivacy:
 
     def test_deleting_the_account_deletes_the_invitations(self, app, app_ctx, rep):
         _id, token = invite(rep)
-        delete_account(get(User, rep.id), password=PASSWORD)
+        delete_account(actor=get(User, rep.id), password=PASSWORD)
         db.session.commit()
         assert count(Invitation) == 0
         assert services.invitation_for(token) is None
@@ -858,7 +858,7 @@ class TestPrivacy:
         with app.app_context():
             invitation_id, token = invite(rep)
             marco = accept(token)
-            delete_account(get(User, marco.id), password=NEW_PASSWORD)
+            delete_account(actor=get(User, marco.id), password=NEW_PASSWORD)
             db.session.commit()
             invitation = get(Invitation, invitation_id)
             assert (invitation.name, invitation.email, invitation.message) == ("", "", MESSAGE)
@@ -915,7 +915,7 @@ class TestConcurrency:
             settings().max_open_invitations = 2
             db.session.commit()
         results = at_once(race_app, lambda index: services.invite(
-            db.session.get(User, rep.id), name=f"Person {index}",
+            actor=db.session.get(User, rep.id), name=f"Person {index}",
             email=f"person{index}@example.net", message=MESSAGE, language="en"))
         assert results.count("ok") == 2
         assert set(results) == {"ok", "You already have 2 open invitations, the most "

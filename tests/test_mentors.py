@@ -182,7 +182,7 @@ def area_ids(app):
 
 class TestCreateProfile:
     def test_a_new_profile_is_a_draft_with_revision_1(self, mentor, area):
-        profile, outcome = services.save_profile(mentor, content=content([area]),
+        profile, outcome = services.save_profile(actor=mentor, content=content([area]),
                                                  details=details())
         assert outcome == SAVED
         assert profile.status == DRAFT and profile.user_id == mentor.id
@@ -195,7 +195,7 @@ class TestCreateProfile:
         assert revisions_of(profile) == [(1, DRAFT)]
 
     def test_details_are_stored_on_the_profile(self, mentor, area):
-        services.save_profile(mentor, content=content([area]), details=details(
+        services.save_profile(actor=mentor, content=content([area]), details=details(
             capacity=4, monthly_hours=10, years_experience=22, region="dach",
             working_style="Monthly, in depth.", motivation="Staying curious.",
             accepting=False, languages=["de", "en"], formats=["in_person", "phone"]))
@@ -217,7 +217,7 @@ class TestCreateProfile:
     ], ids=["english", "italian", "both"])
     def test_headline_and_bio_in_english_italian_or_both(self, mentor, area, texts,
                                                          shown_in_english, shown_in_italian):
-        profile, _outcome = services.save_profile(mentor, content=content([area], **texts),
+        profile, _outcome = services.save_profile(actor=mentor, content=content([area], **texts),
                                                   details=details())
         revision = services.open_revision(profile)
         expected = {"headline_en": HEADLINE, "bio_en": BIO, "headline_it": None,
@@ -234,7 +234,7 @@ class TestCreateProfile:
     ])
     def test_content_is_required(self, mentor, area, changes, error):
         with pytest.raises(ProfileError, match=re.escape(error)):
-            services.save_profile(mentor, content=content([area], **changes),
+            services.save_profile(actor=mentor, content=content([area], **changes),
                                   details=details())
         assert services.profile_of(mentor) is None
 
@@ -246,21 +246,21 @@ class TestCreateProfile:
     ], ids=["company", "confidentiality", "conflicts"])
     def test_external_mentors_must_declare(self, external_mentor, area, missing, error):
         with pytest.raises(ProfileError, match=re.escape(error)):
-            services.save_profile(external_mentor,
+            services.save_profile(actor=external_mentor,
                                   content=content([area], **{**EXTERNAL_CONTENT, **missing}),
                                   details=details())
         assert services.profile_of(external_mentor) is None
 
     def test_external_mentors_declarations_are_kept(self, external_mentor, area):
         profile, _outcome = services.save_profile(
-            external_mentor, content=content([area], **EXTERNAL_CONTENT), details=details())
+            actor=external_mentor, content=content([area], **EXTERNAL_CONTENT), details=details())
         revision = services.open_revision(profile)
         assert revision.is_external
         assert (revision.company, revision.confidentiality, revision.conflicts) == (
             "Acme Srl", True, "None.")
 
     def test_internal_mentors_company_and_declarations_are_cleared(self, mentor, area):
-        profile, _outcome = services.save_profile(mentor, content=content(
+        profile, _outcome = services.save_profile(actor=mentor, content=content(
             [area], affiliation="internal", company="Acme Srl", confidentiality=True,
             conflicts="Something."), details=details())
         revision = services.open_revision(profile)
@@ -291,7 +291,7 @@ class TestSubmit:
         assert profile.status == status
 
     def test_cannot_submit_twice(self, mentor, area):
-        profile, _outcome = services.save_profile(mentor, content=content([area]),
+        profile, _outcome = services.save_profile(actor=mentor, content=content([area]),
                                                   details=details())
         first = services.submit_profile(profile, actor=mentor)
         submitted_at = first.submitted_at
@@ -326,7 +326,7 @@ class TestEditApproved:
             changes = {"areas": [area, second_area]}
         new = content(profile.published.areas, **{**EXTERNAL_CONTENT, **changes})
 
-        _profile, outcome = services.save_profile(external_mentor, content=new,
+        _profile, outcome = services.save_profile(actor=external_mentor, content=new,
                                                   details=details())
         assert outcome == SENT_FOR_REVIEW
         assert profile.status == APPROVED and profile.is_listed
@@ -354,7 +354,7 @@ class TestEditApproved:
     def test_unchanged_content_makes_no_revision(self, external_mentor, area):
         profile = approved_profile(external_mentor, [area])
         _profile, outcome = services.save_profile(
-            external_mentor, content=content([area], **EXTERNAL_CONTENT), details=details())
+            actor=external_mentor, content=content([area], **EXTERNAL_CONTENT), details=details())
         assert outcome == SAVED
         assert revisions_of(profile) == [(1, APPROVED)]
 
@@ -364,7 +364,7 @@ class TestEditApproved:
     ], ids=["capacity", "hours", "paused", "all three"])
     def test_direct_change_takes_effect_at_once(self, mentor, area, changes):
         profile = approved_profile(mentor, [area])
-        _profile, outcome = services.save_profile(mentor, content=content([area]),
+        _profile, outcome = services.save_profile(actor=mentor, content=content([area]),
                                                   details=details(**changes))
         assert outcome == SAVED
         db.session.expire_all()
@@ -377,10 +377,10 @@ class TestEditApproved:
 
     def test_editing_again_supersedes_the_pending_change(self, mentor, area):
         profile = approved_profile(mentor, [area])
-        services.save_profile(mentor, content=content([area], headline_en="First try"),
+        services.save_profile(actor=mentor, content=content([area], headline_en="First try"),
                               details=details())
         _profile, outcome = services.save_profile(
-            mentor, content=content([area], headline_en="Second try"), details=details())
+            actor=mentor, content=content([area], headline_en="Second try"), details=details())
         assert outcome == SENT_FOR_REVIEW
         assert revisions_of(profile) == [(1, APPROVED), (2, SUPERSEDED), (3, PENDING)]
         assert count_open_revisions(profile) == 1
@@ -392,7 +392,7 @@ class TestEditApproved:
         profile = db.session.get(MentorProfile, make_profile(
             mentor, status=PENDING, areas=[area], content=CLEAN_CONTENT).id)
         _profile, outcome = services.save_profile(
-            mentor, content=content([area], headline_en="Better"), details=details())
+            actor=mentor, content=content([area], headline_en="Better"), details=details())
         assert outcome == SENT_FOR_REVIEW
         assert profile.status == PENDING
         assert revisions_of(profile) == [(1, SUPERSEDED), (2, PENDING)]
@@ -405,7 +405,7 @@ class TestReviewOfAnEdit:
     @pytest.fixture
     def edited(self, mentor, area):
         profile = approved_profile(mentor, [area])
-        services.save_profile(mentor, content=content([area], headline_en="Changed"),
+        services.save_profile(actor=mentor, content=content([area], headline_en="Changed"),
                               details=details())
         return profile
 
@@ -418,7 +418,7 @@ class TestReviewOfAnEdit:
 
         # On a listed profile, the fix goes straight to review as a new version.
         _profile, outcome = services.save_profile(
-            mentor, content=content([area], headline_en="Changed again"), details=details())
+            actor=mentor, content=content([area], headline_en="Changed again"), details=details())
         assert outcome == SENT_FOR_REVIEW
         assert revisions_of(edited) == [(1, APPROVED), (2, CHANGES_REQUESTED), (3, PENDING)]
         revision = services.open_revision(edited)
@@ -431,7 +431,7 @@ class TestReviewOfAnEdit:
         assert edited.status == APPROVED and edited.published.headline_en == HEADLINE
         assert services.open_revision(edited) is None
         _profile, outcome = services.save_profile(
-            mentor, content=content([area], headline_en="Another idea"), details=details())
+            actor=mentor, content=content([area], headline_en="Another idea"), details=details())
         assert outcome == SENT_FOR_REVIEW
         assert revisions_of(edited) == [(1, APPROVED), (2, REJECTED), (3, PENDING)]
 
@@ -440,7 +440,7 @@ class TestReviewOfAnEdit:
         profile = db.session.get(MentorProfile, make_profile(
             mentor, status=SUSPENDED, areas=[area], content=CLEAN_CONTENT).id)
         _profile, outcome = services.save_profile(
-            mentor, content=content([area], headline_en="Changed"), details=details())
+            actor=mentor, content=content([area], headline_en="Changed"), details=details())
         assert outcome == SENT_FOR_REVIEW
         assert profile.status == SUSPENDED and not profile.is_listed
         assert profile.published.headline_en == HEADLINE
@@ -452,7 +452,7 @@ class TestEditUnlisted:
         profile = db.session.get(MentorProfile, make_profile(
             mentor, status=CHANGES_REQUESTED, areas=[area], content=CLEAN_CONTENT).id)
         _profile, outcome = services.save_profile(
-            mentor, content=content([second_area], headline_en="Better"), details=details())
+            actor=mentor, content=content([second_area], headline_en="Better"), details=details())
         assert outcome == SAVED
         assert profile.status == CHANGES_REQUESTED
         assert revisions_of(profile) == [(1, CHANGES_REQUESTED), (2, DRAFT)]
@@ -465,7 +465,7 @@ class TestEditUnlisted:
             mentor, status=status, areas=[area], content=CLEAN_CONTENT).id)
         revision_id = services.open_revision(profile).id
         _profile, outcome = services.save_profile(
-            mentor, content=content([second_area], headline_en="Better", bio_it=BIO_IT),
+            actor=mentor, content=content([second_area], headline_en="Better", bio_it=BIO_IT),
             details=details(capacity=5))
         assert outcome == SAVED
         assert profile.status == status
@@ -481,7 +481,7 @@ class TestEditUnlisted:
         profile = db.session.get(MentorProfile, make_profile(
             mentor, status=REJECTED, areas=[area], content=CLEAN_CONTENT, capacity=2).id)
         with pytest.raises(ProfileError, match="can no longer be changed"):
-            services.save_profile(mentor, content=content([area], headline_en="Again"),
+            services.save_profile(actor=mentor, content=content([area], headline_en="Again"),
                                   details=details(capacity=5))
         db.session.rollback()
         profile = services.profile_of(mentor)

@@ -928,7 +928,7 @@ class TestPreferences:
     @pytest.mark.parametrize("off", services.CATEGORIES)
     def test_a_category_off_stops_its_emails_not_its_notifications(self, app, app_ctx,
                                                                    outbox, pair, off):
-        services.set_preferences(db.session.get(User, pair.mentor.id), **{off: False})
+        services.set_preferences(actor=db.session.get(User, pair.mentor.id), **{off: False})
         db.session.commit()
         since = start_watching(outbox)
         # requests: a request arrives; mentorships: the mentee completes the mentorship;
@@ -959,7 +959,7 @@ class TestPreferences:
 
     def test_account_emails_are_always_sent(self, app, app_ctx, outbox):
         user = make_user(email="paola@example.com", language="it")
-        services.set_preferences(db.session.get(User, user.id),
+        services.set_preferences(actor=db.session.get(User, user.id),
                                  **dict.fromkeys(services.CATEGORIES, False))
         db.session.commit()
         outbox.clear()

@@ -154,7 +154,7 @@ def test_delete_anonymises_and_closes_everything(app, world):
     with app.app_context():
         rita = get(User, world["rita"].id)
         assert get(MentorshipRequest, world["sent"]).mentee_region == "it-north"
-        delete_account(rita, password=PASSWORD)
+        delete_account(actor=rita, password=PASSWORD)
         db.session.commit()
 
         rita = get(User, world["rita"].id)
@@ -213,7 +213,7 @@ def test_delete_anonymises_and_closes_everything(app, world):
 
 def test_the_deleted_user_cannot_log_in_with_the_old_details(app, client, auth, world):
     with app.app_context():
-        delete_account(get(User, world["rita"].id), password=PASSWORD)
+        delete_account(actor=get(User, world["rita"].id), password=PASSWORD)
         db.session.commit()
     response = auth.login("rita@example.com")
     assert response.status_code != 302
@@ -224,7 +224,7 @@ def test_the_deleted_user_cannot_log_in_with_the_old_details(app, client, auth, 
 def test_wrong_password_changes_nothing(app, world):
     with app.app_context():
         with pytest.raises(AccountError) as error:
-            delete_account(get(User, world["rita"].id), password="not my password at all")
+            delete_account(actor=get(User, world["rita"].id), password="not my password at all")
         assert error.value.message == WRONG_PASSWORD
         db.session.rollback()
         rita = get(User, world["rita"].id)
@@ -236,21 +236,21 @@ def test_wrong_password_changes_nothing(app, world):
 def test_the_only_admin_cannot_leave(app, admin):
     with app.app_context():
         with pytest.raises(AccountError) as error:
-            delete_account(get(User, admin.id), password=PASSWORD)
+            delete_account(actor=get(User, admin.id), password=PASSWORD)
         assert error.value.message == ONLY_ADMIN
 
 
 def test_an_admin_can_leave_when_another_admin_remains(app, admin):
     with app.app_context():
         make_user(email="second@example.com", is_admin=True)
-        delete_account(get(User, admin.id), password=PASSWORD)
+        delete_account(actor=get(User, admin.id), password=PASSWORD)
         db.session.commit()
         assert get(User, admin.id).is_deleted
 
 
 def test_a_deleted_account_cannot_be_reactivated(app, client, auth, admin, world):
     with app.app_context():
-        delete_account(get(User, world["rita"].id), password=PASSWORD)
+        delete_account(actor=get(User, world["rita"].id), password=PASSWORD)
         db.session.commit()
     auth.login(admin.email)
     response = client.submit(f"/admin/users/{world['rita'].id}/reactivate")
@@ -322,7 +322,7 @@ def test_guessing_the_password_on_the_delete_page_is_limited(app, client, auth, 
 
 def test_the_other_side_keeps_the_history_under_deleted_user(app, client, auth, world):
     with app.app_context():
-        delete_account(get(User, world["rita"].id), password=PASSWORD)
+        delete_account(actor=get(User, world["rita"].id), password=PASSWORD)
         db.session.commit()
     auth.login("marco@example.com")
     page = client.get(f"/mentorships/{world['completed'].id}").get_data(as_text=True)
@@ -332,7 +332,7 @@ def test_the_other_side_keeps_the_history_under_deleted_user(app, client, auth, 
 
 def test_the_deleted_mentor_is_no_longer_listed(app, client, auth, world):
     with app.app_context():
-        delete_account(get(User, world["rita"].id), password=PASSWORD)
+        delete_account(actor=get(User, world["rita"].id), password=PASSWORD)
         db.session.commit()
     auth.login("paolo@example.com")
     assert client.get(f"/mentors/{world['rita_profile'].id}").status_code == 404

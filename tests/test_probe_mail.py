@@ -135,7 +135,7 @@ def queue_link_mails(people):
     from Rita, committed and waiting in the outbox."""
     accounts.request_password_reset(people.rita.email)
     accounts.send_verification(db.session.get(User, people.nina.id))
-    invitations.invite(db.session.get(User, people.rita.id), name="Marco Bianchi",
+    invitations.invite(actor=db.session.get(User, people.rita.id), name="Marco Bianchi",
                        email="marco@outside.example.com", message="Teach me closing.",
                        language="en")
     db.session.commit()
@@ -219,7 +219,7 @@ class TestNoWorkingLinkAtRest:
 
     def test_an_expired_invitation_waiting_for_a_retry_is_dropped(self, quiet, people):
         with quiet.app_context():
-            invitations.invite(db.session.get(User, people.rita.id), name="Marco Bianchi",
+            invitations.invite(actor=db.session.get(User, people.rita.id), name="Marco Bianchi",
                                email="marco@outside.example.com", message="Teach me.",
                                language="en")
             db.session.commit()
@@ -288,7 +288,7 @@ class TestExportAddresses:
 # 6. A deleted user's name leaves others' notifications and the unsent mail ---------------
 
 def leave(user):
-    delete_account(db.session.get(User, user.id), password=PASSWORD)
+    delete_account(actor=db.session.get(User, user.id), password=PASSWORD)
     db.session.commit()
 
 
@@ -371,7 +371,7 @@ class TestDeletedUserName:
 
     def test_an_invitation_queued_by_the_leaver_is_gone(self, app, quiet, people):
         with quiet.app_context():
-            invitations.invite(db.session.get(User, people.rita.id), name="Marco Bianchi",
+            invitations.invite(actor=db.session.get(User, people.rita.id), name="Marco Bianchi",
                                email="marco@outside.example.com",
                                message="Rita here: teach me closing.", language="en")
             db.session.commit()

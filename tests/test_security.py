@@ -486,7 +486,7 @@ def test_admin_endpoints_are_open_to_admins(app, client, auth, admin):
         profile = factories.make_profile(target, areas=[area])
         mentorship = factories.make_mentorship(factories.make_user(), profile, area,
                                                status=COMPLETED)
-        invitation = invitations.invite(db.session.get(User, target.id), name="Ivo",
+        invitation = invitations.invite(actor=db.session.get(User, target.id), name="Ivo",
                                         email="ivo@example.net", message="Hello",
                                         language="en")
         db.session.commit()

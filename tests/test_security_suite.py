@@ -189,7 +189,7 @@ def world(app):
         notification_id = db.session.scalar(
             select(Notification.id).where(Notification.user_id == mentee.id)
             .order_by(Notification.id))
-        invitation = invitations.invite(db.session.get(User, mentee.id), name="Ivo Invitee",
+        invitation = invitations.invite(actor=db.session.get(User, mentee.id), name="Ivo Invitee",
                                         email="ivo@example.net", message="Mentor me?",
                                         language="en")
         db.session.commit()

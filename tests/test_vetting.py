@@ -111,7 +111,7 @@ def edit_profile(user, **changes):
     content.update(changes)
     details = {name: getattr(profile, name) for name in mentors.DIRECT_FIELDS}
     details.update(languages=profile.language_codes, formats=profile.format_codes)
-    _profile, outcome = mentors.save_profile(user, content=content, details=details)
+    _profile, outcome = mentors.save_profile(actor=user, content=content, details=details)
     db.session.commit()
     return outcome
 

@@ -271,16 +271,18 @@ def _dummy_hash():
     return _dummy_hash_for(current_app.config["PASSWORD_HASH_METHOD"])
 
 
-def record_logout(user):
-    end_sessions(user)
-    audit.record("logout", actor=user, subject=user)
+def record_logout(*, actor):
+    """Log `actor` out of their own account, everywhere."""
+    end_sessions(actor)
+    audit.record("logout", actor=actor, subject=actor)
 
 
-def change_password(user, *, current_password, new_password):
-    if not check_password_hash(user.password_hash, current_password):
+def change_password(*, actor, current_password, new_password):
+    """Change `actor`'s own password: knowing the current one is what lets them."""
+    if not check_password_hash(actor.password_hash, current_password):
         raise AccountError(_("Your current password is incorrect."), field="current_password")
-    _set_password(user, new_password)
-    audit.record("account.password_changed", actor=user, subject=user)
+    _set_password(actor, new_password)
+    audit.record("account.password_changed", actor=actor, subject=actor)
 
 
 def request_password_reset(email):
@@ -383,27 +385,29 @@ def resolve_manager(user, manager_email):
     return manager
 
 
-def update_account(user, *, full_name, language, timezone, region, job_title,
+def update_account(*, actor, full_name, language, timezone, region, job_title,
                    manager_email):
-    user.manager = resolve_manager(user, manager_email)
-    user.full_name = full_name.strip()
-    user.language = language
-    user.timezone = timezone
-    user.region = region or None
-    user.job_title = (job_title or "").strip() or None
+    """Change `actor`'s own account details: there is no one else's to change."""
+    actor.manager = resolve_manager(actor, manager_email)
+    actor.full_name = full_name.strip()
+    actor.language = language
+    actor.timezone = timezone
+    actor.region = region or None
+    actor.job_title = (job_title or "").strip() or None
     db.session.flush()
-    audit.record("account.updated", actor=user, subject=user)
+    audit.record("account.updated", actor=actor, subject=actor)
 
 
-def set_looking_for(user, *, areas, hours):
-    """What the user wants to work on, and the hours a month they can give to it."""
-    user.interests = list(areas)
-    user.desired_hours = hours
+def set_looking_for(*, actor, areas, hours):
+    """What `actor` wants to work on, and the hours a month they can give to it."""
+    actor.interests = list(areas)
+    actor.desired_hours = hours
     db.session.flush()
 
 
-def set_language(user, language):
-    user.language = language
+def set_language(*, actor, language):
+    """Remember the language `actor` chose for their own account."""
+    actor.language = language
     db.session.flush()
 
 

@@ -85,7 +85,7 @@ def login():
 @login_required
 def logout():
     language = current_user.language
-    services.record_logout(current_user)
+    services.record_logout(actor=current_user)
     db.session.commit()
     logout_user()
     session[SESSION_KEY] = language  # the pages after logging out keep speaking it
@@ -190,7 +190,7 @@ def account():
         form.region.data = user.region or ""
     if form.validate_on_submit() and perform(
             lambda: services.update_account(
-                user, full_name=form.full_name.data, language=form.language.data,
+                actor=user, full_name=form.full_name.data, language=form.language.data,
                 timezone=form.timezone.data, region=form.region.data,
                 job_title=form.job_title.data, manager_email=form.manager_email.data),
             # The confirmation already speaks the language just chosen.
@@ -212,7 +212,7 @@ def change_password():
     form = ChangePasswordForm(current_user)
     if form.validate_on_submit() and perform(
             lambda: services.change_password(
-                current_user, current_password=form.current_password.data,
+                actor=current_user, current_password=form.current_password.data,
                 new_password=form.password.data),
             _("Your password has been changed. Other devices have been logged out."),
             form=form, after=_continue_session):
@@ -242,7 +242,7 @@ def export():
 def delete_account():
     form = DeleteAccountForm()
     if form.validate_on_submit() and perform(
-            lambda: privacy.delete_account(current_user, password=form.password.data),
+            lambda: privacy.delete_account(actor=current_user, password=form.password.data),
             lambda _result: _("Your account has been deleted. Thank you for taking part."),
             form=form, after=lambda _result: logout_user()):
         return redirect(url_for("program.index"))
@@ -257,7 +257,7 @@ def looking_for():
     if request.method == "GET":
         form.interests.data = [area.id for area in current_user.interests]
     if form.validate_on_submit() and perform(
-            lambda: services.set_looking_for(current_user, areas=form.areas(),
+            lambda: services.set_looking_for(actor=current_user, areas=form.areas(),
                                              hours=form.desired_hours.data),
             _("Thanks: mentors are now matched with what you are looking for.")):
         return redirect(safe_next(request.args.get("next")) or url_for("mentors.browse"))
@@ -271,6 +271,6 @@ def set_language():
     if language in LANGUAGES:
         session[SESSION_KEY] = language
         if current_user.is_authenticated:
-            services.set_language(current_user, language)
+            services.set_language(actor=current_user, language=language)
             db.session.commit()
     return redirect(safe_next(request.form.get("next")) or home())

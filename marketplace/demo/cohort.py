@@ -146,7 +146,7 @@ def load_cohort(users, password_hash, rng=None):
             other = "it" if language == "en" else "en"
             content[f"headline_{other}"] = headline[1 - own]
             content[f"bio_{other}"] = BIOS[other].format(years=years, lead=years // 3)
-        profile, _outcome = mentors.save_profile(user, content={
+        profile, _outcome = mentors.save_profile(actor=user, content={
             "headline_en": None, "headline_it": None, "bio_en": None, "bio_it": None,
             **content, "areas": [areas[position] for position in positions],
             "affiliation": user.affiliation, "company": user.company,

@@ -169,7 +169,7 @@ def load_profiles(users):
     for (email, outcome, notes, headlines, bios, area_positions, years, languages, formats,
          capacity, hours, style, motivation, conflicts) in PROFILES:
         user = users[email]
-        profile, _saved = mentors.save_profile(user, content={
+        profile, _saved = mentors.save_profile(actor=user, content={
             "headline_en": headlines[0], "headline_it": headlines[1],
             "bio_en": bios[0], "bio_it": bios[1],
             "areas": [areas[position] for position in area_positions],
@@ -253,7 +253,7 @@ def load_invitations(users, now):
                 inviter=users[inviter], email=email, name=name, message=message,
                 language=language, token_hash=f"demo-{email}", invitee=users[email])
         else:
-            invitation = invitations.invite(users[inviter], name=name, email=email,
+            invitation = invitations.invite(actor=users[inviter], name=name, email=email,
                                             message=message, language=language)
         sent = now - timedelta(days=days_ago)
         invitation.created_at = invitation.sent_at = sent

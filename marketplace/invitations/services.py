@@ -130,27 +130,28 @@ def _new_link(now):
     return token, hash_token(token), now + current_app.config["INVITATION_MAX_AGE"]
 
 
-def invite(inviter, *, name, email, message, language):
-    """Invite `email` to become `inviter`'s mentor, and send them the link."""
-    if not may_invite(inviter):
+def invite(*, actor, name, email, message, language):
+    """Invite `email` to become `actor`'s mentor, and send them the link: the actor is
+    always the inviter, and only reps may invite."""
+    if not may_invite(actor):
         raise InvitationError(str(REPS_ONLY))
     email = normalise_email(email)
     _refuse_registered(email)
     if language not in LANGUAGES:
         raise InvitationError(_("Choose the language of the invitation."))
-    _lock(inviter)
+    _lock(actor)
     now = utcnow()
-    _refuse_twice(inviter, email, now)
-    _refuse_over_limit(inviter, now)
+    _refuse_twice(actor, email, now)
+    _refuse_over_limit(actor, now)
     token, token_hash, expires_at = _new_link(now)
-    invitation = Invitation(inviter=inviter, email=email, name=name.strip(),
+    invitation = Invitation(inviter=actor, email=email, name=name.strip(),
                             message=message.strip(), language=language,
                             token_hash=token_hash, created_at=now, sent_at=now,
                             expires_at=expires_at)
     db.session.add(invitation)
     db.session.flush()
     _email(invitation, token)
-    audit.record("invitation.sent", actor=inviter, invitation_id=invitation.id)
+    audit.record("invitation.sent", actor=actor, invitation_id=invitation.id)
     return invitation
 
 
@@ -322,16 +323,16 @@ def accept(token, *, full_name, password, language, company):
     return user
 
 
-def accept_as(token, user):
-    """Take up the invitation with the account its address already has (the invitee
-    signed up before using the link). InvitationError when the link is no longer valid
-    or the account is not the invited address's."""
+def accept_as(token, *, actor):
+    """Take up the invitation with `actor`'s account, which its address already has (the
+    invitee signed up before using the link). InvitationError when the link is no longer
+    valid or the actor's account is not the invited address's."""
     invitation = invitation_for(token)
-    if invitation is None or normalise_email(user.email) != invitation.email:
+    if invitation is None or normalise_email(actor.email) != invitation.email:
         raise InvitationError(str(LINK_INVALID))
     now = utcnow()
     _claim(invitation, token, now)
-    _tie(invitation, user, now)
+    _tie(invitation, actor, now)
     return invitation
 
 

@@ -53,7 +53,7 @@ def index():
     if form.validate_on_submit():
         try:
             invitation = services.invite(
-                current_user, name=form.name.data, email=form.email.data,
+                actor=current_user, name=form.name.data, email=form.email.data,
                 message=form.message.data, language=form.language.data)
         except services.AlreadyRegistered as error:
             db.session.rollback()
@@ -162,7 +162,7 @@ def _take_up(token, invitation):
     form = EmptyForm()
     if mine and form.validate_on_submit():
         try:
-            services.accept_as(token, current_user)
+            services.accept_as(token, actor=current_user)
         except services.InvitationError:
             db.session.rollback()
             return render_template("invitations/invalid.html")

@@ -155,8 +155,9 @@ def _check_content(content):
         content.update(company=None, confidentiality=False, conflicts=None)
 
 
-def save_profile(user, *, content, details):
-    """Create or update the user's profile. Returns (profile, outcome).
+def save_profile(*, actor, content, details):
+    """Create or update `actor`'s own profile (no one edits another's). Returns
+    (profile, outcome).
 
     `content` holds the vetted fields and `areas`; `details` the direct fields,
     `languages` and `formats`. On a listed profile, changed content becomes a new
@@ -164,14 +165,14 @@ def save_profile(user, *, content, details):
     """
     content = dict(content)
     _check_content(content)
-    profile = profile_of(user)
+    profile = profile_of(actor)
     if profile is None:
-        profile = MentorProfile(user=user, status=DRAFT)
+        profile = MentorProfile(user=actor, status=DRAFT)
         db.session.add(profile)
         _apply_details(profile, details)
         db.session.flush()
         new_revision(profile, content, DRAFT)
-        audit.record("profile.created", actor=user, profile_id=profile.id)
+        audit.record("profile.created", actor=actor, profile_id=profile.id)
         return profile, SAVED
 
     if profile.status == REJECTED:
@@ -195,7 +196,7 @@ def save_profile(user, *, content, details):
     new_revision(profile, content, PENDING)
     if profile.status not in (APPROVED, SUSPENDED):
         profile.status = PENDING
-    audit.record("profile.submitted", actor=user, profile_id=profile.id)
+    audit.record("profile.submitted", actor=actor, profile_id=profile.id)
     return profile, SENT_FOR_REVIEW
 
 

@@ -53,7 +53,7 @@ def my_profile():
             form.region.data = current_user.region or ""
             form.languages.data = [current_user.language]
     if form.validate_on_submit() and perform(
-            lambda: services.save_profile(current_user, content=form.content(),
+            lambda: services.save_profile(actor=current_user, content=form.content(),
                                           details=form.details()),
             lambda saved: _saved_message(*saved)):
         return redirect(url_for("mentors.my_profile"))

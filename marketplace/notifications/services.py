@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from ..core import audit, mail
 from ..core.clock import utcnow
+from ..errors import DomainError
 from ..extensions import db
 from ..i18n import N_, in_language_of
 from .models import Notification
@@ -28,6 +29,10 @@ REQUESTS = "requests"
 VETTING = "vetting"
 MENTORSHIPS = "mentorships"
 CATEGORIES = (REQUESTS, VETTING, MENTORSHIPS)
+
+
+class NotificationError(DomainError):
+    pass
 
 # kind: (words, email category). Parameters ending in "_date" are ISO dates.
 KINDS = {
@@ -168,19 +173,25 @@ def notification_for(user, notification_id):
     return notification
 
 
-def mark_read(notification):
+def mark_read(notification, *, actor):
+    """Mark one of `actor`'s own notifications read; no one else's."""
+    if notification.user_id != actor.id:
+        raise NotificationError(_("Only the person a notification is for can mark it "
+                                  "read."))
     if notification.read_at is None:
         notification.read_at = utcnow()
 
 
-def mark_all_read(user):
+def mark_all_read(*, actor):
+    """Mark every notification of `actor`'s own read. Returns how many were unread."""
     return db.session.execute(
         update(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .where(Notification.user_id == actor.id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
         .execution_options(synchronize_session=False)).rowcount
 
 
-def set_preferences(user, **choices):
+def set_preferences(*, actor, **choices):
+    """Which kinds of notification `actor` also wants by email (their own choice)."""
     for category, wanted in choices.items():
-        setattr(user, Preferences.COLUMNS[category], bool(wanted))
+        setattr(actor, Preferences.COLUMNS[category], bool(wanted))

@@ -50,7 +50,7 @@ def open_notification(notification_id):
     notification = services.notification_for(current_user, notification_id)
     if notification is None:
         abort(404)
-    services.mark_read(notification)
+    services.mark_read(notification, actor=current_user)
     db.session.commit()
     return redirect(safe_next(notification.link) or url_for("notifications.index"))
 
@@ -58,7 +58,7 @@ def open_notification(notification_id):
 @bp.post("/read")
 @login_required
 def read_all():
-    count = services.mark_all_read(current_user)
+    count = services.mark_all_read(actor=current_user)
     db.session.commit()
     flash(ngettext("%(num)d notification marked as read.",
                    "%(num)d notifications marked as read.", count), "success")
@@ -70,7 +70,7 @@ def read_all():
 def preferences():
     form = PreferencesForm()
     if form.validate():
-        perform(lambda: services.set_preferences(current_user, **{
+        perform(lambda: services.set_preferences(actor=current_user, **{
                     category: getattr(form, category).data
                     for category in services.CATEGORIES}),
                 _("Your email choices have been saved."))

@@ -132,27 +132,27 @@ def _name_through_account(user):
                                if key != "name"}
 
 
-def delete_account(user, *, password):
-    """Delete `user`'s account for good, once they confirm with their password.
+def delete_account(*, actor, password):
+    """Delete `actor`'s own account for good, once they confirm with their password.
 
     Open requests close and active mentorships end (the mentors get their places back,
     the other side is told without a name); the mentor profile leaves the list and
-    loses its texts; stories about the user's mentorships go, and so do the invitations
+    loses its texts; stories about the actor's mentorships go, and so do the invitations
     they sent (those they took up lose their name and address) and the unsent mail
     about them; every session ends. Others' notifications name them through their
     account, so they read "Deleted user" from now on.
     """
-    if not check_password_hash(user.password_hash, password or ""):
+    if not check_password_hash(actor.password_hash, password or ""):
         raise AccountError(_("Your password is incorrect."), field="password")
-    if user.is_admin and db.session.scalar(
+    if actor.is_admin and db.session.scalar(
             select(func.count(User.id)).where(User.is_admin.is_(True), User.active.is_(True),
-                                              User.id != user.id)) == 0:
+                                              User.id != actor.id)) == 0:
         raise AccountError(_("You are the only admin. Make someone else an admin before "
                              "you delete your account."))
-    requests_closed, mentorships_ended = close_everything_of(user)
-    _name_through_account(user)
+    requests_closed, mentorships_ended = close_everything_of(actor)
+    _name_through_account(actor)
 
-    profile = db.session.scalar(select(MentorProfile).where(MentorProfile.user_id == user.id))
+    profile = db.session.scalar(select(MentorProfile).where(MentorProfile.user_id == actor.id))
     if profile is not None:
         profile.status, profile.accepting = SUSPENDED, False
         profile.suspended_at, profile.suspension_reason = utcnow(), None
@@ -162,41 +162,41 @@ def delete_account(user, *, password):
             .values(headline_en=None, headline_it=None, bio_en=None, bio_it=None,
                     company=None, conflicts=None)
             .execution_options(synchronize_session=False))
-    mentorships = _mentorship_ids(user)
+    mentorships = _mentorship_ids(actor)
     for statement in (
             delete(SuccessStory).where(SuccessStory.mentorship_id.in_(mentorships)),
-            delete(AccountToken).where(AccountToken.user_id == user.id),
+            delete(AccountToken).where(AccountToken.user_id == actor.id),
             # Theirs to delete: other people's addresses, in their words.
-            delete(Invitation).where(Invitation.inviter_id == user.id),
+            delete(Invitation).where(Invitation.inviter_id == actor.id),
             # The reps who invited them keep the invitation, without the name.
-            update(Invitation).where(Invitation.invitee_id == user.id)
+            update(Invitation).where(Invitation.invitee_id == actor.id)
             .values(name="", email=""),
-            delete(Notification).where(Notification.user_id == user.id),
-            delete(OutboxMail).where(OutboxMail.user_id == user.id),
+            delete(Notification).where(Notification.user_id == actor.id),
+            delete(OutboxMail).where(OutboxMail.user_id == actor.id),
             # Unsent mail that names them or carries their words (a notification about
             # them, an invitation they wrote) goes too; sent mail has no body left.
-            delete(OutboxMail).where(OutboxMail.about_user_id == user.id,
+            delete(OutboxMail).where(OutboxMail.about_user_id == actor.id,
                                      OutboxMail.status != SENT),
             # Sent mail keeps its record for support, but not their name in its subject.
-            update(OutboxMail).where(OutboxMail.about_user_id == user.id)
+            update(OutboxMail).where(OutboxMail.about_user_id == actor.id)
             .values(subject=""),
-            delete(user_interests).where(user_interests.c.user_id == user.id),
-            update(User).where(User.manager_id == user.id).values(manager_id=None),
+            delete(user_interests).where(user_interests.c.user_id == actor.id),
+            update(User).where(User.manager_id == actor.id).values(manager_id=None),
             # Their region goes from the figures by region, as from their account.
-            update(MentorshipRequest).where(MentorshipRequest.mentee_id == user.id)
+            update(MentorshipRequest).where(MentorshipRequest.mentee_id == actor.id)
             .values(mentee_region=None),
-            update(Mentorship).where(Mentorship.mentee_id == user.id)
+            update(Mentorship).where(Mentorship.mentee_id == actor.id)
             .values(mentee_region=None)):
         db.session.execute(statement.execution_options(synchronize_session=False))
 
-    user.email = f"deleted-{user.id}@deleted.invalid"
-    user.full_name = ""
-    user.password_hash = hash_password(secrets.token_urlsafe(32))  # no password opens it
-    user.region = user.job_title = user.company = user.manager_id = None
-    user.desired_hours = None
-    user.email_requests = user.email_vetting = user.email_mentorships = False
-    user.active, user.is_admin, user.deleted_at = False, False, utcnow()
-    end_sessions(user)
-    db.session.expire(user, ["interests", "manager"])
-    audit.record("account.deleted", actor=user, subject=user,
+    actor.email = f"deleted-{actor.id}@deleted.invalid"
+    actor.full_name = ""
+    actor.password_hash = hash_password(secrets.token_urlsafe(32))  # no password opens it
+    actor.region = actor.job_title = actor.company = actor.manager_id = None
+    actor.desired_hours = None
+    actor.email_requests = actor.email_vetting = actor.email_mentorships = False
+    actor.active, actor.is_admin, actor.deleted_at = False, False, utcnow()
+    end_sessions(actor)
+    db.session.expire(actor, ["interests", "manager"])
+    audit.record("account.deleted", actor=actor, subject=actor,
                  requests_closed=requests_closed, mentorships_ended=mentorships_ended)
