@@ -185,7 +185,7 @@ class TestAccountPage:
         auth.login(user.email)
         response = client.submit("/account", data={**self.DATA, "manager_email": "x@example.com"})
         page = response.get_data(as_text=True)
-        assert response.status_code == 422
+        assert response.status_code == 409
         assert "There is no active colleague with this email address." in page
         assert 'value="Rita R. Rep"' in page  # input kept
         assert get_user(app, user.email).full_name == "Rita Rep"
@@ -223,7 +223,7 @@ class TestChangePassword:
         response = client.submit("/account/password", data={
             "current_password": "not my password", "password": NEW_PASSWORD,
             "confirm": NEW_PASSWORD})
-        assert response.status_code == 422
+        assert response.status_code == 409
         assert "Your current password is incorrect." in response.get_data(as_text=True)
         assert check_password_hash(get_user(app, user.email).password_hash, PASSWORD)
 

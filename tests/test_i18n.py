@@ -719,9 +719,9 @@ PAGES = {
     "failed login": (page_login_failed, 200),
     "login required": (page_login_required, 200),
     "account": (page_account, 200),
-    "account with an error": (page_account_error, 422),
+    "account with an error": (page_account_error, 409),
     "change password": (page_change_password, 200),
-    "change password with an error": (page_change_password_error, 422),
+    "change password with an error": (page_change_password_error, 409),
     "403": (page_forbidden, 403),
     "admin users": (page_admin_users, 200),
 }

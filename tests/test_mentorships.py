@@ -508,7 +508,7 @@ class TestLogCheckInPage:
         response = mentee_client.submit(f"/mentorships/{world.mentorship_id}/checkins",
                                         data=check_in_data(date=held_on.isoformat()))
         page = response.get_data(as_text=True)
-        assert response.status_code == 422
+        assert response.status_code == 409
         assert shows(page, message)
         assert snapshot(app) == before
         assert f'value="{held_on.isoformat()}"' in page and shows(page, SUMMARY)
@@ -537,7 +537,7 @@ class TestLogCheckInPage:
         before = snapshot(app)
         response = admin_client.submit(f"/mentorships/{world.mentorship_id}/checkins",
                                        data=check_in_data())
-        assert response.status_code == 422
+        assert response.status_code == 409
         assert shows(response.get_data(as_text=True), ONLY_PARTIES)
         assert snapshot(app) == before
 

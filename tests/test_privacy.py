@@ -296,7 +296,7 @@ def test_delete_view_logs_out_and_ends_every_session(app, client, auth, world):
 def test_delete_view_with_a_wrong_password(app, client, auth, world):
     auth.login("rita@example.com")
     response = client.submit("/account/delete", data={"password": "wrong password here"})
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert WRONG_PASSWORD in response.get_data(as_text=True)
     with app.app_context():
         assert not get(User, world["rita"].id).is_deleted

@@ -1214,7 +1214,7 @@ class TestStoryViews:
         auth.login(world.mentor.email)
         response = client.submit(f"{self.base(world)}/story",
                                  data=story_data(NEW_TITLE, NEW_BODY))
-        assert response.status_code == 422
+        assert response.status_code == 409
         page = response.get_data(as_text=True)
         assert escape(OTHER_SIDE_TELLS) in page and NEW_TITLE in page
         with app.app_context():
@@ -1225,7 +1225,7 @@ class TestStoryViews:
             active = make_mentorship(world.outsider, world.profile, world.area)
         auth.login(world.outsider.email)
         response = client.submit(f"/mentorships/{active.id}/story", data=story_data())
-        assert response.status_code == 422
+        assert response.status_code == 409
         assert NOT_COMPLETED in response.get_data(as_text=True)
         page = client.get(f"/mentorships/{active.id}").get_data(as_text=True)
         assert "/story" not in page
@@ -1571,7 +1571,7 @@ class TestStoryRace:
 
         consent_result, rewrite_result = run_together(post, 2)
         assert (consent_result, rewrite_result) in (
-            ((302, [CONSENT_THANKS]), (422, [])),  # the refusal is shown on the form
+            ((302, [CONSENT_THANKS]), (409, [])),  # the refusal is shown on the form
             ((302, [NOT_WAITING]), (302, [STORY_SAVED])),
             ((302, [CHANGED_SINCE_READ]), (302, [STORY_SAVED])),
         ), (consent_result, rewrite_result)

@@ -23,7 +23,7 @@ from ..program import texts
 from ..program.services import settings
 from ..web.forms import EmptyForm
 from ..web.session import current_user_key, secret_page, start_session
-from ..web.transaction import form_status, perform, show_error
+from ..web.transaction import form_status, perform, refuse
 from . import services
 from .forms import InvitationForm, InviteeSignupForm
 
@@ -142,7 +142,7 @@ def _accept(token):
             return render_template("invitations/invalid.html")
         except AccountError as error:
             db.session.rollback()
-            show_error(form, error)
+            refuse(form, error)
         else:
             db.session.commit()
             start_session(user)

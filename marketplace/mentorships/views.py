@@ -12,7 +12,7 @@ from ..program.models import FocusArea
 from ..program.services import settings
 from ..stories.services import story_of
 from ..web.labels import REQUEST_STATE_LABELS
-from ..web.transaction import form_status, perform
+from ..web.transaction import form_status, perform, refuse
 from . import queries, services
 from .forms import (
     CADENCE_LABELS,
@@ -210,8 +210,8 @@ def log_check_in(mentorship_id):
     except services.MentorshipError as error:
         # Any other rule (the date, who may log): the form again, as it was written.
         db.session.rollback()
-        flash(error.message, "error")
-        return _mentorship_page(mentorship, check_in_form=form, status=422)
+        refuse(form, error)
+        return _mentorship_page(mentorship, check_in_form=form, status=form_status(form))
     db.session.commit()
     flash(_("The check-in is logged. The other side can now confirm it."), "success")
     return _back(mentorship)

@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..mentorships.queries import is_party, mentorship_for
-from ..web.transaction import perform
+from ..web.transaction import form_status, perform
 from . import services
 from .forms import StoryForm
 
@@ -31,11 +31,11 @@ def write(mentorship_id):
     if form.validate_on_submit() and perform(
             lambda: services.write_story(mentorship, actor=current_user,
                                          title=form.title.data, body=form.body.data),
-            _("Your story is saved. Ask the other side to agree when it is ready.")):
+            _("Your story is saved. Ask the other side to agree when it is ready."),
+            form=form):
         return _back(mentorship)
-    status = 422 if request.method == "POST" else 200
     return render_template("stories/write.html", form=form, mentorship=mentorship,
-                           story=story), status
+                           story=story), form_status(form)
 
 
 @bp.post("/mentorships/<int:mentorship_id>/story/ask")

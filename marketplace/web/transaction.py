@@ -22,7 +22,7 @@ def perform(change, success, *, form=None, after=None):
         if form is None:
             flash(error.message, "error")
         else:
-            show_error(form, error)
+            refuse(form, error)
         return False
     db.session.commit()
     if after is not None:
@@ -31,8 +31,10 @@ def perform(change, success, *, form=None, after=None):
     return True
 
 
-def show_error(form, error):
-    """Put a service's error next to its field, or at the top of the page."""
+def refuse(form, error):
+    """A rule of the product refused what `form` asked for: put the service's error next
+    to its field, or at the top of the page, and mark the form as refused."""
+    form.refusal = error
     if getattr(error, "field", None) in form:
         form[error.field].errors.append(error.message)
     else:
@@ -40,6 +42,9 @@ def show_error(form, error):
 
 
 def form_status(form):
-    """The status of a page that shows a form: 422 when what was sent is shown again
-    with its errors, so that every view answers an invalid form the same way."""
+    """The status of a page that shows a form, the same in every view: 409 when the form
+    was valid but a rule refused it (`refuse`), 422 when the form itself is invalid,
+    200 otherwise. Either way the form is shown again as it was written."""
+    if getattr(form, "refusal", None) is not None:
+        return 409
     return 422 if form.errors else 200
