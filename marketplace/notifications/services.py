@@ -34,6 +34,7 @@ CATEGORIES = (REQUESTS, VETTING, MENTORSHIPS)
 class NotificationError(DomainError):
     pass
 
+
 # kind: (words, email category). Parameters ending in "_date" are ISO dates.
 KINDS = {
     "request_received": (N_("%(name)s asked you for mentoring."), REQUESTS),
