@@ -105,7 +105,7 @@ def rename_area(area_id):
     area = get_area_or_404(area_id)
     form = AreaForm()
     if not form.validate():
-        flash(_("Give the area a name in both languages."), "error")
+        flash(_(program.AREA_NAMES_NEEDED), "error")
         return redirect(url_for("admin.areas"))
     perform(lambda: program.rename_area(area, actor=current_user, name_en=form.name_en.data,
                                         name_it=form.name_it.data),
@@ -316,7 +316,7 @@ def return_story(story_id):
     story = get_story_or_404(story_id)
     form = ReturnForm()
     if not form.validate():
-        flash(_("Tell the author what to change."), "error")
+        flash(_(story_services.NOTE_NEEDED), "error")
     else:
         perform(lambda: story_services.return_story(story, actor=current_user,
                                                     note=form.note.data),

@@ -26,6 +26,7 @@ from ..core import audit
 from ..core.clock import add_months, utcnow
 from ..errors import DomainError
 from ..extensions import db
+from ..i18n import N_
 from ..invitations.models import Invitation
 from ..invitations.services import invitation_behind
 from ..mentors.models import MentorProfile
@@ -301,6 +302,12 @@ def _expire(condition, now):
 
 # The mentorship itself ----------------------------------------------------------------
 
+# Refusals the mentorship page also gives before a form is read (views use these).
+OVER = N_("This mentorship is over.")
+FEEDBACK_LATER = N_("Feedback comes once the mentorship is over.")
+FEEDBACK_GIVEN = N_("You have already left your feedback.")
+
+
 class MentorshipError(DomainError):
     pass
 
@@ -312,7 +319,7 @@ def _require_party(user, mentorship):
 
 def _require_active(mentorship):
     if mentorship.status != ACTIVE:
-        raise MentorshipError(_("This mentorship is over."))
+        raise MentorshipError(_(OVER))
 
 
 class CheckInAlreadyRecorded(MentorshipError):
@@ -374,7 +381,7 @@ def _finish(mentorship, status, *, actor, reason=None, notice=None):
         .values(status=status, ended_at=utcnow(), end_reason=reason)
         .execution_options(synchronize_session=False))
     if closed.rowcount != 1:
-        raise MentorshipError(_("This mentorship is over."))
+        raise MentorshipError(_(OVER))
     db.session.execute(
         update(MentorProfile).where(MentorProfile.id == mentorship.profile_id)
         .values(active_mentees=MentorProfile.active_mentees - 1,
@@ -442,7 +449,7 @@ def end_mentorship(mentorship, *, actor, reason):
 def leave_feedback(mentorship, *, actor, rating, comment="", gained=None):
     _require_party(actor, mentorship)
     if mentorship.status == ACTIVE:
-        raise MentorshipError(_("Feedback comes once the mentorship is over."))
+        raise MentorshipError(_(FEEDBACK_LATER))
     if not 1 <= rating <= 5:
         raise MentorshipError(_("Choose a rating from 1 to 5."))
     is_mentor = actor.id == mentorship.profile.user_id
@@ -452,5 +459,5 @@ def leave_feedback(mentorship, *, actor, rating, comment="", gained=None):
         with db.session.begin_nested():
             db.session.add(feedback)
     except IntegrityError:
-        raise MentorshipError(_("You have already left your feedback.")) from None
+        raise MentorshipError(_(FEEDBACK_GIVEN)) from None
     return feedback

@@ -184,7 +184,7 @@ def _back(mentorship):
 
 
 def _over(mentorship):
-    flash(_("This mentorship is over."), "error")
+    flash(_(services.OVER), "error")
     return _back(mentorship)
 
 
@@ -262,10 +262,10 @@ def feedback(mentorship_id):
     mentorship = mentorship_or_404(mentorship_id)
     # When the form is not on the page (any more), say why instead of showing it.
     if mentorship.is_active:
-        flash(_("Feedback comes once the mentorship is over."), "error")
+        flash(_(services.FEEDBACK_LATER), "error")
         return _back(mentorship)
     if any(item.author_id == current_user.id for item in mentorship.feedback):
-        flash(_("You have already left your feedback."), "error")
+        flash(_(services.FEEDBACK_GIVEN), "error")
         return _back(mentorship)
     form = FeedbackForm()
     if not form.validate():

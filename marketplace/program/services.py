@@ -10,6 +10,7 @@ from ..core import audit
 from ..core.clock import utcnow
 from ..errors import DomainError, require_admin
 from ..extensions import db
+from ..i18n import N_
 from .models import FocusArea, ProgramSettings, ProgramText
 from .texts import PARTS, defaults_in, stored
 
@@ -27,6 +28,10 @@ DEFAULT_AREAS = (
     ("Account management", "Gestione dei clienti"),
     ("Sales leadership", "Leadership commerciale"),
 )
+
+
+# Also said by the admin's area form before the service is reached.
+AREA_NAMES_NEEDED = N_("Give the area a name in both languages.")
 
 
 class ProgramError(DomainError):
@@ -80,7 +85,7 @@ def areas(include_retired=False):
 def _check_names(name_en, name_it, area=None):
     name_en, name_it = name_en.strip(), name_it.strip()
     if not name_en or not name_it:
-        raise ProgramError(_("Give the area a name in both languages."))
+        raise ProgramError(_(AREA_NAMES_NEEDED))
     # Compared here rather than with SQL lower(), which on SQLite ignores accents
     # ("QUALITÀ"); the taxonomy is a few dozen rows.
     taken = {name.casefold() for other in areas(include_retired=True) if other is not area

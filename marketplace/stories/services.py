@@ -13,6 +13,7 @@ from ..core import audit
 from ..core.clock import utcnow
 from ..errors import DomainError, require_admin
 from ..extensions import db
+from ..i18n import N_
 from ..mentors.models import MentorProfile
 from ..mentorships.models import COMPLETED, Mentorship
 from ..notifications.services import notify
@@ -27,6 +28,9 @@ from .models import (
     TITLE_MAX,
     SuccessStory,
 )
+
+# Also said by the admin's return form before the service is reached.
+NOTE_NEEDED = N_("Tell the author what to change.")
 
 
 class StoryError(DomainError):
@@ -121,7 +125,7 @@ def return_story(story, *, actor, note):
     require_admin(actor, StoryError)
     note = (note or "").strip()
     if not note:
-        raise StoryError(_("Tell the author what to change."))
+        raise StoryError(_(NOTE_NEEDED))
     _move(story, (SUBMITTED,),
           _("Only a story waiting for the program team can be returned."),
           status=RETURNED, review_note=note, consent_at=None)
