@@ -15,7 +15,6 @@ from ..web.labels import REQUEST_STATE_LABELS
 from ..web.transaction import form_status, perform, refuse
 from . import queries, services
 from .forms import (
-    CADENCE_LABELS,
     DECLINE_LABELS,
     AcceptForm,
     CheckInForm,
@@ -88,8 +87,7 @@ def received_request_or_404(request_id):
 def requests():
     sent, received = queries.requests_of(current_user)
     return render_template("mentorships/requests.html", sent=group(sent),
-                           received=group(received), states=REQUEST_STATE_LABELS,
-                           decline_reasons=DECLINE_LABELS, cadences=CADENCE_LABELS,
+                           received=group(received), decline_reasons=DECLINE_LABELS,
                            suggestions=_suggestions_after(sent))
 
 
@@ -170,7 +168,7 @@ def _mentorship_page(mentorship, check_in_form=None, end_form=None, feedback_for
         may_give_feedback=(not mentorship.is_active and current_user.id not in given
                            and queries.is_party(current_user, mentorship)),
         check_in_form=check_in_form or CheckInForm(), end_form=end_form or EndForm(),
-        feedback_form=feedback_form or FeedbackForm(), cadences=CADENCE_LABELS), status
+        feedback_form=feedback_form or FeedbackForm()), status
 
 
 @bp.get("/mentorships/<int:mentorship_id>")

@@ -1,7 +1,8 @@
-"""Every state's label, and the Jinja filters and template variables that show them.
-
-They lived in the views of each package; other packages' views and the templates of
-every package need them, so they are here, where any view may import them."""
+"""Every state's label, and the Jinja filter that shows it: a template shows a value's
+label with its filter (`{{ mentorship.status|mentorship_state }}`), and only a list of
+options to choose from (the states to filter by, the reasons to decline) is passed by
+the view. Other packages' views and the templates of every package need them, so they
+are here, where any view may import them."""
 
 from flask_babel import lazy_gettext as _l
 
@@ -10,17 +11,15 @@ from ..invitations import models as invitations
 from ..mentors import models as profiles
 from ..mentors.forms import FORMAT_LABELS, language_name
 from ..mentorships import models as mentorships
+from ..mentorships.forms import CADENCE_LABELS, DECLINE_LABELS
 from ..stories import models as stories
 
 FILTERS = {}
-CONTEXT = []
 
 
 def init_app(app):
     for name, function in FILTERS.items():
         app.add_template_filter(function, name)
-    for function in CONTEXT:
-        app.context_processor(function)
 
 
 def template_filter(name):
@@ -28,11 +27,6 @@ def template_filter(name):
         FILTERS[name] = function
         return function
     return register
-
-
-def template_context(function):
-    CONTEXT.append(function)
-    return function
 
 
 PROFILE_STATUS_LABELS = {
@@ -93,9 +87,24 @@ REQUEST_STATE_LABELS = {
 }
 
 
-@template_context
-def mentorship_labels():
-    return {"mentorship_states": MENTORSHIP_STATE_LABELS}
+@template_filter("mentorship_state")
+def mentorship_state(state):
+    return MENTORSHIP_STATE_LABELS.get(state, state)
+
+
+@template_filter("request_state")
+def request_state(state):
+    return REQUEST_STATE_LABELS.get(state, state)
+
+
+@template_filter("cadence_label")
+def cadence_label(cadence):
+    return CADENCE_LABELS.get(cadence, cadence)
+
+
+@template_filter("decline_label")
+def decline_label(reason):
+    return DECLINE_LABELS.get(reason, reason)
 
 
 INVITATION_STATE_LABELS = {
@@ -124,6 +133,6 @@ STORY_STATES = {
 }
 
 
-@template_context
-def story_labels():
-    return {"story_states": STORY_STATES}
+@template_filter("story_state")
+def story_state(state):
+    return STORY_STATES.get(state, state)
