@@ -29,6 +29,15 @@ def template_filter(name):
     return register
 
 
+def label_filter(name, labels):
+    """The filter `name` shows the label of a value in `labels` (an unknown value as
+    it is)."""
+    def label(value):
+        return labels.get(value, value)
+    FILTERS[name] = label
+    return label
+
+
 PROFILE_STATUS_LABELS = {
     profiles.DRAFT: _l("Draft"),
     profiles.PENDING: _l("Waiting for review"),
@@ -38,11 +47,7 @@ PROFILE_STATUS_LABELS = {
     profiles.SUSPENDED: _l("Suspended"),
     profiles.SUPERSEDED: _l("Replaced by a newer version"),
 }
-
-
-@template_filter("status_label")
-def status_label(status):
-    return PROFILE_STATUS_LABELS.get(status, status)
+status_label = label_filter("status_label", PROFILE_STATUS_LABELS)
 
 
 # Decisions as they read in a profile's history (the form offers them as actions).
@@ -51,16 +56,10 @@ DECISIONS_TAKEN = {
     profiles.REQUEST_CHANGES: _l("Changes requested"),
     profiles.REJECT: _l("Rejected"),
 }
+decision_label = label_filter("decision_label", DECISIONS_TAKEN)
 
 
-@template_filter("decision_label")
-def decision_label(decision):
-    return DECISIONS_TAKEN.get(decision, decision)
-
-
-@template_filter("format_label")
-def format_label(code):
-    return FORMAT_LABELS.get(code, code)
+format_label = label_filter("format_label", FORMAT_LABELS)
 
 
 @template_filter("language_name")
@@ -85,26 +84,16 @@ REQUEST_STATE_LABELS = {
     mentorships.WITHDRAWN: _l("Withdrawn"),
     mentorships.EXPIRED: _l("Expired"),
 }
+mentorship_state = label_filter("mentorship_state", MENTORSHIP_STATE_LABELS)
 
 
-@template_filter("mentorship_state")
-def mentorship_state(state):
-    return MENTORSHIP_STATE_LABELS.get(state, state)
+request_state = label_filter("request_state", REQUEST_STATE_LABELS)
 
 
-@template_filter("request_state")
-def request_state(state):
-    return REQUEST_STATE_LABELS.get(state, state)
+cadence_label = label_filter("cadence_label", CADENCE_LABELS)
 
 
-@template_filter("cadence_label")
-def cadence_label(cadence):
-    return CADENCE_LABELS.get(cadence, cadence)
-
-
-@template_filter("decline_label")
-def decline_label(reason):
-    return DECLINE_LABELS.get(reason, reason)
+decline_label = label_filter("decline_label", DECLINE_LABELS)
 
 
 INVITATION_STATE_LABELS = {
@@ -117,11 +106,7 @@ INVITATION_STATE_LABELS = {
     invitations.EXPIRED: _l("Link expired"),
     invitations.CANCELLED: _l("Cancelled"),
 }
-
-
-@template_filter("invitation_state")
-def invitation_state(state):
-    return INVITATION_STATE_LABELS.get(state, state)
+invitation_state = label_filter("invitation_state", INVITATION_STATE_LABELS)
 
 
 STORY_STATES = {
@@ -131,8 +116,4 @@ STORY_STATES = {
     stories.PUBLISHED: _l("Published on the program page."),
     stories.RETURNED: _l("Returned by the program team with a note."),
 }
-
-
-@template_filter("story_state")
-def story_state(state):
-    return STORY_STATES.get(state, state)
+story_state = label_filter("story_state", STORY_STATES)
