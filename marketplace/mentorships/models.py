@@ -146,10 +146,13 @@ class Mentorship(db.Model):
         """The two people in it: (the mentee, the mentor), as users."""
         return self.mentee, self.profile.user
 
+    def has_party(self, user):
+        """Whether `user` is the mentee or the mentor (ids only: nothing is loaded)."""
+        return user.id in (self.mentee_id, self.profile.user_id)
+
     def other_side(self, user):
         """The party `user` (one of the two) works with: whom to tell what they did."""
-        mentee, mentor = self.parties
-        return mentor if user.id == mentee.id else mentee
+        return self.profile.user if user.id == self.mentee_id else self.mentee
 
 
 class CheckIn(db.Model):

@@ -66,14 +66,10 @@ def mentorship_for(viewer, mentorship_id):
     mentorship = db.session.get(Mentorship, mentorship_id)
     if mentorship is None:
         return None
-    if viewer.is_admin or is_party(viewer, mentorship):
+    if viewer.is_admin or mentorship.has_party(viewer):
         return mentorship
     audit.note_denied("mentorship", mentorship_id)
     return None
-
-
-def is_party(user, mentorship):
-    return user.id in (party.id for party in mentorship.parties)
 
 
 def my_mentoring(user):

@@ -313,7 +313,7 @@ class MentorshipError(DomainError):
 
 
 def _require_party(user, mentorship):
-    if user.id not in (party.id for party in mentorship.parties):
+    if not mentorship.has_party(user):
         raise MentorshipError(_("Only the mentor and the mentee can do this."))
 
 

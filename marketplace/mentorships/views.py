@@ -163,10 +163,10 @@ def _mentorship_page(mentorship, check_in_form=None, end_form=None, feedback_for
         "mentorships/mentorship.html", mentorship=mentorship, check_ins=check_ins,
         story=story_of(mentorship),
         progress=queries.progress(mentorship, check_ins),
-        is_party=queries.is_party(current_user, mentorship),
+        is_party=mentorship.has_party(current_user),
         is_mentor=current_user.id == mentorship.profile.user_id,
         may_give_feedback=(not mentorship.is_active and current_user.id not in given
-                           and queries.is_party(current_user, mentorship)),
+                           and mentorship.has_party(current_user)),
         check_in_form=check_in_form or CheckInForm(), end_form=end_form or EndForm(),
         feedback_form=feedback_form or FeedbackForm()), status
 

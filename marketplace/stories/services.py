@@ -49,7 +49,7 @@ def _link(mentorship):
 def write_story(mentorship, *, actor, title, body):
     """Write or rewrite the story of a completed mentorship. A rewrite needs the other
     side's consent again."""
-    if actor.id not in (side.id for side in mentorship.parties):
+    if not mentorship.has_party(actor):
         raise StoryError(_("Only the mentor and the mentee can tell their story."))
     if mentorship.status != COMPLETED:
         raise StoryError(_("A story is told once the mentorship is completed."))
@@ -102,7 +102,7 @@ def give_consent(story, *, actor, version):
     """The other side agrees to publish the text they read (`version`, as shown to them
     by `story.version`): it goes to the program team."""
     mentorship = story.mentorship
-    if story.author_id == actor.id or actor.id not in (side.id for side in mentorship.parties):
+    if story.author_id == actor.id or not mentorship.has_party(actor):
         raise StoryError(_("Only the other side of the mentorship can agree to the story."))
     if story.status == AWAITING_CONSENT and version != story.version:
         raise StoryError(_("The story has changed since you read it: read it again, "

@@ -2,7 +2,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..mentorships.queries import is_party, mentorship_for
+from ..mentorships.queries import mentorship_for
 from ..web.transaction import form_status, perform
 from . import services
 from .forms import StoryForm
@@ -13,7 +13,7 @@ bp = Blueprint("stories", __name__)
 def party_mentorship_or_404(mentorship_id):
     """Only the two sides deal with their story (admins review it elsewhere)."""
     mentorship = mentorship_for(current_user, mentorship_id)
-    if mentorship is None or not is_party(current_user, mentorship):
+    if mentorship is None or not mentorship.has_party(current_user):
         abort(404)
     return mentorship
 
