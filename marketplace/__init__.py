@@ -117,12 +117,14 @@ def register_blueprints(app):
     from .mentors.views import bp as mentors_bp
     from .mentorships.views import bp as mentorships_bp
     from .notifications.views import bp as notifications_bp
+    from .privacy.views import bp as privacy_bp
     from .program.views import bp as program_bp
     from .stories.views import bp as stories_bp
     from .vetting.views import bp as vetting_bp
     app.register_blueprint(ops.bp)
     app.register_blueprint(program_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(privacy_bp)
     app.register_blueprint(mentors_bp)
     app.register_blueprint(mentorships_bp)
     app.register_blueprint(invitations_bp)

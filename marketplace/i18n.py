@@ -5,9 +5,9 @@ with the language switcher (kept in the session), then the browser's Accept-Lang
 negotiated with q-values, then English.
 """
 
-from babel import negotiate_locale
+from babel import Locale, negotiate_locale
 from flask import has_request_context, request, session
-from flask_babel import force_locale, get_translations
+from flask_babel import force_locale, get_locale, get_translations
 from flask_login import current_user
 
 DEFAULT_LOCALE = "en"
@@ -136,3 +136,10 @@ WTFORMS_MESSAGES = (
     N_("The CSRF token has expired."),
     N_("The CSRF tokens do not match."),
 )
+
+
+def language_name(code, locale=None, capitalize=True):
+    """A language's name in the viewer's language ("Francese", "French"; with
+    `capitalize=False` as inside an Italian sentence, "francese")."""
+    name = Locale.parse(code).get_display_name(str(locale or get_locale() or "en"))
+    return name[:1].upper() + name[1:] if capitalize else name

@@ -24,8 +24,8 @@ from sqlalchemy import event, select
 from marketplace.accounts.models import User
 from marketplace.core.clock import add_months, utcnow
 from marketplace.extensions import db
+from marketplace.i18n import language_name
 from marketplace.mentors import matching
-from marketplace.mentors.forms import language_name
 from marketplace.mentors.models import (
     APPROVED,
     CHANGES_REQUESTED,

@@ -7,7 +7,7 @@ from marketplace.accounts.models import User
 from marketplace.core.mail import OutboxMail
 from marketplace.demo import seed as demo
 from marketplace.extensions import db
-from marketplace.invitations import services as invitations
+from marketplace.invitations import queries as invitations
 from marketplace.invitations.models import Invitation
 from marketplace.mentors.models import MentorProfile
 from marketplace.mentorships.models import CheckIn, Feedback, Mentorship, MentorshipRequest

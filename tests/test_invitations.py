@@ -17,7 +17,7 @@ from marketplace.core.audit import AuditEvent
 from marketplace.core.clock import utcnow
 from marketplace.core.ops import redact
 from marketplace.extensions import db
-from marketplace.invitations import services
+from marketplace.invitations import queries, services
 from marketplace.invitations.models import (
     APPROVED,
     CANCELLED,
@@ -79,7 +79,7 @@ def accept(token, **changes):
 
 
 def state_of(invitation_id):
-    [row] = services.with_states([get(Invitation, invitation_id)])
+    [row] = queries.with_states([get(Invitation, invitation_id)])
     return row.state
 
 
@@ -219,7 +219,7 @@ class TestStates:
                decision="approve")
         db.session.commit()
         assert state_of(invitation_id) == APPROVED
-        [row] = services.sent_by(db.session.get(User, rep.id))
+        [row] = queries.sent_by(db.session.get(User, rep.id))
         assert row.listed_profile_id == profile.id
 
     def test_expired(self, app, app_ctx, rep):
@@ -329,8 +329,8 @@ class TestResendAndCancel:
     def test_own_invitation_only(self, app, app_ctx, rep):
         invitation_id, _token = invite(rep)
         other = make_user()
-        assert services.own_invitation(db.session.get(User, other.id), invitation_id) is None
-        assert services.own_invitation(db.session.get(User, rep.id), invitation_id).id \
+        assert queries.own_invitation(db.session.get(User, other.id), invitation_id) is None
+        assert queries.own_invitation(db.session.get(User, rep.id), invitation_id).id \
             == invitation_id
 
 
@@ -828,10 +828,10 @@ class TestAdmin:
                    decision="approve")
             db.session.commit()
             today = utcnow()
-            figures = services.figures(today - timedelta(days=1), today + timedelta(days=1))
+            figures = queries.figures(today - timedelta(days=1), today + timedelta(days=1))
             assert (figures.sent, figures.accepted, figures.approved) == (3, 1, 1)
             assert figures.conversion == pytest.approx(1 / 3)
-            empty = services.figures(today - timedelta(days=9), today - timedelta(days=8))
+            empty = queries.figures(today - timedelta(days=9), today - timedelta(days=8))
             assert (empty.sent, empty.conversion) == (0, None)
         auth.login(admin.email)
         page = client.get("/admin").get_data(as_text=True)

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from marketplace.accounts.models import User
 from marketplace.extensions import db
-from marketplace.mentors import services
+from marketplace.mentors import queries, services
 from marketplace.mentors.models import (
     APPROVED,
     CHANGES_REQUESTED,
@@ -101,7 +101,7 @@ def profile_of(user_id):
 
 def revisions_of(profile):
     """(number, status) of every revision, oldest first."""
-    return [(revision.number, revision.status) for revision in reversed(services.history(profile))]
+    return [(revision.number, revision.status) for revision in reversed(queries.history(profile))]
 
 
 def count_open_revisions(profile):
@@ -487,7 +487,7 @@ class TestEditUnlisted:
         profile = services.profile_of(mentor)
         assert profile.status == REJECTED and profile.capacity == 2
         assert revisions_of(profile) == [(1, REJECTED)]
-        assert services.history(profile)[0].headline_en == HEADLINE
+        assert queries.history(profile)[0].headline_en == HEADLINE
 
 
 class TestVisibleProfile:
@@ -498,18 +498,18 @@ class TestVisibleProfile:
         profile = make_profile(mentor, status=status, areas=[area])
         stranger = db.session.get(User, make_user().id)
         with app.test_request_context():  # an anonymous visitor
-            assert services.visible_profile(current_user, profile.id) is None
-        assert services.visible_profile(stranger, profile.id) is None
-        assert services.visible_profile(mentor, profile.id).id == profile.id
-        assert services.visible_profile(reviewer, profile.id).id == profile.id
+            assert queries.visible_profile(current_user, profile.id) is None
+        assert queries.visible_profile(stranger, profile.id) is None
+        assert queries.visible_profile(mentor, profile.id).id == profile.id
+        assert queries.visible_profile(reviewer, profile.id).id == profile.id
 
     def test_listed_for_everyone(self, mentor, area):
         profile = make_profile(mentor, areas=[area])
         stranger = db.session.get(User, make_user().id)
-        assert services.visible_profile(stranger, profile.id).id == profile.id
+        assert queries.visible_profile(stranger, profile.id).id == profile.id
 
     def test_unknown(self, mentor):
-        assert services.visible_profile(mentor, 999_999) is None
+        assert queries.visible_profile(mentor, 999_999) is None
 
 
 # Views: the profile form -----------------------------------------------------------------
@@ -808,7 +808,7 @@ class TestEditViews:
             stored = db.session.get(MentorProfile, profile.id)
             assert stored.status == REJECTED and stored.capacity == 2
             assert revisions_of(stored) == [(1, REJECTED)]
-            assert services.history(stored)[0].headline_en == HEADLINE
+            assert queries.history(stored)[0].headline_en == HEADLINE
 
 
 class TestSubmitView:

@@ -53,7 +53,7 @@ from marketplace.mentorships.models import (
     Mentorship,
     MentorshipRequest,
 )
-from marketplace.notifications import services
+from marketplace.notifications import queries, services
 from marketplace.notifications.models import Notification
 from marketplace.notifications.reminders import send_reminders
 from marketplace.program.models import FocusArea
@@ -852,7 +852,7 @@ class TestListPage:
         with app.app_context():
             assert read_at(reader.received) is not None
             assert read_at(reader.approved) is None
-            assert services.unread_count(db.session.get(User, reader.user.id)) == 1
+            assert queries.unread_count(db.session.get(User, reader.user.id)) == 1
         assert bell(app, "it", 1) in page_of(browser)
         # A notification already read keeps the time it was first read.
         with app.app_context():
@@ -898,12 +898,12 @@ class TestListPage:
     def test_more_than_a_page(self, app, reader):
         with app.app_context():
             user = db.session.get(User, reader.user.id)
-            for number in range(services.PER_PAGE):
+            for number in range(queries.PER_PAGE):
                 services.notify(user, "request_received", "/requests", name=f"Mentee {number}")
             db.session.commit()
         browser = login_client(app, reader.user.email)
         first, second = listed(page_of(browser)), listed(page_of(browser, "/notifications?page=2"))
-        assert len(first) == services.PER_PAGE
+        assert len(first) == queries.PER_PAGE
         assert [item[0] for item in second] == [reader.received, reader.overdue,
                                                 reader.approved]
 

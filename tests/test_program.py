@@ -34,12 +34,13 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import User
+from marketplace.admin import queries as admin_queries
 from marketplace.config import PROJECT_ROOT
 from marketplace.core.audit import AuditEvent
 from marketplace.core.clock import utcnow
 from marketplace.extensions import db
+from marketplace.mentors import queries as mentor_queries
 from marketplace.mentors.models import PENDING, SUSPENDED, MentorProfile
-from marketplace.mentorships import queries
 from marketplace.mentorships import services as mentoring
 from marketplace.mentorships.models import (
     ACTIVE,
@@ -52,6 +53,7 @@ from marketplace.mentorships.models import (
     MentorshipRequest,
 )
 from marketplace.notifications.models import Notification
+from marketplace.program import queries as program_queries
 from marketplace.program import services as program
 from marketplace.program import texts
 from marketplace.program.models import FocusArea, ProgramSettings, ProgramText
@@ -611,7 +613,7 @@ class TestRecognition:
     def test_services_count_completions_and_confirmed_hours_only(self, app_ctx, world,
                                                                  recognised):
         profile = db.session.get(MentorProfile, world.profile.id)
-        assert queries.track_record(profile) == (2, 4.5)
+        assert mentor_queries.track_record(profile) == (2, 4.5)
 
     @pytest.mark.parametrize("language, hours", [("en", "4.5"), ("it", "4,5")])
     def test_mentor_page(self, app, client, auth, world, recognised, language, hours):
@@ -680,12 +682,12 @@ class TestHonorRoll:
 
     def test_order_most_completed_then_most_hours(self, app_ctx, mentors):
         roll = [(profile.user.full_name, completed, hours)
-                for profile, completed, hours in queries.honor_roll()]
+                for profile, completed, hours in program_queries.honor_roll()]
         assert roll == [("Bianca", 2, 3.0), ("Alba", 2, 1.0), ("Chiara", 1, 10.0),
                         ("Dora", 0, 2.0)]
 
     def test_limit(self, app_ctx, mentors):
-        assert [profile.id for profile, _c, _h in queries.honor_roll(limit=2)] == [
+        assert [profile.id for profile, _c, _h in program_queries.honor_roll(limit=2)] == [
             mentors.bianca.id, mentors.alba.id]
 
     def test_page_shows_the_roll_in_order(self, client, auth, user, mentors):
@@ -701,7 +703,7 @@ class TestHonorRoll:
         db.session.execute(update(User).where(User.id == mentors.bianca.user_id)
                            .values(active=False))
         db.session.commit()
-        assert mentors.bianca.id not in [p.id for p, _c, _h in queries.honor_roll()]
+        assert mentors.bianca.id not in [p.id for p, _c, _h in program_queries.honor_roll()]
 
 
 class TestStatement:
@@ -898,7 +900,7 @@ class TestStoryService:
         assert [event.actor_id for event in events("story.published")] == [world.admin.id]
         for side in ("mentee", "mentor"):
             assert notifications(getattr(world, side).id)[-1] == ("story_published", "/", {})
-        assert stories.published() == [story]
+        assert program_queries.published() == [story]
 
     def test_only_the_two_sides_can_write(self, app_ctx, world):
         assert refused(write, world, "outsider") == NOT_A_PARTY
@@ -1080,11 +1082,11 @@ class TestStoryService:
                                          status=COMPLETED)
             make_story(mentorship, status=status, title=f"Story {number}")
             titles.append(f"Story {number}")
-        assert [story.title for story in stories.published()] == [
+        assert [story.title for story in program_queries.published()] == [
             "Story 4", "Story 3", "Story 2"]
-        assert [story.title for story in stories.published(limit=10)] == [
+        assert [story.title for story in program_queries.published(limit=10)] == [
             "Story 4", "Story 3", "Story 2", "Story 0"]
-        assert [story.title for story in stories.waiting_for_review()] == ["Story 1"]
+        assert [story.title for story in admin_queries.waiting_stories()] == ["Story 1"]
 
 
 class TestStoryConstraint:
@@ -1507,7 +1509,7 @@ class TestStoryRace:
         def act(index, barrier):
             with race_app.app_context():
                 mentorship = db.session.get(Mentorship, mentorship_ids[index // 2])
-                story = stories.story_of(mentorship)
+                story = mentorship.story
                 mentee, mentor = mentorship.parties
                 read = story.version
                 db.session.commit()
@@ -1533,7 +1535,7 @@ class TestStoryRace:
                 sorted(["ok", NOT_WAITING])), results
         with race_app.app_context():
             for mentorship_id in mentorship_ids:
-                story = stories.story_of(db.session.get(Mentorship, mentorship_id))
+                story = db.session.get(Mentorship, mentorship_id).story
                 if story.status == SUBMITTED:
                     assert (story.title, story.body) == (TITLE, STORY_BODY)
                     assert story.consent_at is not None
@@ -1543,7 +1545,7 @@ class TestStoryRace:
                 else:
                     assert (story.status, story.consent_at) == (AWAITING_CONSENT, None)
                     assert (story.title, story.body) == (NEW_TITLE, NEW_BODY)
-            assert all(story.body == STORY_BODY for story in stories.published(limit=None))
+            assert all(story.body == STORY_BODY for story in program_queries.published(limit=None))
 
     def test_both_pages_at_the_same_moment(self, race_app, admin):
         """The same race through the pages: Sara saves a new text as Marco clicks
@@ -1576,7 +1578,7 @@ class TestStoryRace:
             ((302, [CHANGED_SINCE_READ]), (302, [STORY_SAVED])),
         ), (consent_result, rewrite_result)
         with race_app.app_context():
-            story = stories.story_of(db.session.get(Mentorship, mentorship.id))
+            story = db.session.get(Mentorship, mentorship.id).story
             if story.status == SUBMITTED:
                 assert (story.body, story.consent_at is not None) == (STORY_BODY, True)
             else:

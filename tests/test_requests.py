@@ -23,6 +23,7 @@ from marketplace.accounts.models import User
 from marketplace.core.audit import AuditEvent
 from marketplace.core.clock import add_months, utcnow
 from marketplace.extensions import db
+from marketplace.mentors import queries as mentor_queries
 from marketplace.mentors.models import (
     CHANGES_REQUESTED,
     DRAFT,
@@ -885,7 +886,7 @@ class TestDecline:
         profile = get(MentorProfile, world.mentor.id)
         assert (profile.active_mentees, profile.committed_hours) == (0, 0)
         # The answer counts towards the mentor's typical answer time.
-        assert world.mentor.id in queries.typical_answer_times([world.mentor.id])
+        assert world.mentor.id in mentor_queries.typical_answer_times([world.mentor.id])
 
     def test_note_is_optional(self, app_ctx, world, open_request):
         request = db.session.get(MentorshipRequest, open_request)
@@ -956,7 +957,7 @@ class TestWithdraw:
         assert request.closed_at >= before
         # Not an answer of the mentor's: it does not count towards their answer time.
         assert request.answered_at is None
-        assert queries.typical_answer_times([world.mentor.id]) == {}
+        assert mentor_queries.typical_answer_times([world.mentor.id]) == {}
 
     def test_page(self, app, world, open_request, mentee_client):
         response = mentee_client.submit(f"/requests/{open_request}/withdraw",

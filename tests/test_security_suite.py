@@ -11,6 +11,7 @@ focused ones of tests/test_security.py:
 6. access denied is an audited security event.
 """
 
+import importlib
 import logging
 import re
 import types
@@ -29,6 +30,7 @@ from wtforms.validators import Length
 from marketplace.accounts import forms as account_forms
 from marketplace.accounts.models import User
 from marketplace.admin import forms as admin_forms
+from marketplace.config import PROJECT_ROOT
 from marketplace.core import audit
 from marketplace.core.audit import AuditEvent
 from marketplace.core.clock import utcnow
@@ -50,10 +52,12 @@ from marketplace.mentorships import services as mentoring
 from marketplace.mentorships.models import COMPLETED, Mentorship, MentorshipRequest
 from marketplace.notifications import forms as notification_forms
 from marketplace.notifications.models import Notification
+from marketplace.privacy import forms as privacy_forms
 from marketplace.program import texts
 from marketplace.program.models import AREA_NAME_MAX, FocusArea
 from marketplace.stories import forms as story_forms
 from marketplace.stories.models import AWAITING_CONSENT, SuccessStory
+from marketplace.vetting import forms as vetting_forms
 from marketplace.web.forms import BaseForm
 
 from . import factories
@@ -725,7 +729,7 @@ def fuzz_targets(world, links):
         "admin.program_texts": ("admin", {}, program_texts_form_fields(), {
             **program, "pilot_starts_on": "2027-01-15", "rollout_starts_on": "2027-06-01"}),
         "admin.publish_story": ("admin", {"story_id": world.story}, set(), {}),
-        "admin.return_story": ("admin", {"story_id": world.story}, story_forms.ReturnForm,
+        "admin.return_story": ("admin", {"story_id": world.story}, admin_forms.ReturnForm,
                                {"note": "Shorter, please."}),
         "admin.deactivate_user": ("admin", user_target, set(), {}),
         "admin.reactivate_user": ("admin", user_target, set(), {}),
@@ -733,17 +737,17 @@ def fuzz_targets(world, links):
         "admin.revoke_admin": ("admin", user_target, set(), {}),
         "admin.revoke_invitation": ("admin", {"invitation_id": world.invitation}, set(), {}),
         "vetting.decide": ("admin", {"profile_id": world.hidden[PENDING].profile},
-                           mentor_forms.DecisionForm, {"decision": "approve", "notes": ""}),
+                           vetting_forms.DecisionForm, {"decision": "approve", "notes": ""}),
         "vetting.suspend": ("admin", {"profile_id": world.other_profile},
-                            mentor_forms.SuspendForm, {"reason": "Complaints from mentees."}),
+                            vetting_forms.SuspendForm, {"reason": "Complaints from mentees."}),
         "vetting.reinstate": ("admin", {"profile_id": world.hidden[SUSPENDED].profile},
                               set(), {}),
         # Last, as they end the session or the account.
         "accounts.change_password": ("other_mentor", {}, account_forms.ChangePasswordForm, {
             "current_password": factories.PASSWORD, "password": NEW_PASSWORD,
             "confirm": NEW_PASSWORD}),
-        "accounts.delete_account": ("newcomer", {},
-                                    account_forms.DeleteAccountForm,
+        "privacy.delete_account": ("newcomer", {},
+                                    privacy_forms.DeleteAccountForm,
                                     {"password": factories.PASSWORD}),
         "accounts.logout": ("newcomer", {}, set(), {}),
     }
@@ -785,7 +789,7 @@ FUZZ_PARTS = {
                      "admin.reactivate_user", "admin.grant_admin", "admin.revoke_admin",
                      "admin.revoke_invitation", "vetting.decide", "vetting.suspend",
                      "vetting.reinstate"],
-    "leaving": ["accounts.change_password", "accounts.delete_account", "accounts.logout"],
+    "leaving": ["accounts.change_password", "privacy.delete_account", "accounts.logout"],
 }
 
 
@@ -858,8 +862,10 @@ def test_strange_form_input_never_fails(app, outbox, world, part):
 
 # 4. Length limits fit the columns ----------------------------------------------------------
 
-FORM_MODULES = [account_forms, mentor_forms, mentorship_forms, story_forms, admin_forms,
-                notification_forms, invitation_forms]
+# Every domain's forms, found rather than listed, so that a new module is not forgotten.
+FORM_MODULES = [importlib.import_module(f"marketplace.{path.parent.name}.forms")
+                for path in sorted((PROJECT_ROOT / "marketplace").glob("*/forms.py"))
+                if path.parent.name != "web"]
 # Where each length-limited field is stored: "table.column" (or several), or None when
 # it is not stored as typed (passwords are hashed, emails to log in are looked up).
 STORED_IN = {

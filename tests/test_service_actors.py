@@ -19,12 +19,14 @@ from marketplace.extensions import db
 from marketplace.invitations import services as invitations
 from marketplace.invitations.models import Invitation
 from marketplace.invitations.services import InvitationError
+from marketplace.mentors import queries as mentor_queries
 from marketplace.mentors import services as mentors
 from marketplace.mentors.models import DRAFT, PENDING, SUSPENDED, MentorProfile
 from marketplace.mentors.services import ProfileError
 from marketplace.mentorships import services as mentoring
 from marketplace.mentorships.models import COMPLETED, MentorshipRequest
 from marketplace.mentorships.services import RequestError
+from marketplace.notifications import queries as notification_queries
 from marketplace.notifications import services as notifications
 from marketplace.notifications.models import Notification
 from marketplace.notifications.services import NotificationError
@@ -260,10 +262,10 @@ def state_of(user_id):
         "looking_for": (sorted(area.id for area in user.interests), user.desired_hours),
         "preferences": [notifications.Preferences.wants(user, category)
                         for category in notifications.CATEGORIES],
-        "unread": notifications.unread_count(user),
+        "unread": notification_queries.unread_count(user),
         "profile": None if profile is None else (
             profile.status, profile.capacity, profile.monthly_hours, profile.working_style,
-            [(revision.id, revision.status) for revision in mentors.history(profile)]),
+            [(revision.id, revision.status) for revision in mentor_queries.history(profile)]),
         "invited": sorted(db.session.scalars(select(Invitation.id).where(
             Invitation.inviter_id == user_id))),
         "invited_by": sorted(db.session.scalars(select(Invitation.id).where(

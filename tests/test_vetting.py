@@ -11,6 +11,7 @@ from marketplace.accounts.models import User
 from marketplace.core.audit import AuditEvent
 from marketplace.core.clock import add_months, utcnow
 from marketplace.extensions import db
+from marketplace.mentors import queries as mentor_queries
 from marketplace.mentors import services as mentors
 from marketplace.mentors.models import (
     APPROVE,
@@ -794,7 +795,7 @@ class TestSuspend:
         assert profile.suspension_reason is None
         copy = pending_revision(profile.id)
         assert copy.number == 2 and copy.headline_en == profile.published.headline_en
-        assert mentors.visible_profile(db.session.get(User, user.id), profile.id) is None
+        assert mentor_queries.visible_profile(db.session.get(User, user.id), profile.id) is None
 
     def test_approving_a_change_of_a_suspended_profile_keeps_it_suspended(
             self, app_ctx, admin, mentor):
@@ -832,7 +833,7 @@ class TestExpiry:
 
         profile = get_profile(due.id)
         assert profile.status == PENDING and not profile.is_listed
-        assert mentors.visible_profile(db.session.get(User, user.id), due.id) is None
+        assert mentor_queries.visible_profile(db.session.get(User, user.id), due.id) is None
         published, copy = revisions_of(due.id)
         assert copy.status == PENDING and copy.number == 2
         assert_recent(copy.submitted_at, before)

@@ -22,6 +22,7 @@ from wtforms.validators import (
 
 from ..geography import REGIONS, timezones
 from ..i18n import LANGUAGES
+from ..program.services import areas as program_areas
 from ..web.forms import BaseForm, MultiCheckboxField, choices, strip
 from .models import (
     COMPANY_MAX,
@@ -121,11 +122,6 @@ class ChangePasswordForm(ResetPasswordForm):
                                      validators=[DataRequired(), Length(max=PASSWORD_MAX)])
 
 
-class DeleteAccountForm(BaseForm):
-    password = PasswordField(_l("Your password"),
-                             validators=[DataRequired(), Length(max=PASSWORD_MAX)])
-
-
 class LookingForForm(BaseForm):
     """What the user is looking for in a mentor, for matching."""
 
@@ -135,8 +131,9 @@ class LookingForForm(BaseForm):
         validators=[Optional(), NumberRange(min=1, max=20)],
         description=_l("From 1 to 20. Leave empty if you do not know yet."))
 
-    def __init__(self, areas, language, *args, **kwargs):
+    def __init__(self, language, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        areas = program_areas()
         self.area_objects = {area.id: area for area in areas}
         self.interests.choices = choices((area.id, area.name(language)) for area in areas)
 

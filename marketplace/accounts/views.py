@@ -1,4 +1,3 @@
-import json
 
 from flask import (
     Blueprint,
@@ -18,8 +17,6 @@ from flask_login import current_user, login_required, logout_user
 from ..core.security import safe_next
 from ..extensions import db, limiter
 from ..i18n import LANGUAGES, SESSION_KEY
-from ..privacy import services as privacy
-from ..program.services import areas as program_areas
 from ..web.session import (
     account_address_key,
     account_ceiling,
@@ -33,12 +30,11 @@ from ..web.session import (
     start_session,
     succeeded,
 )
-from ..web.transaction import form_status, perform
+from ..web.transaction import form_status, perform, transaction
 from . import services
 from .forms import (
     AccountForm,
     ChangePasswordForm,
-    DeleteAccountForm,
     ForgotPasswordForm,
     LoginForm,
     LookingForForm,
@@ -85,11 +81,13 @@ def login():
 @login_required
 def logout():
     language = current_user.language
-    services.record_logout(actor=current_user)
-    db.session.commit()
-    logout_user()
-    session[SESSION_KEY] = language  # the pages after logging out keep speaking it
-    flash(_("You have logged out."), "success")
+
+    def end_session(_result):
+        logout_user()
+        session[SESSION_KEY] = language  # the pages after logging out keep speaking it
+
+    perform(lambda: services.record_logout(actor=current_user), _("You have logged out."),
+            after=end_session)
     return redirect(url_for("accounts.login"))
 
 
@@ -122,9 +120,9 @@ def verify_email(token):
 def _verify_email(token):
     # Confirming is a button (POST): mail scanners that open links must not use them up.
     if request.method == "POST":
-        user = services.verify_email(token)
+        with transaction():
+            user = services.verify_email(token)
         if user is not None:
-            db.session.commit()
             start_session(user)
             flash(_("Your email address is confirmed. Welcome, %(name)s!",
                     name=user.full_name), "success")
@@ -140,8 +138,8 @@ def _verify_email(token):
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
-        db.session.commit()
+        with transaction():
+            services.request_password_reset(form.email.data)
         minutes = int(current_app.config["PASSWORD_RESET_MAX_AGE"].total_seconds() // 60)
         flash(ngettext("If an account uses %(email)s, we have emailed it a link to choose a "
                        "new password. The link works for %(num)d minute.",
@@ -165,14 +163,13 @@ def _reset_password(token):
     form = ResetPasswordForm(user)
     if form.validate_on_submit():
         try:
-            user = services.reset_password(token, form.password.data)
+            with transaction():
+                user = services.reset_password(token, form.password.data)
         except AccountError as error:
-            db.session.rollback()
             flash(error.message, "error")
             return render_template("accounts/reset_password.html", form=form)
         if user is None:
             return render_template("accounts/link_invalid.html")
-        db.session.commit()
         start_session(user)
         flash(_("Your password has been changed and you are logged in."), "success")
         return redirect(home())
@@ -227,33 +224,11 @@ def _continue_session(_result):
     start_session(current_user._get_current_object(), remember=remember)
 
 
-@bp.get("/account/export")
-@login_required
-def export():
-    """The user's own data, as a JSON file."""
-    data = json.dumps(privacy.export_data(current_user), ensure_ascii=False, indent=2)
-    return current_app.response_class(data, mimetype="application/json", headers={
-        "Content-Disposition": "attachment; filename=my-mentor-marketplace-data.json"})
-
-
-@bp.route("/account/delete", methods=["GET", "POST"])
-@login_required
-@limiter.limit(login_limit, key_func=current_user_key, methods=["POST"], deduct_when=failed)
-def delete_account():
-    form = DeleteAccountForm()
-    if form.validate_on_submit() and perform(
-            lambda: privacy.delete_account(actor=current_user, password=form.password.data),
-            lambda _result: _("Your account has been deleted. Thank you for taking part."),
-            form=form, after=lambda _result: logout_user()):
-        return redirect(url_for("program.index"))
-    return render_template("accounts/delete.html", form=form), form_status(form)
-
-
 @bp.route("/account/looking-for", methods=["GET", "POST"])
 @login_required
 def looking_for():
     language = str(get_locale())
-    form = LookingForForm(program_areas(), language, obj=current_user)
+    form = LookingForForm(language, obj=current_user)
     if request.method == "GET":
         form.interests.data = [area.id for area in current_user.interests]
     if form.validate_on_submit() and perform(
@@ -271,6 +246,6 @@ def set_language():
     if language in LANGUAGES:
         session[SESSION_KEY] = language
         if current_user.is_authenticated:
-            services.set_language(actor=current_user, language=language)
-            db.session.commit()
+            with transaction():
+                services.set_language(actor=current_user, language=language)
     return redirect(safe_next(request.form.get("next")) or home())

@@ -37,6 +37,11 @@ class SettingsForm(BaseForm):
         _l("Default duration of a mentorship, in months"),
         validators=[InputRequired(), NumberRange(min=3, max=12)])
 
+    def values(self):
+        """The settings as the service takes them."""
+        return {name: field.data for name, field in self._fields.items()
+                if name != "csrf_token"}
+
 
 class PeriodForm(BaseForm):
     """The dashboard's period, from the query string."""
@@ -68,3 +73,8 @@ def program_texts_form(parts, *args, **kwargs):
             validators=[DataRequired(), Length(max=4000)])
     form_class = type("ProgramTextsForm", (ProgramTextsForm,), fields)
     return form_class(*args, **kwargs)
+
+
+class ReturnForm(BaseForm):
+    note = TextAreaField(_l("What the author should change"), filters=[strip],
+                         validators=[DataRequired(), Length(max=2000)])

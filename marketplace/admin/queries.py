@@ -1,4 +1,5 @@
-"""The program's figures for the admin dashboard and its CSV export.
+"""What the admin pages read: the program's figures for the dashboard and its CSV
+export, and the lists and records the other admin pages show.
 
 The database counts the period's requests by focus area, region and state, and sums
 each mentorship's check-in minutes; Python adds each row to the program's, its area's
@@ -38,11 +39,16 @@ from sqlalchemy import (
     text,
     tuple_,
 )
+from sqlalchemy.orm import joinedload, selectinload
 
+from ..accounts.models import User
 from ..core.clock import utcnow
 from ..core.sqldates import days_between, greatest, least, seconds_between, utc_date
 from ..extensions import db
-from ..mentors.models import PENDING, ProfileRevision
+from ..invitations.models import Invitation
+from ..invitations.queries import all_invitations, with_states
+from ..invitations.queries import figures as invitation_figures
+from ..mentors.models import PENDING, MentorProfile, ProfileRevision
 from ..mentorships.models import (
     ACCEPTED,
     ACTIVE,
@@ -55,6 +61,12 @@ from ..mentorships.models import (
     MentorshipRequest,
 )
 from ..mentorships.queries import AVERAGE_MONTH_DAYS, CADENCE_DAYS, GRACE_DAYS
+from ..program.models import FocusArea
+from ..program.services import areas as program_areas
+from ..program.services import settings
+from ..program.texts import PARTS, texts
+from ..stories.models import SUBMITTED, SuccessStory
+from ..stories.queries import with_people
 
 # The last day a period may end on: the moment after it must still be a datetime.
 LAST_DAY = date.max - timedelta(days=1)
@@ -264,3 +276,57 @@ def _mentorships(period, today):
                         or_(Mentorship.ended_at.is_(None),
                             Mentorship.ended_at >= period.first_moment))))
         .group_by(Mentorship.area_id, Mentorship.mentee_region))
+
+
+# The other admin pages -------------------------------------------------------------------
+
+__all__ = ["PARTS", "all_invitations", "invitation_figures", "settings", "texts",
+           "with_states"]
+
+
+def user(user_id):
+    return db.session.get(User, user_id)
+
+
+def area(area_id):
+    return db.session.get(FocusArea, area_id)
+
+
+def invitation(invitation_id):
+    return db.session.get(Invitation, invitation_id)
+
+
+def story(story_id):
+    return db.session.get(SuccessStory, story_id)
+
+
+def users(query=""):
+    """Everyone by name, or those whose address or name contains `query` (a statement,
+    for paging)."""
+    statement = select(User).order_by(User.full_name, User.id)
+    if query:
+        statement = statement.where(or_(User.email.contains(query.lower(), autoescape=True),
+                                        User.full_name.icontains(query, autoescape=True)))
+    return statement
+
+
+def all_areas():
+    """The program's areas, the retired ones too."""
+    return program_areas(include_retired=True)
+
+
+def waiting_stories():
+    """Stories both sides agreed to, oldest first, for the program team to publish."""
+    return db.session.scalars(
+        select(SuccessStory).options(*with_people())
+        .where(SuccessStory.status == SUBMITTED)
+        .order_by(SuccessStory.updated_at)).all()
+
+
+def mentorships_for_export():
+    """Every mentorship with its people, area and check-ins, in four statements."""
+    return db.session.scalars(
+        select(Mentorship).order_by(Mentorship.id)
+        .options(joinedload(Mentorship.mentee), joinedload(Mentorship.area),
+                 joinedload(Mentorship.profile).joinedload(MentorProfile.user),
+                 selectinload(Mentorship.check_ins))).unique()

@@ -1,34 +1,19 @@
 import csv
 import io
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload, selectinload
 
-from ..accounts import services as accounts
-from ..accounts.models import User
 from ..extensions import db
 from ..geography import REGIONS, region_label
-from ..invitations import services as invitations
-from ..invitations.models import Invitation
-from ..mentors.models import MentorProfile
-from ..mentorships.models import Mentorship
-from ..program import services as program
-from ..program import texts
-from ..program.models import FocusArea
-from ..stories import services as story_services
-from ..stories.forms import ReturnForm
-from ..stories.models import SuccessStory
-from ..vetting import services as vetting
 from ..web.forms import CONTROL_CHARACTERS
 from ..web.labels import REQUEST_STATE_LABELS
 from ..web.session import require_admin
 from ..web.transaction import form_status, perform
-from . import queries
-from .forms import AreaForm, PeriodForm, SettingsForm, program_texts_form
+from . import queries, services
+from .forms import AreaForm, PeriodForm, ReturnForm, SettingsForm, program_texts_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(require_admin)
@@ -38,17 +23,13 @@ USERS_PER_PAGE = 25
 
 
 def get_user_or_404(user_id):
-    return db.get_or_404(User, user_id)
+    return queries.user(user_id) or abort(404)
 
 
 @bp.get("/users")
 def users():
     query = CONTROL_CHARACTERS.sub("", request.args.get("q") or "").strip()[:100]
-    statement = select(User).order_by(User.full_name, User.id)
-    if query:
-        statement = statement.where(or_(User.email.contains(query.lower(), autoescape=True),
-                                        User.full_name.icontains(query, autoescape=True)))
-    page = db.paginate(statement, per_page=USERS_PER_PAGE, error_out=False)
+    page = db.paginate(queries.users(query), per_page=USERS_PER_PAGE, error_out=False)
     return render_template("admin/users.html", page=page, query=query)
 
 
@@ -60,44 +41,44 @@ def _change_state(user_id, change, confirmation):
 
 @bp.post("/users/<int:user_id>/deactivate")
 def deactivate_user(user_id):
-    return _change_state(user_id, accounts.deactivate_user, lambda user: _(
+    return _change_state(user_id, services.deactivate_user, lambda user: _(
         "%(name)s has been deactivated and logged out.", name=user.full_name))
 
 
 @bp.post("/users/<int:user_id>/reactivate")
 def reactivate_user(user_id):
-    return _change_state(user_id, accounts.reactivate_user, lambda user: _(
+    return _change_state(user_id, services.reactivate_user, lambda user: _(
         "%(name)s can log in again.", name=user.full_name))
 
 
 @bp.post("/users/<int:user_id>/grant-admin")
 def grant_admin(user_id):
-    return _change_state(user_id, accounts.grant_admin, lambda user: _(
+    return _change_state(user_id, services.grant_admin, lambda user: _(
         "%(name)s is now an admin.", name=user.full_name))
 
 
 @bp.post("/users/<int:user_id>/revoke-admin")
 def revoke_admin(user_id):
-    return _change_state(user_id, accounts.revoke_admin, lambda user: _(
+    return _change_state(user_id, services.revoke_admin, lambda user: _(
         "%(name)s is no longer an admin.", name=user.full_name))
 
 
 # Focus areas -----------------------------------------------------------------------------
 
 def get_area_or_404(area_id):
-    return db.get_or_404(FocusArea, area_id)
+    return queries.area(area_id) or abort(404)
 
 
 @bp.route("/areas", methods=["GET", "POST"])
 def areas():
     form = AreaForm()
     if form.validate_on_submit() and perform(
-            lambda: program.add_area(actor=current_user, name_en=form.name_en.data,
-                                     name_it=form.name_it.data),
+            lambda: services.add_area(actor=current_user, name_en=form.name_en.data,
+                                      name_it=form.name_it.data),
             _("The area has been added.")):
         return redirect(url_for("admin.areas"))
     return render_template("admin/areas.html", form=form,
-                           areas=program.areas(include_retired=True)), form_status(form)
+                           areas=queries.all_areas()), form_status(form)
 
 
 @bp.post("/areas/<int:area_id>")
@@ -105,10 +86,10 @@ def rename_area(area_id):
     area = get_area_or_404(area_id)
     form = AreaForm()
     if not form.validate():
-        flash(_(program.AREA_NAMES_NEEDED), "error")
+        flash(_(services.AREA_NAMES_NEEDED), "error")
         return redirect(url_for("admin.areas"))
-    perform(lambda: program.rename_area(area, actor=current_user, name_en=form.name_en.data,
-                                        name_it=form.name_it.data),
+    perform(lambda: services.rename_area(area, actor=current_user, name_en=form.name_en.data,
+                                         name_it=form.name_it.data),
             _("The area has been renamed."))
     return redirect(url_for("admin.areas"))
 
@@ -121,38 +102,27 @@ def _area_change(area_id, change, confirmation):
 
 @bp.post("/areas/<int:area_id>/retire")
 def retire_area(area_id):
-    return _area_change(area_id, program.retire_area, _(
+    return _area_change(area_id, services.retire_area, _(
         "The area is retired: it is no longer offered, and stays on the profiles that "
         "have it."))
 
 
 @bp.post("/areas/<int:area_id>/restore")
 def restore_area(area_id):
-    return _area_change(area_id, program.restore_area, _("The area is offered again."))
+    return _area_change(area_id, services.restore_area, _("The area is offered again."))
 
 
 # Settings --------------------------------------------------------------------------------
 
 @bp.route("/settings", methods=["GET", "POST"])
 def settings():
-    current = program.settings()
-    form = SettingsForm(obj=current)
+    form = SettingsForm(obj=queries.settings())
     if form.validate_on_submit() and perform(
-            lambda: _update_settings(form), lambda changes: _(
+            lambda: services.update_settings(actor=current_user, **form.values()),
+            lambda changes: _(
                 "The settings have been saved.") if changes else _("Nothing has changed.")):
         return redirect(url_for("admin.settings"))
     return render_template("admin/settings.html", form=form), form_status(form)
-
-
-def _update_settings(form):
-    changes = program.update_settings(actor=current_user, **{
-        name: getattr(form, name).data for name in (
-            "required_approvals", "approval_months", "max_open_requests",
-            "max_open_invitations", "request_expiry_days", "default_duration_months")})
-    if "required_approvals" in changes:
-        # Versions that already have the approvals now asked for are published.
-        vetting.publish_fully_approved(actor=current_user)
-    return changes
 
 
 # Invitations -----------------------------------------------------------------------------
@@ -162,16 +132,16 @@ INVITATIONS_PER_PAGE = 25
 
 @bp.get("/invitations")
 def invitations_list():
-    page = db.paginate(invitations.all_invitations(), per_page=INVITATIONS_PER_PAGE,
+    page = db.paginate(queries.all_invitations(), per_page=INVITATIONS_PER_PAGE,
                        error_out=False)
     return render_template("admin/invitations.html", page=page,
-                           rows=invitations.with_states(page.items))
+                           rows=queries.with_states(page.items))
 
 
 @bp.post("/invitations/<int:invitation_id>/revoke")
 def revoke_invitation(invitation_id):
-    invitation = db.get_or_404(Invitation, invitation_id)
-    perform(lambda: invitations.cancel(invitation, actor=current_user),
+    invitation = queries.invitation(invitation_id) or abort(404)
+    perform(lambda: services.revoke_invitation(invitation, actor=current_user),
             _("The invitation to %(name)s is revoked: its link no longer works.",
               name=invitation.name))
     return redirect(url_for("admin.invitations_list", page=request.args.get("page")))
@@ -197,7 +167,7 @@ def _period():
 
 def _dashboard():
     form, period = _period()
-    areas = program.areas(include_retired=True)
+    areas = queries.all_areas()
     return form, queries.dashboard(period, areas, [code for code, _label in REGIONS])
 
 
@@ -214,7 +184,7 @@ def index():
     area_rows = [(area.name(language), values) for area, values in figures.by_area]
     return render_template(
         "admin/dashboard.html", form=form, figures=figures,
-        invited=invitations.figures(figures.period.first_moment, figures.period.last_moment),
+        invited=queries.invitation_figures(figures.period.first_moment, figures.period.last_moment),
         state_chart=[(label, figures.overall.requests_by_state[state])
                      for state, label in REQUEST_STATE_LABELS.items()],
         area_chart=[(name, values.hours_logged) for name, values in area_rows],
@@ -273,11 +243,7 @@ def export_mentorships():
     rows = [["id", "mentee", "mentee_email", "mentor", "mentor_email", "area", "status",
              "started_on", "planned_end_on", "ended_on", "hours_per_month", "cadence",
              "hours_logged", "hours_confirmed"]]
-    for mentorship in db.session.scalars(
-            select(Mentorship).order_by(Mentorship.id)
-            .options(joinedload(Mentorship.mentee), joinedload(Mentorship.area),
-                     joinedload(Mentorship.profile).joinedload(MentorProfile.user),
-                     selectinload(Mentorship.check_ins))).unique():
+    for mentorship in queries.mentorships_for_export():
         check_ins = mentorship.check_ins
         rows.append([
             mentorship.id, mentorship.mentee.full_name, mentorship.mentee.email,
@@ -294,19 +260,19 @@ def export_mentorships():
 # Success stories -------------------------------------------------------------------------
 
 def get_story_or_404(story_id):
-    return db.get_or_404(SuccessStory, story_id)
+    return queries.story(story_id) or abort(404)
 
 
 @bp.get("/stories")
 def stories():
-    return render_template("admin/stories.html", stories=story_services.waiting_for_review(),
+    return render_template("admin/stories.html", stories=queries.waiting_stories(),
                            return_form=ReturnForm())
 
 
 @bp.post("/stories/<int:story_id>/publish")
 def publish_story(story_id):
     story = get_story_or_404(story_id)
-    perform(lambda: story_services.publish(story, actor=current_user),
+    perform(lambda: services.publish(story, actor=current_user),
             _("The story is published on the program page."))
     return redirect(url_for("admin.stories"))
 
@@ -316,10 +282,9 @@ def return_story(story_id):
     story = get_story_or_404(story_id)
     form = ReturnForm()
     if not form.validate():
-        flash(_(story_services.NOTE_NEEDED), "error")
+        flash(_(services.NOTE_NEEDED), "error")
     else:
-        perform(lambda: story_services.return_story(story, actor=current_user,
-                                                    note=form.note.data),
+        perform(lambda: services.return_story(story, actor=current_user, note=form.note.data),
                 _("The story is returned to its author with your note."))
     return redirect(url_for("admin.stories"))
 
@@ -328,24 +293,24 @@ def return_story(story_id):
 
 @bp.route("/program", methods=["GET", "POST"])
 def program_texts():
-    current = program.settings()
-    form = program_texts_form(texts.PARTS)
+    current = queries.settings()
+    form = program_texts_form(queries.PARTS)
     if request.method == "GET":
-        english, italian = texts.texts("en"), texts.texts("it")
-        for key in texts.PARTS:
+        english, italian = queries.texts("en"), queries.texts("it")
+        for key in queries.PARTS:
             form[f"{key}_en"].data = english[key][1]
             form[f"{key}_it"].data = italian[key][1]
         form.pilot_starts_on.data = current.pilot_starts_on
         form.rollout_starts_on.data = current.rollout_starts_on
     if form.validate_on_submit() and perform(
-            lambda: program.update_texts(
+            lambda: services.update_texts(
                 actor=current_user,
                 texts={key: (form[f"{key}_en"].data, form[f"{key}_it"].data)
-                       for key in texts.PARTS},
+                       for key in queries.PARTS},
                 pilot_starts_on=form.pilot_starts_on.data,
                 rollout_starts_on=form.rollout_starts_on.data),
             lambda changed: _("The program page has been saved.") if changed
             else _("Nothing has changed.")):
         return redirect(url_for("admin.program_texts"))
-    return render_template("admin/program.html", form=form, parts=texts.PARTS), \
+    return render_template("admin/program.html", form=form, parts=queries.PARTS), \
         form_status(form)

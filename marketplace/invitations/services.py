@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager
 
 from ..accounts.models import EXTERNAL, User
 from ..accounts.services import (
@@ -36,12 +36,10 @@ from ..core.clock import utcnow
 from ..errors import DomainError, require_admin
 from ..extensions import db
 from ..i18n import LANGUAGES
-from ..mentors.models import APPROVED as LISTED
-from ..mentors.models import MentorProfile
 from ..mentors.services import profile_of
 from ..notifications.services import notify
 from ..program.services import settings
-from .models import EXPIRED, OPENED, SENT, Invitation
+from .models import Invitation
 
 log = logging.getLogger(__name__)
 
@@ -174,17 +172,6 @@ def _email(invitation, token):
         other_line=other_line, url=url_for("invitations.accept", token=token,
                                            _external=True)),
         about=invitation.inviter, expires_at=invitation.expires_at)
-
-
-def own_invitation(user, invitation_id):
-    """The invitation if `user` sent it, else None (the view answers 404)."""
-    invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None:
-        return None
-    if invitation.inviter_id != user.id:
-        audit.note_denied("invitation", invitation_id)
-        return None
-    return invitation
 
 
 def resend(invitation, *, actor):
@@ -358,75 +345,3 @@ def invitation_behind(mentee, profile):
     return db.session.scalar(select(Invitation).where(
         Invitation.inviter_id == mentee.id, Invitation.invitee_id == profile.user_id,
         Invitation.cancelled_at.is_(None)).order_by(Invitation.id).limit(1))
-
-
-# Lists -----------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Row:
-    invitation: Invitation
-    state: str
-    listed_profile_id: int | None  # the invitee's mentor page, once listed
-
-    @property
-    def waiting(self):
-        """Not taken up nor cancelled: it can be sent again or cancelled."""
-        return self.state in (SENT, OPENED, EXPIRED)
-
-    @property
-    def link_works(self):
-        return self.state in (SENT, OPENED)
-
-
-def with_states(invitations):
-    """A Row for each, reading the invitees' profiles in one query."""
-    invitee_ids = {i.invitee_id for i in invitations if i.invitee_id is not None}
-    profiles = {row.user_id: row for row in db.session.execute(
-        select(MentorProfile.user_id, MentorProfile.id, MentorProfile.status)
-        .where(MentorProfile.user_id.in_(invitee_ids)))} if invitee_ids else {}
-    now = utcnow()
-    rows = []
-    for invitation in invitations:
-        profile = profiles.get(invitation.invitee_id)
-        status = profile.status if profile is not None else None
-        rows.append(Row(invitation, invitation.state(now, status),
-                        profile.id if status == LISTED else None))
-    return rows
-
-
-def sent_by(inviter):
-    return with_states(db.session.scalars(
-        select(Invitation).where(Invitation.inviter_id == inviter.id)
-        .order_by(Invitation.created_at.desc(), Invitation.id.desc())).all())
-
-
-# For admins ------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Figures:
-    """Of the invitations sent in a period: how many were accepted (the invitee signed
-    up) and how many brought an approved mentor. Each invitation counts: a person two
-    reps invited counts for both."""
-
-    sent: int
-    accepted: int
-    approved: int
-
-    @property
-    def conversion(self):
-        return self.approved / self.sent if self.sent else None
-
-
-def figures(first_moment, last_moment):
-    row = db.session.execute(
-        select(func.count(Invitation.id), func.count(Invitation.accepted_at),
-               func.count(Invitation.approved_at))
-        .where(Invitation.created_at >= first_moment, Invitation.created_at < last_moment)
-    ).one()
-    return Figures(*row)
-
-
-def all_invitations():
-    """Every invitation, newest first (a statement, for paging)."""
-    return (select(Invitation).options(selectinload(Invitation.inviter))
-            .order_by(Invitation.created_at.desc(), Invitation.id.desc()))

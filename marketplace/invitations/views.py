@@ -14,17 +14,13 @@ from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..accounts.services import AccountError, find_user_by_email
-from ..extensions import db, limiter
+from ..errors import DomainError
+from ..extensions import limiter
 from ..i18n import SESSION_KEY
-from ..mentors.models import CAPACITY_MAX, CAPACITY_MIN
-from ..mentorships.models import DURATION_MONTHS
-from ..program import texts
-from ..program.services import settings
 from ..web.forms import EmptyForm
 from ..web.session import current_user_key, secret_page, start_session
-from ..web.transaction import form_status, perform, refuse
-from . import services
+from ..web.transaction import form_status, perform, refuse, transaction
+from . import queries, services
 from .forms import InvitationForm, InviteeSignupForm
 
 bp = Blueprint("invitations", __name__)
@@ -52,34 +48,29 @@ def index():
     already = None
     if form.validate_on_submit():
         try:
-            invitation = services.invite(
-                actor=current_user, name=form.name.data, email=form.email.data,
-                message=form.message.data, language=form.language.data)
+            with transaction():
+                invitation = services.invite(
+                    actor=current_user, name=form.name.data, email=form.email.data,
+                    message=form.message.data, language=form.language.data)
         except services.AlreadyRegistered as error:
-            db.session.rollback()
             already = error
         except services.InvitationError as error:
-            db.session.rollback()
             flash(error.message, "error")
         else:
-            db.session.commit()
             flash(_("Your invitation is on its way to %(email)s. We will tell you when "
                     "%(name)s is an approved mentor.", email=invitation.email,
                     name=invitation.name), "success")
             return redirect(url_for("invitations.index"))
-    rows = services.sent_by(current_user)
+    rows = queries.sent_by(current_user)
     return render_template(
         "invitations/index.html", form=form, rows=rows, already=already,
         may_invite=services.may_invite(current_user),
         open_count=services.open_count(current_user),
-        limit=settings().max_open_invitations), form_status(form)
+        limit=queries.open_limit()), form_status(form)
 
 
 def own_invitation_or_404(invitation_id):
-    invitation = services.own_invitation(current_user, invitation_id)
-    if invitation is None:
-        abort(404)
-    return invitation
+    return queries.own_invitation(current_user, invitation_id) or abort(404)
 
 
 @bp.post("/invitations/<int:invitation_id>/resend")
@@ -125,7 +116,7 @@ def _accept(token):
             # The page speaks the invitation's language until the invitee picks one.
             session[SESSION_KEY] = invitation.language
             refresh()
-    if find_user_by_email(invitation.email) is not None:
+    if queries.invitee_has_account(invitation):
         # They signed up before using the link: they log in and come back.
         return _page(invitation, has_account=True)
     form = InviteeSignupForm(invitation)
@@ -134,17 +125,15 @@ def _accept(token):
         form.language.data = session.get(SESSION_KEY, invitation.language)
     if form.validate_on_submit():
         try:
-            user = services.accept(token, full_name=form.full_name.data,
-                                   password=form.password.data, language=form.language.data,
-                                   company=form.company.data)
+            with transaction():
+                user = services.accept(token, full_name=form.full_name.data,
+                                       password=form.password.data,
+                                       language=form.language.data, company=form.company.data)
         except services.InvitationError:
-            db.session.rollback()
             return render_template("invitations/invalid.html")
-        except AccountError as error:
-            db.session.rollback()
+        except DomainError as error:  # the account's rules: the password, say
             refuse(form, error)
         else:
-            db.session.commit()
             start_session(user)
             flash(_("Welcome, %(name)s! Tell the program about yourself: once the program "
                     "team has reviewed your profile, %(inviter)s can ask you for mentoring.",
@@ -162,11 +151,10 @@ def _take_up(token, invitation):
     form = EmptyForm()
     if mine and form.validate_on_submit():
         try:
-            services.accept_as(token, actor=current_user)
+            with transaction():
+                services.accept_as(token, actor=current_user)
         except services.InvitationError:
-            db.session.rollback()
             return render_template("invitations/invalid.html")
-        db.session.commit()
         flash(_("The invitation is yours. Once the program team has approved your mentor "
                 "profile, %(inviter)s can ask you for mentoring.",
                 inviter=invitation.inviter.full_name), "success")
@@ -176,11 +164,6 @@ def _take_up(token, invitation):
 
 def _page(invitation, form=None, take_up=None, has_account=False):
     return render_template("invitations/accept.html", invitation=invitation, form=form,
-                           take_up=take_up, has_account=has_account, texts=_texts(),
-                           capacity=(CAPACITY_MIN, CAPACITY_MAX), months=DURATION_MONTHS)
-
-
-def _texts():
-    """The program's own words on a mentor's part and what mentors get out of it."""
-    parts = texts.texts(str(get_locale()))
-    return [parts["mentor_duties"], parts["mentor_gains"]]
+                           take_up=take_up, has_account=has_account,
+                           texts=queries.mentor_texts(str(get_locale())),
+                           capacity=queries.CAPACITY, months=queries.MONTHS)

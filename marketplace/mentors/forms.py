@@ -1,10 +1,9 @@
-from babel import Locale
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     IntegerField,
     RadioField,
+    SearchField,
     SelectField,
     StringField,
     TextAreaField,
@@ -19,8 +18,9 @@ from wtforms.validators import (
 )
 
 from ..accounts.forms import AFFILIATION_CHOICES
-from ..accounts.models import COMPANY_MAX, EXTERNAL
+from ..accounts.models import COMPANY_MAX, EXTERNAL, INTERNAL
 from ..geography import REGIONS
+from ..i18n import language_name
 from ..web.forms import BaseForm, MultiCheckboxField, choices, strip
 from .models import (
     BIO_MAX,
@@ -32,26 +32,15 @@ from .models import (
     HOURS_MAX,
     HOURS_MIN,
     MOTIVATION_MAX,
-    NOTES_MAX,
-    REJECT,
-    REQUEST_CHANGES,
     SPOKEN_LANGUAGES,
     WORKING_STYLE_MAX,
     YEARS_MAX,
 )
+from .search import Q_MAX, SORTS, Filters
 
 FORMAT_LABELS = {"in_person": _l("In person"), "video": _l("Video call"),
                  "phone": _l("Phone")}
-DECISION_LABELS = {"approve": _l("Approve"), "request_changes": _l("Request changes"),
-                   "reject": _l("Reject")}
 OTHER_LANGUAGE = {"en": "it", "it": "en"}
-
-
-def language_name(code, locale=None, capitalize=True):
-    """A language's name in the viewer's language ("Francese", "French"; with
-    `capitalize=False` as inside an Italian sentence, "francese")."""
-    name = Locale.parse(code).get_display_name(str(locale or get_locale() or "en"))
-    return name[:1].upper() + name[1:] if capitalize else name
 
 
 def at_least_one(message):
@@ -187,19 +176,49 @@ class MentorProfileForm(BaseForm):
             "monthly_hours", "accepting", "languages", "formats")}
 
 
-class DecisionForm(BaseForm):
-    decision = RadioField(_l("Decision"), choices=choices(DECISION_LABELS.items()),
-                          validators=[InputRequired()])
-    notes = TextAreaField(_l("Notes for the mentor"), filters=[strip], validators=[
-        Length(max=NOTES_MAX)], description=_l(
-        "Required when you request changes or reject. The mentor will read them."))
+class BrowseForm(BaseForm):
+    """The filters, read from the query string (GET: no CSRF token)."""
 
-    def validate_notes(self, field):
-        if self.decision.data in (REQUEST_CHANGES, REJECT) and not field.data:
-            raise ValidationError(_l("Tell the mentor what to change or why the profile is "
-                                "not approved."))
+    class Meta:
+        csrf = False
 
+    q = SearchField(_l("Search"), filters=[lambda value: (value or "").strip()[:Q_MAX]],
+                    description=_l("Name, headline or bio"))
+    area = SelectField(_l("Focus area"), validators=[Optional()])
+    region = SelectField(_l("Region"), validators=[Optional()])
+    language = SelectField(_l("Language"), validators=[Optional()])
+    affiliation = SelectField(_l("Internal or external"), validators=[Optional()], choices=choices([
+        ("", _l("All")), (INTERNAL, _l("Internal")), (EXTERNAL, _l("External"))]))
+    format = SelectField(_l("Meeting format"), validators=[Optional()])
+    available = BooleanField(_l("Only mentors with a free place"))
+    min_years = IntegerField(_l("Minimum years of experience"),
+                             validators=[Optional(), NumberRange(min=0, max=YEARS_MAX)])
+    sort = SelectField(_l("Sort by"), choices=choices(SORTS.items()), default="match",
+                       validators=[Optional()])
 
-class SuspendForm(BaseForm):
-    reason = TextAreaField(_l("Reason for the suspension"), filters=[strip], validators=[
-        DataRequired(), Length(max=NOTES_MAX)])
+    def __init__(self, areas, language, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.area.choices = choices([("", _l("Any area")),
+                                     *((str(a.id), a.name(language)) for a in areas)])
+        self.region.choices = choices([("", _l("Any region")), *REGIONS])
+        self.language.choices = choices([("", _l("Any language")),
+                                         *((code, language_name(code))
+                                           for code in SPOKEN_LANGUAGES)])
+        self.format.choices = choices([("", _l("Any format")), *FORMAT_LABELS.items()])
+
+    def filters(self):
+        """The valid filters only: a bad value in the address is ignored, not an error."""
+        self.validate()
+        value = {name: field.data for name, field in self._fields.items()
+                 if not field.errors}
+        return Filters(
+            q=value.get("q") or "",
+            area=int(value["area"]) if value.get("area") else None,
+            region=value.get("region") or None,
+            language=value.get("language") or None,
+            affiliation=value.get("affiliation") or None,
+            format=value.get("format") or None,
+            available=bool(value.get("available")),
+            min_years=value.get("min_years"),
+            sort=value.get("sort") if value.get("sort") in SORTS else "match",
+        )

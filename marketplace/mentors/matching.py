@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import and_, case, exists, func, literal, select
 
-from .forms import language_name
+from ..i18n import language_name
 from .models import MentorProfile, ProfileLanguage, revision_areas
 
 AREAS = 40

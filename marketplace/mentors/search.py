@@ -15,22 +15,14 @@ from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import contains_eager, selectinload
-from wtforms import BooleanField, IntegerField, SearchField, SelectField
-from wtforms.validators import NumberRange, Optional
 
-from ..accounts.models import EXTERNAL, INTERNAL, User
+from ..accounts.models import User
 from ..core import fulltext
 from ..extensions import db
-from ..geography import REGIONS
-from ..mentorships.queries import answer_time_text, typical_answer_times
 from ..mentorships.services import requester, why_cannot_request
-from ..web.forms import BaseForm, choices
 from . import listing, matching
-from .forms import FORMAT_LABELS, language_name
 from .models import (
     APPROVED,
-    SPOKEN_LANGUAGES,
-    YEARS_MAX,
     MentorProfile,
     ProfileFormat,
     ProfileLanguage,
@@ -38,6 +30,7 @@ from .models import (
     in_language,
     revision_areas,
 )
+from .queries import answer_time_text, typical_answer_times
 
 PER_PAGE = 12
 SORTS = {
@@ -47,54 +40,6 @@ SORTS = {
     "newest": _l("Newest"),
 }
 Q_MAX = 100
-
-
-class BrowseForm(BaseForm):
-    """The filters, read from the query string (GET: no CSRF token)."""
-
-    class Meta:
-        csrf = False
-
-    q = SearchField(_l("Search"), filters=[lambda value: (value or "").strip()[:Q_MAX]],
-                    description=_l("Name, headline or bio"))
-    area = SelectField(_l("Focus area"), validators=[Optional()])
-    region = SelectField(_l("Region"), validators=[Optional()])
-    language = SelectField(_l("Language"), validators=[Optional()])
-    affiliation = SelectField(_l("Internal or external"), validators=[Optional()], choices=choices([
-        ("", _l("All")), (INTERNAL, _l("Internal")), (EXTERNAL, _l("External"))]))
-    format = SelectField(_l("Meeting format"), validators=[Optional()])
-    available = BooleanField(_l("Only mentors with a free place"))
-    min_years = IntegerField(_l("Minimum years of experience"),
-                             validators=[Optional(), NumberRange(min=0, max=YEARS_MAX)])
-    sort = SelectField(_l("Sort by"), choices=choices(SORTS.items()), default="match",
-                       validators=[Optional()])
-
-    def __init__(self, areas, language, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.area.choices = choices([("", _l("Any area")),
-                                     *((str(a.id), a.name(language)) for a in areas)])
-        self.region.choices = choices([("", _l("Any region")), *REGIONS])
-        self.language.choices = choices([("", _l("Any language")),
-                                         *((code, language_name(code))
-                                           for code in SPOKEN_LANGUAGES)])
-        self.format.choices = choices([("", _l("Any format")), *FORMAT_LABELS.items()])
-
-    def filters(self):
-        """The valid filters only: a bad value in the address is ignored, not an error."""
-        self.validate()
-        value = {name: field.data for name, field in self._fields.items()
-                 if not field.errors}
-        return Filters(
-            q=value.get("q") or "",
-            area=int(value["area"]) if value.get("area") else None,
-            region=value.get("region") or None,
-            language=value.get("language") or None,
-            affiliation=value.get("affiliation") or None,
-            format=value.get("format") or None,
-            available=bool(value.get("available")),
-            min_years=value.get("min_years"),
-            sort=value.get("sort") if value.get("sort") in SORTS else "match",
-        )
 
 
 @dataclass(frozen=True)

@@ -81,30 +81,6 @@ def can_submit(profile):
     return latest_revision(profile).status == CHANGES_REQUESTED
 
 
-def history(profile):
-    """Every revision with its reviews, newest first."""
-    return db.session.scalars(
-        select(ProfileRevision).where(ProfileRevision.profile_id == profile.id)
-        .order_by(ProfileRevision.number.desc())).all()
-
-
-def visible_profile(viewer, profile_id):
-    """The profile if `viewer` may see it, else None (the caller answers 404).
-
-    Listed profiles are visible to everyone; the others only to their owner and to
-    admins, so that outsiders cannot even tell they exist.
-    """
-    profile = db.session.get(MentorProfile, profile_id)
-    if profile is None:
-        return None
-    if profile.shown_in_list:
-        return profile
-    if viewer.is_authenticated and (viewer.is_admin or viewer.id == profile.user_id):
-        return profile
-    audit.note_denied("profile", profile_id)
-    return None
-
-
 def _content_differs(revision, content):
     if revision is None:
         return True

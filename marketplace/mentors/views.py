@@ -12,18 +12,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..core.clock import utcnow
-from ..mentorships.queries import statement as statement_rows
-from ..mentorships.queries import track_record
-from ..program.services import areas as program_areas
 from ..web.transaction import form_status, perform
-from . import listing, search, services
-from .forms import MentorProfileForm
+from . import listing, queries, search, services
+from .forms import BrowseForm, MentorProfileForm
 from .models import (
     APPROVED,
     CHANGES_REQUESTED,
     DRAFT,
 )
-from .search import BrowseForm
 
 bp = Blueprint("mentors", __name__)
 
@@ -31,19 +27,12 @@ def _language():
     return str(get_locale() or "en")
 
 
-def _offered_areas(content):
-    """The program's areas, plus any retired ones the profile already has."""
-    offered = program_areas()
-    kept = [area for area in (content.areas if content else []) if area.is_retired]
-    return [*offered, *kept]
-
-
 @bp.route("/profile/mentor", methods=["GET", "POST"])
 @login_required
 def my_profile():
     profile = services.profile_of(current_user)
     content = services.working_content(profile) if profile else None
-    form = MentorProfileForm(_language(), _offered_areas(content))
+    form = MentorProfileForm(_language(), queries.offered_areas(content))
     if request.method == "GET":
         if content is not None:
             form.load(content, profile)
@@ -61,7 +50,7 @@ def my_profile():
         "mentors/my_profile.html", form=form, profile=profile,
         revision=services.open_revision(profile) if profile else None,
         can_submit=bool(profile) and services.can_submit(profile),
-        history=services.history(profile) if profile else []), form_status(form)
+        history=queries.history(profile) if profile else []), form_status(form)
 
 
 def _saved_message(profile, outcome):
@@ -104,7 +93,7 @@ def browse():
 
 def _filters(args, language):
     """The filters the address asks for, and their form as HTML."""
-    form = BrowseForm(program_areas(), language, args)
+    form = BrowseForm(queries.offered_areas(), language, args)
     filters = form.filters()
     return filters, get_template_attribute("macros/mentors.html", "filters_form")(form, filters)
 
@@ -126,14 +115,14 @@ def mentor(profile_id):
     if listed:
         found = listed[0]
     else:
-        profile = services.visible_profile(current_user, profile_id)
+        profile = queries.visible_profile(current_user, profile_id)
         if profile is None:
             abort(404)
         found = search.mentor_of(profile, services.working_content(profile))
     language = _language()
     card = search.cards(listed, current_user, search.seeker_for(current_user),
                         language)[0] if listed else None
-    completed, hours_given = track_record(found)
+    completed, hours_given = queries.track_record(found)
     arguments = (found, card, language, completed, hours_given,
                  current_user.id == found.user_id, current_user.is_admin)
     render = lambda: get_template_attribute(  # noqa: E731
@@ -153,7 +142,7 @@ def statement():
     profile = services.profile_of(current_user)
     if profile is None:
         abort(404)
-    rows = statement_rows(profile)
+    rows = queries.statement(profile)
     return render_template("mentors/statement.html", profile=profile, rows=rows,
                            total=sum(hours for _mentorship, hours in rows),
                            today=utcnow())

@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..core.clock import add_months
 from ..mentors.forms import FORMAT_LABELS
+from ..program.services import settings
 from ..web.forms import BaseForm, choices, strip
 from .models import DURATION_MONTHS, HOURS_PER_MONTH
 
@@ -57,9 +58,12 @@ class RequestForm(BaseForm):
                                       "Confirm that you commit to your responsibilities."))])
 
     def __init__(self, profile, language, *args, **kwargs):
+        # The duration the program suggests, until the mentee picks another.
+        kwargs.setdefault("data", {"duration_months": settings().default_duration_months})
         super().__init__(*args, **kwargs)
+        self._areas = {area.id: area for area in profile.published.areas}
         self.area.choices = choices((area.id, area.name(language))
-                                    for area in profile.published.areas)
+                                    for area in self._areas.values())
         self.meeting_format.choices = choices((code, FORMAT_LABELS[code])
                                               for code in profile.format_codes)
 
@@ -73,9 +77,10 @@ class RequestForm(BaseForm):
             raise ValidationError(_l("Choose a date within the duration of the mentoring."))
 
     def fields(self):
-        return {name: getattr(self, name).data for name in (
-            "goal", "target_date", "current_situation", "success_measures",
-            "hours_per_month", "duration_months", "cadence", "meeting_format", "message")}
+        return {"area": self._areas.get(self.area.data)} | {
+            name: getattr(self, name).data for name in (
+                "goal", "target_date", "current_situation", "success_measures",
+                "hours_per_month", "duration_months", "cadence", "meeting_format", "message")}
 
 
 class AcceptForm(BaseForm):

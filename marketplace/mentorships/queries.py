@@ -6,33 +6,51 @@ read models are built in a fixed number of statements. Nothing here changes a ro
 the commands are in services.
 """
 
-import math
-import statistics
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cache
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
-from sqlalchemy import bindparam, func, or_, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
-from ..accounts.models import User
 from ..core import audit
 from ..core.clock import utcnow
 from ..extensions import db
-from ..mentors.models import APPROVED, MentorProfile
+from ..mentors.models import MentorProfile
+from ..mentors.queries import visible_profile
+from ..mentors.search import suggestions
+from ..program import texts
 from .models import (
     ACTIVE,
-    COMPLETED,
+    DECLINED,
+    EXPIRED,
     OPEN,
+    WITHDRAWN,
     CheckIn,
     Mentorship,
     MentorshipRequest,
 )
 
 # Loading with the right to see ------------------------------------------------------------
+
+def listed_profile(actor, profile_id):
+    """The mentor profile `actor` may send a request to: a listed one; None otherwise."""
+    profile = visible_profile(actor, profile_id)
+    return profile if profile is not None and profile.is_listed else None
+
+
+def mentee_duties(language):
+    """The program's words on what a mentee commits to, shown beside the request form."""
+    return texts.part("mentee_duties", language)
+
+
+def suggestions_after(actor, sent, language):
+    """Other suitable mentors, when `actor`'s latest request (`sent`, newest first) did
+    not work out."""
+    if not sent or sent[0].status not in (DECLINED, WITHDRAWN, EXPIRED):
+        return []
+    return suggestions(actor, language, area_id=sent[0].area_id,
+                       exclude=[request.profile_id for request in sent])
+
 
 def request_for(viewer, request_id):
     """A request its mentee, its mentor or an admin may see; None for anyone else."""
@@ -72,6 +90,18 @@ def mentorship_for(viewer, mentorship_id):
     return None
 
 
+def check_in_of(mentorship, check_in_id):
+    """One of the mentorship's check-ins (`mentorship` already loaded for the viewer);
+    None for a check-in of another mentorship."""
+    check_in = db.session.get(CheckIn, check_in_id)
+    if check_in is None:
+        return None
+    if check_in.mentorship_id != mentorship.id:
+        audit.note_denied("check_in", check_in_id)
+        return None
+    return check_in
+
+
 def my_mentoring(user):
     """Everything on a user's "My mentoring" page, in a few queries."""
     options = (joinedload(Mentorship.mentee),
@@ -93,96 +123,6 @@ def my_mentoring(user):
         .join(MentorProfile, MentorProfile.id == MentorshipRequest.profile_id)
         .where(MentorProfile.user_id == user.id, MentorshipRequest.status == OPEN))
     return as_mentee, as_mentor, open_requests, waiting
-
-
-# What the mentor pages show ------------------------------------------------------------
-
-def typical_answer_times(profile_ids):
-    """The median time each mentor took to accept or decline, over all their answered
-    requests: {profile_id: timedelta}. Mentors with no answer yet are left out."""
-    if not profile_ids:
-        return {}
-    rows = db.session.execute(
-        select(MentorshipRequest.profile_id, MentorshipRequest.created_at,
-               MentorshipRequest.answered_at)
-        .where(MentorshipRequest.profile_id.in_(profile_ids),
-               MentorshipRequest.answered_at.is_not(None)))
-    waits = defaultdict(list)
-    for profile_id, created_at, answered_at in rows:
-        waits[profile_id].append(answered_at - created_at)
-    return {profile_id: statistics.median(times) for profile_id, times in waits.items()}
-
-
-def answer_time_text(wait):
-    """'usually answers within 2 days', or 'new mentor' without history."""
-    if wait is None:
-        return _("New mentor")
-    days = math.ceil(wait.total_seconds() / 86400)
-    if days <= 1:
-        return _("Usually answers within a day")
-    return ngettext("Usually answers within %(num)d day", "Usually answers within %(num)d days",
-                    days)
-
-
-def track_record(profile):
-    """(how many mentorships the mentor has seen through to the goal, the hours they
-    have given as far as both sides confirmed them in check-ins), in one query."""
-    completed, minutes = db.session.execute(_track_record_statement(),
-                                            {"profile": profile.id}).one()
-    return completed, minutes / 60
-
-
-@cache
-def _track_record_statement():
-    """Built once: it runs on every mentor page."""
-    profile = bindparam("profile")
-    return select(
-        select(func.count(Mentorship.id))
-        .where(Mentorship.profile_id == profile, Mentorship.status == COMPLETED)
-        .scalar_subquery(),
-        select(func.coalesce(func.sum(CheckIn.minutes), 0))
-        .join(Mentorship, Mentorship.id == CheckIn.mentorship_id)
-        .where(Mentorship.profile_id == profile, CheckIn.confirmed_at.is_not(None))
-        .scalar_subquery())
-
-
-def honor_roll(limit=10):
-    """Listed mentors with the most mentees who reached their goal, then the most
-    confirmed hours: [(profile, completed, hours)]."""
-    completed = (select(Mentorship.profile_id, func.count(Mentorship.id).label("completed"))
-                 .where(Mentorship.status == COMPLETED)
-                 .group_by(Mentorship.profile_id).subquery())
-    minutes = (select(Mentorship.profile_id,
-                      func.sum(CheckIn.minutes).label("minutes"))
-               .join(CheckIn, CheckIn.mentorship_id == Mentorship.id)
-               .where(CheckIn.confirmed_at.is_not(None))
-               .group_by(Mentorship.profile_id).subquery())
-    rows = db.session.execute(
-        select(MentorProfile, func.coalesce(completed.c.completed, 0),
-               func.coalesce(minutes.c.minutes, 0))
-        .join(completed, completed.c.profile_id == MentorProfile.id, isouter=True)
-        .join(minutes, minutes.c.profile_id == MentorProfile.id, isouter=True)
-        .join(MentorProfile.user)
-        .where(MentorProfile.status == APPROVED, User.active.is_(True),
-               or_(completed.c.completed > 0, minutes.c.minutes > 0))
-        .options(contains_eager(MentorProfile.user))
-        .order_by(func.coalesce(completed.c.completed, 0).desc(),
-                  func.coalesce(minutes.c.minutes, 0).desc(), MentorProfile.id)
-        .limit(limit)).all()
-    return [(profile, count, total / 60) for profile, count, total in rows]
-
-
-def statement(profile):
-    """The mentor's mentorships with their confirmed hours, for the statement."""
-    rows = []
-    for mentorship in db.session.scalars(
-            select(Mentorship).where(Mentorship.profile_id == profile.id)
-            .options(joinedload(Mentorship.mentee), joinedload(Mentorship.area),
-                     selectinload(Mentorship.check_ins))
-            .order_by(Mentorship.started_on)).unique():
-        confirmed = sum(c.minutes for c in mentorship.check_ins if c.is_confirmed) / 60
-        rows.append((mentorship, confirmed))
-    return rows
 
 
 # Where a mentorship stands ---------------------------------------------------------------

@@ -4,15 +4,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..core import audit
-from ..extensions import db
-from ..mentors.search import suggestions
-from ..mentors.services import visible_profile
-from ..program import texts
-from ..program.models import FocusArea
-from ..program.services import settings
-from ..stories.services import story_of
 from ..web.labels import REQUEST_STATE_LABELS
-from ..web.transaction import form_status, perform, refuse
+from ..web.transaction import form_status, perform, refuse, transaction
 from . import queries, services
 from .forms import (
     DECLINE_LABELS,
@@ -23,21 +16,12 @@ from .forms import (
     FeedbackForm,
     RequestForm,
 )
-from .models import (
-    DECLINED,
-    EXPIRED,
-    WITHDRAWN,
-    CheckIn,
-)
 
 bp = Blueprint("mentorships", __name__)
 
 
 def listed_profile_or_404(profile_id):
-    profile = visible_profile(current_user, profile_id)
-    if profile is None or not profile.is_listed:
-        abort(404)
-    return profile
+    return queries.listed_profile(current_user, profile_id) or abort(404)
 
 
 @bp.route("/mentors/<int:profile_id>/request", methods=["GET", "POST"])
@@ -46,18 +30,15 @@ def new_request(profile_id):
     """Ask a mentor for mentoring: a goal, where you stand, and your commitments."""
     profile = listed_profile_or_404(profile_id)
     blocked = services.why_cannot_request(services.requester(current_user), profile)
-    form = RequestForm(profile, str(get_locale()),
-                       data={"duration_months": settings().default_duration_months})
+    form = RequestForm(profile, str(get_locale()))
     if not blocked and form.validate_on_submit() and perform(
-            lambda: services.submit_request(profile, actor=current_user,
-                                            area=db.session.get(FocusArea, form.area.data),
-                                            **form.fields()),
+            lambda: services.submit_request(profile, actor=current_user, **form.fields()),
             _("Your request has been sent to %(name)s. You will be told when they answer.",
               name=profile.user.full_name)):
         return redirect(url_for("mentorships.requests"))
     return render_template("mentorships/new_request.html", profile=profile, form=form,
                            blocked=blocked,
-                           responsibilities=texts.part("mentee_duties", str(get_locale()))
+                           responsibilities=queries.mentee_duties(str(get_locale()))
                            ), form_status(form)
 
 
@@ -88,15 +69,8 @@ def requests():
     sent, received = queries.requests_of(current_user)
     return render_template("mentorships/requests.html", sent=group(sent),
                            received=group(received), decline_reasons=DECLINE_LABELS,
-                           suggestions=_suggestions_after(sent))
-
-
-def _suggestions_after(sent):
-    """Other suitable mentors, when the latest request did not work out."""
-    if not sent or sent[0].status not in (DECLINED, WITHDRAWN, EXPIRED):
-        return []
-    return suggestions(current_user, str(get_locale()), area_id=sent[0].area_id,
-                       exclude=[request.profile_id for request in sent])
+                           suggestions=queries.suggestions_after(
+                               current_user, sent, str(get_locale())))
 
 
 def group(requests):
@@ -161,7 +135,7 @@ def _mentorship_page(mentorship, check_in_form=None, end_form=None, feedback_for
     given = {feedback.author_id for feedback in mentorship.feedback}
     return render_template(
         "mentorships/mentorship.html", mentorship=mentorship, check_ins=check_ins,
-        story=story_of(mentorship),
+        story=mentorship.story,
         progress=queries.progress(mentorship, check_ins),
         is_party=mentorship.has_party(current_user),
         is_mentor=current_user.id == mentorship.profile.user_id,
@@ -196,21 +170,19 @@ def log_check_in(mentorship_id):
     if not form.validate():
         return _mentorship_page(mentorship, check_in_form=form, status=422)
     try:
-        services.log_check_in(mentorship, actor=current_user, held_on=form.date.data,
-                              minutes=form.minutes.data, summary=form.summary.data,
-                              next_steps=form.next_steps.data)
+        with transaction():
+            services.log_check_in(mentorship, actor=current_user, held_on=form.date.data,
+                                  minutes=form.minutes.data, summary=form.summary.data,
+                                  next_steps=form.next_steps.data)
     except services.CheckInAlreadyRecorded as error:
         # Sent twice (a double click, a resent form): the first is recorded, so go back
         # to the mentorship, which shows it, as after the other actions.
-        db.session.rollback()
         flash(error.message, "info")
         return _back(mentorship)
     except services.MentorshipError as error:
         # Any other rule (the date, who may log): the form again, as it was written.
-        db.session.rollback()
         refuse(form, error)
         return _mentorship_page(mentorship, check_in_form=form, status=form_status(form))
-    db.session.commit()
     flash(_("The check-in is logged. The other side can now confirm it."), "success")
     return _back(mentorship)
 
@@ -219,12 +191,7 @@ def log_check_in(mentorship_id):
 @login_required
 def confirm_check_in(mentorship_id, check_in_id):
     mentorship = mentorship_or_404(mentorship_id)
-    check_in = db.session.get(CheckIn, check_in_id)
-    if check_in is None:
-        abort(404)
-    if check_in.mentorship_id != mentorship.id:
-        audit.note_denied("check_in", check_in_id)
-        abort(404)
+    check_in = queries.check_in_of(mentorship, check_in_id) or abort(404)
     perform(lambda: services.confirm_check_in(check_in, mentorship, actor=current_user),
             _("The check-in is confirmed."))
     return _back(mentorship)

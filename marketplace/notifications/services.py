@@ -15,10 +15,9 @@ from urllib.parse import urlsplit
 from flask import current_app, has_request_context, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import update
 
-from ..core import audit, mail
+from ..core import mail
 from ..core.clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
@@ -133,44 +132,6 @@ def notify(user, kind, link, *, person=None, **params):
         mail.queue(mail.render(user, "notification", text, text=text, url=absolute(link),
                                settings_url=absolute(settings_path)), user=user,
                    about=person)
-    return notification
-
-
-# Reading them -------------------------------------------------------------------------
-
-PER_PAGE = 30
-
-
-def unread_count(user):
-    return db.session.scalar(_unread(user.id))
-
-
-def unread_count_of(user_id_column):
-    """The count of each user's unread notifications, as a column to load users with."""
-    return _unread(user_id_column).scalar_subquery()
-
-
-def _unread(user_id):
-    return select(func.count(Notification.id)).where(
-        Notification.user_id == user_id, Notification.read_at.is_(None))
-
-
-def page_of(user, page):
-    """A page of the user's notifications, with the people they name (one statement
-    for the page, whoever they name)."""
-    return db.paginate(select(Notification).where(Notification.user_id == user.id)
-                       .options(joinedload(Notification.person))
-                       .order_by(Notification.created_at.desc(), Notification.id.desc()),
-                       page=page, per_page=PER_PAGE, error_out=False)
-
-
-def notification_for(user, notification_id):
-    notification = db.session.get(Notification, notification_id)
-    if notification is None:
-        return None
-    if notification.user_id != user.id:
-        audit.note_denied("notification", notification_id)
-        return None
     return notification
 
 

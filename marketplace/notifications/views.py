@@ -1,7 +1,6 @@
 from flask import (
     Blueprint,
     abort,
-    flash,
     has_request_context,
     redirect,
     render_template,
@@ -13,9 +12,8 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ..core.security import safe_next
-from ..extensions import db
 from ..web.transaction import perform
-from . import services
+from . import queries, services
 from .forms import PreferencesForm
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -27,7 +25,7 @@ def unread_notifications():
     if a commit has expired what was loaded."""
     if has_request_context() and current_user.is_authenticated:
         count = current_user.unread_notifications
-        return {"unread_notifications": services.unread_count(current_user)
+        return {"unread_notifications": queries.unread_count(current_user)
                 if count is None else count}
     return {"unread_notifications": 0}
 
@@ -35,7 +33,7 @@ def unread_notifications():
 @bp.get("")
 @login_required
 def index():
-    page = services.page_of(current_user, request.args.get("page", 1, type=int))
+    page = queries.page_of(current_user, request.args.get("page", 1, type=int))
     form = PreferencesForm(data={
         category: services.Preferences.wants(current_user, category)
         for category in services.CATEGORIES})
@@ -47,21 +45,19 @@ def index():
 @login_required
 def open_notification(notification_id):
     """Mark a notification read and go to what it is about."""
-    notification = services.notification_for(current_user, notification_id)
+    notification = queries.notification_for(current_user, notification_id)
     if notification is None:
         abort(404)
-    services.mark_read(notification, actor=current_user)
-    db.session.commit()
+    perform(lambda: services.mark_read(notification, actor=current_user), None)
     return redirect(safe_next(notification.link) or url_for("notifications.index"))
 
 
 @bp.post("/read")
 @login_required
 def read_all():
-    count = services.mark_all_read(actor=current_user)
-    db.session.commit()
-    flash(ngettext("%(num)d notification marked as read.",
-                   "%(num)d notifications marked as read.", count), "success")
+    perform(lambda: services.mark_all_read(actor=current_user),
+            lambda count: ngettext("%(num)d notification marked as read.",
+                                   "%(num)d notifications marked as read.", count))
     return redirect(url_for("notifications.index"))
 
 

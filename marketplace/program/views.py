@@ -2,9 +2,7 @@ from flask import Blueprint, render_template
 from flask_babel import get_locale
 from flask_login import current_user
 
-from ..mentorships.queries import honor_roll
-from ..stories.services import published
-from . import texts
+from . import queries, texts
 from .services import settings
 
 bp = Blueprint("program", __name__)
@@ -16,5 +14,5 @@ def index():
     signed_in = current_user.is_authenticated
     return render_template(
         "program/index.html", parts=texts.texts(str(get_locale())), program=settings(),
-        stories=published() if signed_in else [],
-        honor_roll=honor_roll() if signed_in else [])
+        stories=queries.published() if signed_in else [],
+        honor_roll=queries.honor_roll() if signed_in else [])

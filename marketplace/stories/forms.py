@@ -13,8 +13,3 @@ class StoryForm(BaseForm):
         DataRequired(), Length(min=BODY_MIN, max=BODY_MAX)], description=_l(
         "Where it started, what you worked on together, what changed. Write it in the "
         "language of your choice; the other side will be asked to agree."))
-
-
-class ReturnForm(BaseForm):
-    note = TextAreaField(_l("What the author should change"), filters=[strip],
-                         validators=[DataRequired(), Length(max=2000)])

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from ..accounts.models import User
 from ..core.clock import UTCDateTime, utcnow
@@ -46,7 +46,10 @@ class SuccessStory(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    mentorship: Mapped[Mentorship] = relationship()
+    # Mentorship.story, without the mentorships package knowing of stories; rows go
+    # with their mentorship by the foreign key's cascade.
+    mentorship: Mapped[Mentorship] = relationship(
+        backref=backref("story", uselist=False, passive_deletes=True))
     author: Mapped[User | None] = relationship()
 
     @property

@@ -6,16 +6,14 @@ giving it) and the other side's, for the very text published; an edit clears it.
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import update
 
 from ..core import audit
 from ..core.clock import utcnow
 from ..errors import DomainError, require_admin
 from ..extensions import db
 from ..i18n import N_
-from ..mentors.models import MentorProfile
-from ..mentorships.models import COMPLETED, Mentorship
+from ..mentorships.models import COMPLETED
 from ..notifications.services import notify
 from .models import (
     AWAITING_CONSENT,
@@ -37,11 +35,6 @@ class StoryError(DomainError):
     pass
 
 
-def story_of(mentorship):
-    return db.session.scalar(select(SuccessStory)
-                             .where(SuccessStory.mentorship_id == mentorship.id))
-
-
 def _link(mentorship):
     return url_for("mentorships.mentorship", mentorship_id=mentorship.id)
 
@@ -57,10 +50,9 @@ def write_story(mentorship, *, actor, title, body):
     if not title or len(title) > TITLE_MAX or not BODY_MIN <= len(body) <= BODY_MAX:
         raise StoryError(_("Give the story a title and tell it in %(min)d to %(max)d "
                            "characters.", min=BODY_MIN, max=BODY_MAX))
-    story = story_of(mentorship)
+    story = mentorship.story
     if story is None:
-        story = SuccessStory(mentorship_id=mentorship.id, author_id=actor.id, title=title,
-                             body=body)
+        story = SuccessStory(mentorship=mentorship, author_id=actor.id, title=title, body=body)
         db.session.add(story)
         db.session.flush()
         return story
@@ -133,22 +125,3 @@ def return_story(story, *, actor, note):
     if story.author is not None:
         notify(story.author, "story_returned", _link(story.mentorship))
 
-
-def _with_people():
-    return (joinedload(SuccessStory.mentorship).joinedload(Mentorship.mentee),
-            joinedload(SuccessStory.mentorship).joinedload(Mentorship.profile)
-            .joinedload(MentorProfile.user))
-
-
-def published(limit=3):
-    return db.session.scalars(
-        select(SuccessStory).options(*_with_people())
-        .where(SuccessStory.status == PUBLISHED)
-        .order_by(SuccessStory.published_at.desc()).limit(limit)).all()
-
-
-def waiting_for_review():
-    return db.session.scalars(
-        select(SuccessStory).options(*_with_people())
-        .where(SuccessStory.status == SUBMITTED)
-        .order_by(SuccessStory.updated_at)).all()

@@ -2,20 +2,15 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..mentorships.queries import mentorship_for
 from ..web.transaction import form_status, perform
-from . import services
+from . import queries, services
 from .forms import StoryForm
 
 bp = Blueprint("stories", __name__)
 
 
 def party_mentorship_or_404(mentorship_id):
-    """Only the two sides deal with their story (admins review it elsewhere)."""
-    mentorship = mentorship_for(current_user, mentorship_id)
-    if mentorship is None or not mentorship.has_party(current_user):
-        abort(404)
-    return mentorship
+    return queries.party_mentorship(current_user, mentorship_id) or abort(404)
 
 
 def _back(mentorship):
@@ -26,7 +21,7 @@ def _back(mentorship):
 @login_required
 def write(mentorship_id):
     mentorship = party_mentorship_or_404(mentorship_id)
-    story = services.story_of(mentorship)
+    story = mentorship.story
     form = StoryForm(obj=story)
     if form.validate_on_submit() and perform(
             lambda: services.write_story(mentorship, actor=current_user,
@@ -42,7 +37,7 @@ def write(mentorship_id):
 @login_required
 def ask(mentorship_id):
     mentorship = party_mentorship_or_404(mentorship_id)
-    story = services.story_of(mentorship) or abort(404)
+    story = mentorship.story or abort(404)
     perform(lambda: services.ask_consent(story, actor=current_user),
             _("We have asked the other side to agree to your story."))
     return _back(mentorship)
@@ -52,7 +47,7 @@ def ask(mentorship_id):
 @login_required
 def consent(mentorship_id):
     mentorship = party_mentorship_or_404(mentorship_id)
-    story = services.story_of(mentorship) or abort(404)
+    story = mentorship.story or abort(404)
     perform(lambda: services.give_consent(story, actor=current_user,
                                           version=request.form.get("version", "")),
             _("Thank you: the story goes to the program team for publication."))

@@ -2,17 +2,13 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..mentors import services as mentors
-from ..mentors.forms import DecisionForm, SuspendForm
-from ..mentors.models import PENDING, PROFILE_STATES, MentorProfile
 from ..web.labels import PROFILE_STATUS_LABELS
 from ..web.session import require_admin
 from ..web.transaction import perform
-from . import services
+from . import queries, services
+from .forms import DecisionForm, SuspendForm
 
 bp = Blueprint("vetting", __name__, url_prefix="/admin/vetting")
 bp.before_request(require_admin)
@@ -22,11 +18,7 @@ PER_PAGE = 25
 
 
 def get_profile_or_404(profile_id):
-    profile = db.session.get(MentorProfile, profile_id,
-                             options=[joinedload(MentorProfile.user)])
-    if profile is None:
-        abort(404)
-    return profile
+    return queries.profile(profile_id) or abort(404)
 
 
 @bp.get("")
@@ -36,24 +28,20 @@ def queue():
     if status == "waiting":
         return render_template("vetting/queue.html", revisions=services.queue(),
                                status=status, states=PROFILE_STATUS_LABELS)
-    if status not in PROFILE_STATES:
+    statement = queries.profiles_in(status)
+    if statement is None:
         abort(404)
-    page = db.paginate(
-        select(MentorProfile).where(MentorProfile.status == status)
-        .options(joinedload(MentorProfile.user))
-        .order_by(MentorProfile.created_at.desc(), MentorProfile.id.desc()),
-        per_page=PER_PAGE, error_out=False)
+    page = db.paginate(statement, per_page=PER_PAGE, error_out=False)
     return render_template("vetting/queue.html", page=page, status=status,
                            states=PROFILE_STATUS_LABELS)
 
 
 def _profile_page(profile, decision_form=None, suspend_form=None, status=200):
-    revision = mentors.open_revision(profile)
-    can_decide = (revision is not None and revision.status == PENDING
-                  and profile.user_id != current_user.id)
+    revision = queries.open_revision(profile)
+    can_decide = queries.may_decide(current_user, profile, revision)
     return render_template(
         "vetting/profile.html", profile=profile, revision=revision,
-        history=mentors.history(profile), can_decide=can_decide,
+        history=queries.history(profile), can_decide=can_decide,
         approvals=services.approval_summary(revision) if can_decide else None,
         decision_form=decision_form or DecisionForm(),
         suspend_form=suspend_form or SuspendForm()), status
@@ -85,7 +73,7 @@ def _decision_message(profile, outcome):
         return ngettext(
             "Your approval is recorded. The profile needs %(num)d more, from another admin.",
             "Your approval is recorded. The profile needs %(num)d more, from other admins.",
-            services.remaining_approvals(mentors.open_revision(profile)))
+            services.remaining_approvals(queries.open_revision(profile)))
     if outcome == services.CHANGES_REQUESTED:
         return _("%(name)s has been asked for changes.", name=name)
     return _("%(name)s's profile has been rejected.", name=name)

@@ -7,9 +7,10 @@ are here, where any view may import them."""
 from flask_babel import lazy_gettext as _l
 
 from ..geography import region_label
+from ..i18n import language_name
 from ..invitations import models as invitations
 from ..mentors import models as profiles
-from ..mentors.forms import FORMAT_LABELS, language_name
+from ..mentors.forms import FORMAT_LABELS
 from ..mentorships import models as mentorships
 from ..mentorships.forms import CADENCE_LABELS, DECLINE_LABELS
 from ..stories import models as stories

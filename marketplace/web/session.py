@@ -15,7 +15,7 @@ from ..accounts import services
 from ..accounts.models import EMAIL_MAX, User
 from ..extensions import db
 from ..mentors import listing
-from ..notifications.services import unread_count_of
+from ..notifications.queries import unread_count_of
 
 
 def load_user(user_id):

@@ -1,33 +1,50 @@
 """Running a state change from a view: one transaction, one message."""
 
+from contextlib import contextmanager
+
 from flask import flash
 
 from ..errors import DomainError
 from ..extensions import db
 
 
+@contextmanager
+def transaction():
+    """Commit what the block changes, or roll it all back when a rule refuses it: the
+    DomainError goes on to the view, for the pages that show a refusal their own way.
+    Most views use `perform`, which shows it the usual way."""
+    try:
+        yield
+    except DomainError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+
+
 def perform(change, success, *, form=None, after=None):
     """Call `change()` (a service call); commit and flash `success` if it works, roll
     back and show the rule it broke if not. Returns True when the change was made.
 
-    `success` may be a callable taking the service's result. With `form`, the error goes
+    `success` may be a callable taking the service's result, or None for a change that
+    needs no message. With `form`, the error goes
     next to the field it names (`show_error`), so the view shows the form again with the
     user's input. `after(result)` runs once the change is committed and before the
     message: starting a new session, say, which must not wipe the message out.
     """
     try:
-        result = change()
+        with transaction():
+            result = change()
     except DomainError as error:
-        db.session.rollback()
         if form is None:
             flash(error.message, "error")
         else:
             refuse(form, error)
         return False
-    db.session.commit()
     if after is not None:
         after(result)
-    flash(success(result) if callable(success) else success, "success")
+    message = success(result) if callable(success) else success
+    if message is not None:
+        flash(message, "success")
     return True
 
 

@@ -1,0 +1,111 @@
+"""What the mentor pages read: a profile for a viewer, its history, how quickly the
+mentor answers, their track record and statement of hours, and the areas a profile may
+offer."""
+
+import math
+import statistics
+from collections import defaultdict
+from functools import cache
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..core import audit
+from ..extensions import db
+from ..mentorships.models import COMPLETED, CheckIn, Mentorship, MentorshipRequest
+from ..program.services import areas
+from .models import MentorProfile, ProfileRevision
+
+
+def offered_areas(content=None):
+    """The program's areas, plus any retired ones the profile (`content`) already has."""
+    kept = [area for area in (content.areas if content else []) if area.is_retired]
+    return [*areas(), *kept]
+
+
+def visible_profile(viewer, profile_id):
+    """The profile if `viewer` may see it, else None (the caller answers 404).
+
+    Listed profiles are visible to everyone; the others only to their owner and to
+    admins, so that outsiders cannot even tell they exist.
+    """
+    profile = db.session.get(MentorProfile, profile_id)
+    if profile is None:
+        return None
+    if profile.shown_in_list:
+        return profile
+    if viewer.is_authenticated and (viewer.is_admin or viewer.id == profile.user_id):
+        return profile
+    audit.note_denied("profile", profile_id)
+    return None
+
+
+def history(profile):
+    """Every revision with its reviews, newest first."""
+    return db.session.scalars(
+        select(ProfileRevision).where(ProfileRevision.profile_id == profile.id)
+        .order_by(ProfileRevision.number.desc())).all()
+
+
+def track_record(profile):
+    """(how many mentorships the mentor has seen through to the goal, the hours they
+    have given as far as both sides confirmed them in check-ins), in one query."""
+    completed, minutes = db.session.execute(_track_record_statement(),
+                                            {"profile": profile.id}).one()
+    return completed, minutes / 60
+
+
+@cache
+def _track_record_statement():
+    """Built once: it runs on every mentor page."""
+    profile = bindparam("profile")
+    return select(
+        select(func.count(Mentorship.id))
+        .where(Mentorship.profile_id == profile, Mentorship.status == COMPLETED)
+        .scalar_subquery(),
+        select(func.coalesce(func.sum(CheckIn.minutes), 0))
+        .join(Mentorship, Mentorship.id == CheckIn.mentorship_id)
+        .where(Mentorship.profile_id == profile, CheckIn.confirmed_at.is_not(None))
+        .scalar_subquery())
+
+
+def statement(profile):
+    """The mentor's mentorships with their confirmed hours, for the statement."""
+    rows = []
+    for mentorship in db.session.scalars(
+            select(Mentorship).where(Mentorship.profile_id == profile.id)
+            .options(joinedload(Mentorship.mentee), joinedload(Mentorship.area),
+                     selectinload(Mentorship.check_ins))
+            .order_by(Mentorship.started_on)).unique():
+        confirmed = sum(c.minutes for c in mentorship.check_ins if c.is_confirmed) / 60
+        rows.append((mentorship, confirmed))
+    return rows
+
+
+def typical_answer_times(profile_ids):
+    """The median time each mentor took to accept or decline, over all their answered
+    requests: {profile_id: timedelta}. Mentors with no answer yet are left out."""
+    if not profile_ids:
+        return {}
+    rows = db.session.execute(
+        select(MentorshipRequest.profile_id, MentorshipRequest.created_at,
+               MentorshipRequest.answered_at)
+        .where(MentorshipRequest.profile_id.in_(profile_ids),
+               MentorshipRequest.answered_at.is_not(None)))
+    waits = defaultdict(list)
+    for profile_id, created_at, answered_at in rows:
+        waits[profile_id].append(answered_at - created_at)
+    return {profile_id: statistics.median(times) for profile_id, times in waits.items()}
+
+
+def answer_time_text(wait):
+    """'usually answers within 2 days', or 'new mentor' without history."""
+    if wait is None:
+        return _("New mentor")
+    days = math.ceil(wait.total_seconds() / 86400)
+    if days <= 1:
+        return _("Usually answers within a day")
+    return ngettext("Usually answers within %(num)d day", "Usually answers within %(num)d days",
+                    days)
