@@ -4,6 +4,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, UserMixin
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
+from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
@@ -75,6 +76,11 @@ class User(UserMixin, db.Model):
     email_mentorships: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
     is_admin: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    # An outside person who signed up on their own (when the program allows it) waits
+    # for an admin's approval before doing anything but editing their account.
+    awaiting_approval: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # The company directory owns this person's name, manager, region and job title.
+    in_directory: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Part of the login cookie: replacing it ends every session of the user.
     session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)

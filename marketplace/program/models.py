@@ -1,6 +1,7 @@
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Date, String, Text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.clock import UTCDateTime
@@ -31,6 +32,9 @@ class FocusArea(db.Model):
         return self.retired_at is not None
 
 
+ORGANISATION_NAME_MAX = 120
+
+
 class ProgramSettings(db.Model):
     """The program's settings: a single row, changed by admins, every change audited."""
 
@@ -56,6 +60,16 @@ class ProgramSettings(db.Model):
     # The program's timeline, shown on the program page.
     pilot_starts_on: Mapped[date | None] = mapped_column(Date)
     rollout_starts_on: Mapped[date | None] = mapped_column(Date)
+    # The organisation: its email domains (one per line, lower case; an address is
+    # internal when its domain is one of them, subdomains only when listed), whether
+    # people outside them may sign up on their own (then as external accounts waiting
+    # for an admin's approval), and its name in each language, for invitation mails.
+    internal_domains: Mapped[str] = mapped_column(Text, default="", server_default="")
+    outside_signups: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    organisation_name_en: Mapped[str] = mapped_column(String(ORGANISATION_NAME_MAX),
+                                                      default="", server_default="")
+    organisation_name_it: Mapped[str] = mapped_column(String(ORGANISATION_NAME_MAX),
+                                                      default="", server_default="")
 
 
 class ProgramText(db.Model):

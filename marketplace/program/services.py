@@ -51,6 +51,18 @@ def settings():
     return current
 
 
+def internal_domains():
+    """The organisation's email domains, lower case (empty: none set yet)."""
+    return settings().internal_domains.split()
+
+
+def is_internal_address(email, domains=None):
+    """Whether `email` is in one of the internal domains (`domains`, or the program's):
+    its domain exactly, a subdomain only when listed itself."""
+    domain = (email or "").rpartition("@")[2].strip().lower()
+    return bool(domain) and domain in (internal_domains() if domains is None else domains)
+
+
 def update_settings(*, actor, **values):
     """Change settings. More required approvals than there are admins to give them
     would leave every profile waiting for ever, so that is refused."""
