@@ -18,7 +18,7 @@ from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .i18n import LANGUAGES, N_, select_locale, select_timezone
 from .mentors import listing
 from .web import labels, layout
-from .web.session import load_user
+from .web.session import hold_until_approved, load_user
 
 
 def create_app(config=None):
@@ -132,6 +132,7 @@ def register_blueprints(app):
     app.register_blueprint(stories_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(vetting_bp)
+    app.before_request(hold_until_approved)  # after CSRFProtect's check
 
 
 def register_request_hooks(app):

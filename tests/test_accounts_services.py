@@ -32,7 +32,7 @@ def actions():
 
 def register(**fields):
     values = {"email": "Nina@Example.com", "full_name": " Nina New ", "password": NEW_PASSWORD,
-              "language": "it", "affiliation": "internal"}
+              "language": "it"}
     return services.register_user(**{**values, **fields})
 
 
@@ -70,22 +70,18 @@ class TestPasswordPolicy:
 
 class TestRegistration:
     def test_creates_unverified_user_and_sends_link(self, request_ctx, outbox):
-        user = register(company="ignored for internal people")
+        user = register()
         db.session.commit()
         assert user.email == "nina@example.com"
         assert user.full_name == "Nina New"
         assert user.timezone == "Europe/Rome"
-        assert user.company is None
+        assert user.company is None and not user.is_external and not user.awaiting_approval
         assert not user.is_verified and not user.is_admin
         assert check_password_hash(user.password_hash, NEW_PASSWORD)
         [message] = outbox
         assert message.to == "nina@example.com"
         assert message.subject == "Conferma il tuo indirizzo email"
         assert actions() == ["account.register"]
-
-    def test_external_keeps_company(self, request_ctx):
-        user = register(affiliation="external", company="  Studio Ferri ")
-        assert user.is_external and user.company == "Studio Ferri"
 
     def test_taken_email_creates_nothing_and_tells_the_owner(self, request_ctx, outbox):
         owner = make_user(email="nina@example.com", language="en")

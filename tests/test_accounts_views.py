@@ -24,16 +24,17 @@ def link_from(message):
 
 
 REGISTRATION = {"email": "nina@example.com", "full_name": "Nina New", "password": NEW_PASSWORD,
-                "confirm": NEW_PASSWORD, "language": "en", "affiliation": "internal",
-                "company": ""}
+                "confirm": NEW_PASSWORD, "language": "en"}
 
 
 class TestRegister:
     def test_form(self, client):
         page = client.get("/auth/register").get_data(as_text=True)
-        for name in ("email", "full_name", "password", "confirm", "language", "affiliation",
-                     "company", "csrf_token"):
+        for name in ("email", "full_name", "password", "confirm", "language", "csrf_token"):
             assert f'name="{name}"' in page
+        # The organisation's email domains say who is internal, not the person.
+        for name in ("affiliation", "company"):
+            assert f'name="{name}"' not in page
 
     def test_register_confirm_and_start(self, app, client, outbox):
         response = client.submit("/auth/register", data=REGISTRATION)
@@ -64,7 +65,6 @@ class TestRegister:
         ({"password": "password1234", "confirm": "password1234"}, "too easy to guess"),
         ({"email": "not-an-email"}, "Invalid email address."),
         ({"full_name": ""}, "This field is required."),
-        ({"affiliation": "external"}, "Tell us which company you work for."),
         ({"full_name": "x" * 121}, "Field cannot be longer than 120 characters."),
     ])
     def test_errors_shown_next_to_fields_and_input_kept(self, app, client, changes, error):
@@ -265,6 +265,9 @@ def test_the_navigation_fits_each_viewer_and_page(app, client, auth):
     assert 'href="/account" aria-current="page">My account<' in page
     auth.logout()
     auth.login("outside@example.com")
-    page = client.get("/mentors").get_data(as_text=True)
-    assert 'href="/mentors" aria-current="page">Trova un mentore<' in page
+    # The mentor list is the company's people's: an outsider has no link to it.
+    assert client.get("/mentors").status_code == 404
+    page = client.get("/account").get_data(as_text=True)
+    assert 'href="/account" aria-current="page">Il mio account<' in page
+    assert "Trova un mentore" not in page
     assert "Amministrazione" not in page and "Invita un mentore" not in page

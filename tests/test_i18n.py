@@ -462,7 +462,7 @@ def test_wtforms_messages_in_italian_with_values_and_plurals(client, catalog):
     speak(client, "it")
     response = client.submit("/auth/register", data={
         "email": "not-an-email", "full_name": "N" * 121, "password": NEW_PASSWORD,
-        "confirm": NEW_PASSWORD, "language": "it", "affiliation": "internal"})
+        "confirm": NEW_PASSWORD, "language": "it"})
     assert response.status_code == 422
     assert visible_text(field_errors(response, "email")) == italian(catalog,
                                                                     "Invalid email address.")
@@ -635,7 +635,7 @@ def page_register(app, client, auth, language):
 def page_register_errors(app, client, auth, language):
     return client.submit("/auth/register", data={
         "email": "not-an-email", "full_name": "", "password": "short", "confirm": "other",
-        "language": language, "affiliation": "external", "company": ""})
+        "language": language})
 
 
 def page_forgot(app, client, auth, language):
@@ -858,8 +858,7 @@ def test_verification_email_speaks_the_new_user_language(client, outbox, catalog
     for email, language in (("nuova@example.com", "it"), ("new@example.com", "en")):
         response = client.submit("/auth/register", data={
             "email": email, "full_name": "Nina Nuova", "password": NEW_PASSWORD,
-            "confirm": NEW_PASSWORD, "language": language, "affiliation": "internal",
-            "company": ""})
+            "confirm": NEW_PASSWORD, "language": language})
         assert response.status_code == 302
         assert response.location == "/auth/login"
     to_italian, to_english = outbox

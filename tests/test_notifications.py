@@ -84,6 +84,7 @@ WORDS = {
     "request_withdrawn": "%(name)s withdrew their request for mentoring.",
     "request_expired": "Your request to %(name)s expired without an answer.",
     "request_reminder": "%(name)s has been waiting for your answer for more than a week.",
+    "account_approved": "The program team approved your account: welcome!",
     "profile_approved": "Your mentor profile is approved and listed.",
     "profile_changes_requested": "The program team asked for changes to your mentor "
                                  "profile.",

@@ -114,8 +114,7 @@ def reload(app, user_id):
 
 def registration(**fields):
     return {"email": "new@example.com", "full_name": "Nora New", "password": NEW_PASSWORD,
-            "confirm": NEW_PASSWORD, "language": "en", "affiliation": "internal",
-            "company": "", **fields}
+            "confirm": NEW_PASSWORD, "language": "en", **fields}
 
 
 def account_form(**fields):

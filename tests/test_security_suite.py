@@ -656,7 +656,7 @@ def fuzz_targets(world, links):
             "email": world.mentee.email, "password": factories.PASSWORD, "remember": "y"}),
         "accounts.register": (None, {}, account_forms.RegistrationForm, {
             "email": "new@example.com", "full_name": "Nora New", "password": NEW_PASSWORD,
-            "confirm": NEW_PASSWORD, "language": "en", "affiliation": "internal"}),
+            "confirm": NEW_PASSWORD, "language": "en"}),
         "accounts.forgot_password": (None, {}, account_forms.ForgotPasswordForm,
                                      {"email": world.applicant.email}),
         "accounts.reset_password": (None, {"token": links["reset"]},
@@ -759,8 +759,7 @@ def fuzz_world_links(app, outbox, world):
     send(client, "/auth/forgot", {"email": world.other_mentee.email})
     send(client, "/auth/register", {
         "email": "unconfirmed@example.com", "full_name": "Una Unconfirmed",
-        "password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "language": "en",
-        "affiliation": "internal", "company": ""})
+        "password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "language": "en"})
     return {"reset": emailed_link(outbox, "/auth/reset/").rsplit("/", 1)[1],
             "verify": emailed_link(outbox, "/auth/verify/").rsplit("/", 1)[1],
             "invitation": emailed_link(outbox, "/invitations/").rsplit("/", 1)[1]}
@@ -872,7 +871,6 @@ STORED_IN = {
     "RegistrationForm.email": "users.email",
     "RegistrationForm.full_name": "users.full_name",
     "RegistrationForm.password": None,
-    "RegistrationForm.company": "users.company",
     "LoginForm.email": None,
     "LoginForm.password": None,
     "ForgotPasswordForm.email": None,

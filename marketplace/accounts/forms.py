@@ -25,7 +25,6 @@ from ..i18n import LANGUAGES
 from ..program.services import areas as program_areas
 from ..web.forms import BaseForm, MultiCheckboxField, choices, strip
 from .models import (
-    COMPANY_MAX,
     EMAIL_MAX,
     EXTERNAL,
     INTERNAL,
@@ -38,6 +37,7 @@ from .services import password_problem
 
 # Each language named in itself, and marked as such for screen readers.
 LANGUAGE_CHOICES = [SelectChoice(code, name, {"lang": code}) for code, name in LANGUAGES.items()]
+# The mentor profile's: the account's own affiliation is the organisation's to say.
 AFFILIATION_CHOICES = choices([
     (INTERNAL, _l("Internal – I work for the company")),
     (EXTERNAL, _l("External – I work for another company or on my own")),
@@ -81,15 +81,6 @@ class RegistrationForm(PasswordPolicyMixin, BaseForm):
     confirm = confirm_field()
     language = RadioField(_l("Language"), choices=LANGUAGE_CHOICES, default="en",
                           validators=[InputRequired()])
-    affiliation = RadioField(_l("Where you work"), choices=AFFILIATION_CHOICES, default=INTERNAL,
-                             validators=[InputRequired()])
-    company = StringField(_l("Company"), filters=[strip],
-                          description=_l("Only if you are external."),
-                          validators=[Length(max=COMPANY_MAX)])
-
-    def validate_company(self, field):
-        if self.affiliation.data == EXTERNAL and not field.data:
-            raise ValidationError(_l("Tell us which company you work for."))
 
 
 class LoginForm(BaseForm):

@@ -129,6 +129,12 @@ class User(UserMixin, db.Model):
     def is_external(self):
         return self.affiliation == EXTERNAL
 
+    @property
+    def sees_directory(self):
+        """Whether the mentor directory, mentor pages and the program's stories (the
+        employees' data) are open to this person: admins, and internal accounts."""
+        return self.is_admin or not (self.is_external or self.awaiting_approval)
+
     def get_id(self):
         return f"{self.id}:{self.session_token}"
 
@@ -137,6 +143,7 @@ class AnonymousUser(AnonymousUserMixin):
     """A visitor who has not logged in: never an admin."""
 
     is_admin = False
+    sees_directory = False
 
 
 fulltext.add_to(User.__table__)

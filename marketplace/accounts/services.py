@@ -21,10 +21,13 @@ from ..core import audit, mail
 from ..core.clock import utcnow
 from ..errors import DomainError, require_admin
 from ..extensions import db
+from ..notifications.services import notify
+from ..program import services as program
 from .models import (
     AFFILIATIONS,
     EMAIL_MAX,
     EXTERNAL,
+    INTERNAL,
     PASSWORD_MAX,
     PASSWORD_MIN,
     AccountToken,
@@ -163,26 +166,55 @@ def _void_links(user_id, purpose):
 
 # Registration and sign-in -------------------------------------------------------------
 
-def register_user(*, email, full_name, password, language, affiliation, company=None):
+class OutsideAddress(AccountError):
+    """The address is outside the organisation's email domains, and the program takes
+    outside people only through an invitation."""
+
+
+OUTSIDE_ADDRESS = _l("Only the company's own email addresses can sign up here. Mentors "
+                     "from outside the company join through an invitation from a colleague.")
+
+
+def affiliation_of(email):
+    """(affiliation, awaiting approval) of a new account for `email`, as the
+    organisation's email domains say; OutsideAddress when the address may not sign up.
+
+    Without any domain set (a new installation) everyone signs up as internal, as the
+    first admin is told until they set one."""
+    domains = program.internal_domains()
+    if not domains or program.is_internal_address(email, domains):
+        return INTERNAL, False
+    if program.settings().outside_signups:
+        return EXTERNAL, True
+    raise OutsideAddress(str(OUTSIDE_ADDRESS), field="email")
+
+
+def register_user(*, email, full_name, password, language):
     """Create an account that becomes usable once its email address is confirmed.
 
+    The affiliation is the organisation's to say, not the person's: an address in one of
+    the internal domains makes an internal account; any other is refused
+    (OutsideAddress), or, when the program takes outside sign-ups, makes an external
+    account that waits for an admin's approval.
+
     The answer to the person registering is the same whether or not the address is
-    already taken; the owner of a taken address gets an email saying so instead.
+    already taken (the domain is checked first, so a refusal tells nothing either); the
+    owner of a taken address gets an email saying so instead.
     Returns the new user, or None when the address was taken.
     """
     email = normalise_email(email)
+    affiliation, awaiting = affiliation_of(email)
     existing = find_user_by_email(email)
     if existing is not None:
         hash_password(password)  # the same work as a new account, so timing tells nothing
         _tell_owner_of_taken_address(existing)
         return None
-    if affiliation not in AFFILIATIONS:
-        raise AccountError(_("Choose whether you are internal or external."))
     problem = password_problem(password, email)
     if problem:
         raise AccountError(problem)
     user = new_user(email=email, full_name=full_name, password=password, language=language,
-                    affiliation=affiliation, company=company)
+                    affiliation=affiliation)
+    user.awaiting_approval = awaiting
     try:
         with db.session.begin_nested():
             db.session.add(user)
@@ -191,7 +223,8 @@ def register_user(*, email, full_name, password, language, affiliation, company=
         _tell_owner_of_taken_address(find_user_by_email(email))
         return None
     send_verification(user)
-    audit.record("account.register", actor=user, subject=user)
+    audit.record("account.register", actor=user, subject=user, affiliation=affiliation,
+                 awaiting_approval=awaiting)
     return user
 
 
@@ -432,6 +465,39 @@ def reactivate_user(user, *, actor):
         raise AccountError(_("%(name)s is already active.", name=user.full_name))
     user.active = True
     audit.record("user.reactivated", actor=actor, subject=user)
+
+
+def approve_user(user, *, actor):
+    """Let in an outside person who signed up on their own (the program allows it):
+    from now on they use the product as any external account does."""
+    require_admin(actor, AccountError)
+    if not user.awaiting_approval:
+        raise AccountError(_("%(name)s is not waiting for approval.", name=user.full_name))
+    if not user.active:
+        raise AccountError(_("Reactivate %(name)s first.", name=user.full_name))
+    user.awaiting_approval = False
+    audit.record("user.approved", actor=actor, subject=user)
+    notify(user, "account_approved", url_for("program.index"))
+
+
+def set_affiliation(user, *, actor, affiliation):
+    """Say whether `user` is one of the company's own people. Only an admin may: the
+    organisation, not the person, decides who is inside."""
+    require_admin(actor, AccountError)
+    if affiliation not in AFFILIATIONS:
+        raise AccountError(_("Choose internal or external."))
+    if user.is_deleted:
+        raise AccountError(_("This account was deleted by its owner and cannot come back."))
+    if user.affiliation == affiliation:
+        raise AccountError(_("%(name)s is already internal.", name=user.full_name)
+                           if affiliation == INTERNAL else
+                           _("%(name)s is already external.", name=user.full_name))
+    audit.record("user.affiliation_changed", actor=actor, subject=user,
+                 old=user.affiliation, new=affiliation)
+    user.affiliation = affiliation
+    if affiliation == INTERNAL:
+        user.company = None
+    db.session.flush()
 
 
 def create_admin(*, email, full_name, password):

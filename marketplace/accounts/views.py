@@ -30,7 +30,7 @@ from ..web.session import (
     start_session,
     succeeded,
 )
-from ..web.transaction import form_status, perform, transaction
+from ..web.transaction import form_status, perform, refuse, transaction
 from . import services
 from .forms import (
     AccountForm,
@@ -99,15 +99,23 @@ def register():
     form = RegistrationForm()
     if request.method == "GET":
         form.language.data = str(get_locale())
-    # The same answer whether the address was new or taken.
-    if form.validate_on_submit() and perform(
-            lambda: services.register_user(
-                email=form.email.data, full_name=form.full_name.data,
-                password=form.password.data, language=form.language.data,
-                affiliation=form.affiliation.data, company=form.company.data),
-            _("Almost done: we have sent a link to %(email)s. Open it to confirm your "
-              "address, then you can log in.", email=form.email.data)):
-        return redirect(url_for("accounts.login"))
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                services.register_user(
+                    email=form.email.data, full_name=form.full_name.data,
+                    password=form.password.data, language=form.language.data)
+        except services.OutsideAddress:
+            # Not a mistake in the form: this address joins another way, which the page
+            # explains in place of the form.
+            return render_template("accounts/register.html", form=form, outside=True), 409
+        except AccountError as error:
+            refuse(form, error)
+        else:
+            # The same answer whether the address was new or taken.
+            flash(_("Almost done: we have sent a link to %(email)s. Open it to confirm "
+                    "your address, then you can log in.", email=form.email.data), "success")
+            return redirect(url_for("accounts.login"))
     return render_template("accounts/register.html", form=form), form_status(form)
 
 

@@ -1,8 +1,16 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
-from ..program.models import AREA_NAME_MAX
+from ..program.models import AREA_NAME_MAX, ORGANISATION_NAME_MAX
+from ..program.services import ProgramError, parse_domains
 from ..web.forms import BaseForm, strip
 
 
@@ -14,6 +22,23 @@ class AreaForm(BaseForm):
 
 
 class SettingsForm(BaseForm):
+    internal_domains = TextAreaField(
+        _l("The company's email domains"), filters=[strip],
+        validators=[Length(max=4000)],
+        description=_l("One per line or separated by commas, like acme.com. An address in "
+                       "one of them signs up as internal; a subdomain counts only when it "
+                       "is listed too. Until one is set, everyone signs up as internal."))
+    outside_signups = BooleanField(
+        _l("People outside these domains may sign up on their own"),
+        description=_l("As external accounts, which wait for an admin's approval. "
+                       "Otherwise they join only through an invitation from a colleague."))
+    organisation_name_en = StringField(
+        _l("The company's name in English"), filters=[strip],
+        validators=[Length(max=ORGANISATION_NAME_MAX)],
+        description=_l("Invitation emails name it."))
+    organisation_name_it = StringField(
+        _l("The company's name in Italian"), filters=[strip],
+        validators=[Length(max=ORGANISATION_NAME_MAX)])
     required_approvals = IntegerField(
         _l("Approvals a mentor profile needs"), validators=[InputRequired(),
                                                             NumberRange(min=1, max=3)],
@@ -36,6 +61,12 @@ class SettingsForm(BaseForm):
     default_duration_months = IntegerField(
         _l("Default duration of a mentorship, in months"),
         validators=[InputRequired(), NumberRange(min=3, max=12)])
+
+    def validate_internal_domains(self, field):
+        try:
+            parse_domains(field.data)
+        except ProgramError as error:
+            raise ValidationError(error.message) from None
 
     def values(self):
         """The settings as the service takes them."""

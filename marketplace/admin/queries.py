@@ -32,6 +32,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    false,
     func,
     literal,
     or_,
@@ -41,7 +42,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..accounts.models import User
+from ..accounts.models import INTERNAL, User
 from ..core.clock import utcnow
 from ..core.sqldates import days_between, greatest, least, seconds_between, utc_date
 from ..extensions import db
@@ -63,7 +64,7 @@ from ..mentorships.models import (
 from ..mentorships.queries import AVERAGE_MONTH_DAYS, CADENCE_DAYS, GRACE_DAYS
 from ..program.models import FocusArea
 from ..program.services import areas as program_areas
-from ..program.services import settings
+from ..program.services import internal_domains, settings
 from ..program.texts import PARTS, texts
 from ..stories.models import SUBMITTED, SuccessStory
 from ..stories.queries import with_people
@@ -300,14 +301,43 @@ def story(story_id):
     return db.session.get(SuccessStory, story_id)
 
 
-def users(query=""):
+WAITING = "waiting"
+CHECK = "check"
+
+
+def users(query="", show=None):
     """Everyone by name, or those whose address or name contains `query` (a statement,
-    for paging)."""
+    for paging). `show` narrows it: WAITING, the accounts that wait for an admin's
+    approval; CHECK, the internal accounts whose address is in none of the internal
+    domains (none at all while no domain is set)."""
     statement = select(User).order_by(User.full_name, User.id)
+    if show == WAITING:
+        statement = statement.where(User.awaiting_approval.is_(True),
+                                    User.deleted_at.is_(None))
+    elif show == CHECK:
+        statement = statement.where(*to_check())
     if query:
         statement = statement.where(or_(User.email.contains(query.lower(), autoescape=True),
                                         User.full_name.icontains(query, autoescape=True)))
     return statement
+
+
+def to_check():
+    """The conditions of an internal account whose address is outside every internal
+    domain (`email` ends with "@domain" exactly when its domain is that one)."""
+    domains = internal_domains()
+    if not domains:
+        return (false(),)
+    return (User.affiliation == INTERNAL, User.deleted_at.is_(None),
+            *(~User.email.endswith(f"@{domain}", autoescape=True) for domain in domains))
+
+
+def user_counts():
+    """(accounts waiting for approval, internal accounts to check) for the users page."""
+    waiting = db.session.scalar(select(func.count(User.id)).where(
+        User.awaiting_approval.is_(True), User.deleted_at.is_(None)))
+    check = db.session.scalar(select(func.count(User.id)).where(*to_check()))
+    return waiting, check
 
 
 def all_areas():

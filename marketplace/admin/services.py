@@ -2,7 +2,15 @@
 program, invitations, stories, vetting); this is the admin pages' one way in to them,
 and the place for changes that span domains."""
 
-from ..accounts.services import deactivate_user, grant_admin, reactivate_user, revoke_admin
+from ..accounts.models import EXTERNAL, INTERNAL
+from ..accounts.services import (
+    approve_user,
+    deactivate_user,
+    grant_admin,
+    reactivate_user,
+    revoke_admin,
+    set_affiliation,
+)
 from ..invitations.services import cancel as revoke_invitation
 from ..program.services import (
     AREA_NAMES_NEEDED,
@@ -17,7 +25,8 @@ from ..stories.services import NOTE_NEEDED, publish, return_story
 from ..vetting.services import publish_fully_approved
 
 __all__ = [
-    "AREA_NAMES_NEEDED", "NOTE_NEEDED", "add_area", "deactivate_user", "grant_admin",
+    "AREA_NAMES_NEEDED", "NOTE_NEEDED", "add_area", "approve_user", "deactivate_user",
+    "grant_admin", "make_external", "make_internal",
     "publish", "reactivate_user", "rename_area", "restore_area", "retire_area",
     "return_story", "revoke_admin", "revoke_invitation", "update_settings", "update_texts",
 ]
@@ -30,3 +39,13 @@ def update_settings(*, actor, **values):
     if "required_approvals" in changes:
         publish_fully_approved(actor=actor)
     return changes
+
+
+def make_external(user, *, actor):
+    """An account marked internal whose address is not the company's (see the users
+    page's check), or anyone an admin says is outside: the affiliation is theirs to set."""
+    set_affiliation(user, actor=actor, affiliation=EXTERNAL)
+
+
+def make_internal(user, *, actor):
+    set_affiliation(user, actor=actor, affiliation=INTERNAL)

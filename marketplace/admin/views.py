@@ -26,17 +26,49 @@ def get_user_or_404(user_id):
     return queries.user(user_id) or abort(404)
 
 
+USER_LISTS = (queries.WAITING, queries.CHECK)
+
+
+def _shown_list():
+    show = request.args.get("show")
+    return show if show in USER_LISTS else None
+
+
 @bp.get("/users")
 def users():
     query = CONTROL_CHARACTERS.sub("", request.args.get("q") or "").strip()[:100]
-    page = db.paginate(queries.users(query), per_page=USERS_PER_PAGE, error_out=False)
-    return render_template("admin/users.html", page=page, query=query)
+    show = _shown_list()
+    page = db.paginate(queries.users(query, show), per_page=USERS_PER_PAGE, error_out=False)
+    waiting, to_check = queries.user_counts()
+    return render_template("admin/users.html", page=page, query=query, show=show,
+                           waiting=waiting, to_check=to_check,
+                           domains_set=bool(queries.internal_domains()))
 
 
 def _change_state(user_id, change, confirmation):
     user = get_user_or_404(user_id)
     perform(lambda: change(user, actor=current_user), lambda _result: confirmation(user))
-    return redirect(url_for("admin.users", q=request.args.get("q") or None))
+    return redirect(url_for("admin.users", q=request.args.get("q") or None,
+                            show=_shown_list()))
+
+
+@bp.post("/users/<int:user_id>/approve")
+def approve_user(user_id):
+    return _change_state(user_id, services.approve_user, lambda user: _(
+        "%(name)s's account is approved: they can now use the program.",
+        name=user.full_name))
+
+
+@bp.post("/users/<int:user_id>/make-external")
+def make_external(user_id):
+    return _change_state(user_id, services.make_external, lambda user: _(
+        "%(name)s is now external.", name=user.full_name))
+
+
+@bp.post("/users/<int:user_id>/make-internal")
+def make_internal(user_id):
+    return _change_state(user_id, services.make_internal, lambda user: _(
+        "%(name)s is now internal.", name=user.full_name))
 
 
 @bp.post("/users/<int:user_id>/deactivate")
@@ -120,9 +152,11 @@ def settings():
     if form.validate_on_submit() and perform(
             lambda: services.update_settings(actor=current_user, **form.values()),
             lambda changes: _(
-                "The settings have been saved.") if changes else _("Nothing has changed.")):
+                "The settings have been saved.") if changes else _("Nothing has changed."),
+            form=form):
         return redirect(url_for("admin.settings"))
-    return render_template("admin/settings.html", form=form), form_status(form)
+    return render_template("admin/settings.html", form=form,
+                           domains_set=bool(queries.internal_domains())), form_status(form)
 
 
 # Invitations -----------------------------------------------------------------------------
@@ -184,6 +218,7 @@ def index():
     area_rows = [(area.name(language), values) for area, values in figures.by_area]
     return render_template(
         "admin/dashboard.html", form=form, figures=figures,
+        domains_set=bool(queries.internal_domains()),
         invited=queries.invitation_figures(figures.period.first_moment, figures.period.last_moment),
         state_chart=[(label, figures.overall.requests_by_state[state])
                      for state, label in REQUEST_STATE_LABELS.items()],

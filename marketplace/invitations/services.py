@@ -38,7 +38,7 @@ from ..extensions import db
 from ..i18n import LANGUAGES
 from ..mentors.services import profile_of
 from ..notifications.services import notify
-from ..program.services import settings
+from ..program.services import organisation_name, settings
 from .models import Invitation
 
 log = logging.getLogger(__name__)
@@ -84,9 +84,20 @@ def open_count(inviter, now=None):
         Invitation.inviter_id == inviter.id, *_open_clause(now or utcnow())))
 
 
+def why_cannot_invite(user):
+    """Why `user` may not invite anyone, or None. Invitations go out in the company's
+    name with the inviter's words, so only its own people (internal accounts, which the
+    organisation's email domains make so) whose address is confirmed send them."""
+    if user.is_external or user.awaiting_approval:
+        return str(REPS_ONLY)
+    if not user.is_verified:
+        return _("Confirm your email address first: then you can invite a mentor.")
+    return None
+
+
 def may_invite(user):
     """Reps, that is the company's own people, recruit mentors from outside."""
-    return not user.is_external
+    return why_cannot_invite(user) is None
 
 
 def _lock(inviter):
@@ -131,8 +142,9 @@ def _new_link(now):
 def invite(*, actor, name, email, message, language):
     """Invite `email` to become `actor`'s mentor, and send them the link: the actor is
     always the inviter, and only reps may invite."""
-    if not may_invite(actor):
-        raise InvitationError(str(REPS_ONLY))
+    refusal = why_cannot_invite(actor)
+    if refusal is not None:
+        raise InvitationError(refusal)
     email = normalise_email(email)
     _refuse_registered(email)
     if language not in LANGUAGES:
@@ -164,11 +176,13 @@ def _email(invitation, token):
                        "link is in English too.", name=invitation.inviter.full_name)
     with force_locale(invitation.language):
         expires = format_date(invitation.expires_at, "long")
+        organisation = organisation_name(invitation.language)
         subject = _("%(name)s invites you to be their mentor",
                     name=invitation.inviter.full_name)
     mail.queue(mail.render(
         Invitee(invitation.email, invitation.name, invitation.language), "invitation",
-        subject, invitation=invitation, expires=expires, other_language=other,
+        subject, invitation=invitation, expires=expires, organisation=organisation,
+        other_language=other,
         other_line=other_line, url=url_for("invitations.accept", token=token,
                                            _external=True)),
         about=invitation.inviter, expires_at=invitation.expires_at)

@@ -64,7 +64,7 @@ def index():
     rows = queries.sent_by(current_user)
     return render_template(
         "invitations/index.html", form=form, rows=rows, already=already,
-        may_invite=services.may_invite(current_user),
+        cannot_invite=services.why_cannot_invite(current_user),
         open_count=services.open_count(current_user),
         limit=queries.open_limit()), form_status(form)
 

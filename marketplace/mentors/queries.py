@@ -25,18 +25,25 @@ def offered_areas(content=None):
     return [*areas(), *kept]
 
 
+def may_browse(viewer):
+    """The mentor list and mentor pages hold employees' data: the company's own people
+    and admins browse them; for anyone else they do not exist (404)."""
+    return viewer.sees_directory
+
+
 def visible_profile(viewer, profile_id):
     """The profile if `viewer` may see it, else None (the caller answers 404).
 
-    Listed profiles are visible to everyone; the others only to their owner and to
-    admins, so that outsiders cannot even tell they exist.
+    Listed profiles are visible to the company's own people and admins (`may_browse`);
+    the others only to their owner and to admins, so that outsiders cannot even tell
+    they exist.
     """
     profile = db.session.get(MentorProfile, profile_id)
     if profile is None:
         return None
-    if profile.shown_in_list:
-        return profile
     if viewer.is_authenticated and (viewer.is_admin or viewer.id == profile.user_id):
+        return profile
+    if profile.shown_in_list and may_browse(viewer):
         return profile
     audit.note_denied("profile", profile_id)
     return None

@@ -78,6 +78,8 @@ def submit_profile():
 @bp.get("/mentors")
 @login_required
 def browse():
+    if not queries.may_browse(current_user):
+        abort(404)
     language = _language()
     args = request.args.copy()
     args.pop("page", None)
@@ -110,8 +112,9 @@ def mentor_card(card):
 @bp.get("/mentors/<int:profile_id>")
 @login_required  # first: visitors load nothing (and the user's query reads the version)
 def mentor(profile_id):
-    """A mentor's page. Profiles that are not listed do not exist for outsiders."""
-    listed = search.mentors([profile_id])
+    """A mentor's page. Profiles that are not listed do not exist for outsiders, nor do
+    any for people who may not browse (their own aside)."""
+    listed = search.mentors([profile_id]) if queries.may_browse(current_user) else []
     if listed:
         found = listed[0]
     else:

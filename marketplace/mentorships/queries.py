@@ -46,7 +46,8 @@ def mentee_duties(language):
 def suggestions_after(actor, sent, language):
     """Other suitable mentors, when `actor`'s latest request (`sent`, newest first) did
     not work out."""
-    if not sent or sent[0].status not in (DECLINED, WITHDRAWN, EXPIRED):
+    if not sent or sent[0].status not in (DECLINED, WITHDRAWN, EXPIRED) \
+            or not actor.sees_directory:
         return []
     return suggestions(actor, language, area_id=sent[0].area_id,
                        exclude=[request.profile_id for request in sent])

@@ -149,6 +149,9 @@ def submit_request(profile, *, actor, area, **fields):
     (SQLite ignores the lock; its writing transactions already take turns, as they
     begin IMMEDIATE: see `ops._begin_sqlite`.)
     """
+    if not actor.sees_directory:
+        # The mentors are the company's people: only its own people ask them.
+        raise RequestError(_("Only the company's own people can ask for mentoring here."))
     db.session.execute(select(User.id).where(User.id == actor.id)
                        .with_for_update(key_share=True))
     reason = why_cannot_request(requester(actor), profile)

@@ -44,6 +44,7 @@ KINDS = {
                         REQUESTS),
     "request_reminder": (N_("%(name)s has been waiting for your answer for more than "
                             "a week."), REQUESTS),
+    "account_approved": (N_("The program team approved your account: welcome!"), VETTING),
     "profile_approved": (N_("Your mentor profile is approved and listed."), VETTING),
     "profile_changes_requested": (N_("The program team asked for changes to your mentor "
                                      "profile."), VETTING),

@@ -1,5 +1,7 @@
 """The program's taxonomy and settings. Admin-only changes, each one audited."""
 
+import re
+
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
@@ -11,7 +13,7 @@ from ..core.clock import utcnow
 from ..errors import DomainError, require_admin
 from ..extensions import db
 from ..i18n import N_
-from .models import FocusArea, ProgramSettings, ProgramText
+from .models import ORGANISATION_NAME_MAX, FocusArea, ProgramSettings, ProgramText
 from .texts import PARTS, defaults_in, stored
 
 # The sales program's categories and skills, seeded by the first migration that
@@ -35,7 +37,11 @@ AREA_NAMES_NEEDED = N_("Give the area a name in both languages.")
 
 
 class ProgramError(DomainError):
-    pass
+    """`field` names the settings field the message belongs next to, if any."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
 
 
 def settings():
@@ -56,6 +62,55 @@ def internal_domains():
     return settings().internal_domains.split()
 
 
+# A domain as a mail address ends with: labels of letters, digits and inner hyphens,
+# at most 63 characters each, 253 in all, and a top-level label that is not all digits.
+DOMAIN_MAX = 253
+LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+DOMAIN_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def domain_problem(domain):
+    """Why `domain` (lower case, stripped) cannot be an internal domain, or None."""
+    if "@" in domain:
+        return _("Write “%(domain)s” without “@”: only what comes after it, like acme.com.",
+                 domain=domain)
+    try:
+        ascii_form = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        ascii_form = ""
+    labels = ascii_form.split(".")
+    if (not ascii_form or len(ascii_form) > DOMAIN_MAX or len(labels) < 2
+            or not all(LABEL.match(label) for label in labels) or labels[-1].isdigit()):
+        return _("“%(domain)s” is not a domain name: write it like acme.com.",
+                 domain=domain)
+    return None
+
+
+def parse_domains(text):
+    """The internal domains written in `text` (one per line, or separated by commas):
+    lower case, each once, in the order given. ProgramError names the first one that is
+    not a domain name."""
+    domains = []
+    for item in DOMAIN_SEPARATORS.split((text or "").lower()):
+        domain = item.strip().rstrip(".")
+        if not domain or domain in domains:
+            continue
+        problem = domain_problem(domain)
+        if problem:
+            raise ProgramError(problem, field="internal_domains")
+        domains.append(domain)
+    return domains
+
+
+def organisation_name(language):
+    """The organisation's name in `language`, else in the other language, else ""."""
+    current = settings()
+    names = (current.organisation_name_it, current.organisation_name_en)
+    if language != "it":
+        names = names[::-1]
+    return next((name for name in names if name), "")
+
+
 def is_internal_address(email, domains=None):
     """Whether `email` is in one of the internal domains (`domains`, or the program's):
     its domain exactly, a subdomain only when listed itself."""
@@ -68,6 +123,14 @@ def update_settings(*, actor, **values):
     would leave every profile waiting for ever, so that is refused."""
     require_admin(actor, ProgramError)
     current = settings()
+    if "internal_domains" in values:
+        values["internal_domains"] = "\n".join(parse_domains(values["internal_domains"]))
+    for name in ("organisation_name_en", "organisation_name_it"):
+        if name in values:
+            values[name] = (values[name] or "").strip()
+            if len(values[name]) > ORGANISATION_NAME_MAX:
+                raise ProgramError(_("Use at most %(max)d characters.",
+                                     max=ORGANISATION_NAME_MAX), field=name)
     required = values.get("required_approvals", current.required_approvals)
     admins = db.session.scalar(select(func.count(User.id))
                                .where(User.is_admin.is_(True), User.active.is_(True)))

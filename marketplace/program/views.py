@@ -10,9 +10,10 @@ bp = Blueprint("program", __name__)
 
 @bp.get("/")
 def index():
-    """The program page. People who log in also see the stories and the honor roll."""
-    signed_in = current_user.is_authenticated
+    """The program page. The company's own people (and admins) also see the stories
+    and the honor roll, which name them."""
+    insider = current_user.sees_directory
     return render_template(
         "program/index.html", parts=texts.texts(str(get_locale())), program=settings(),
-        stories=queries.published() if signed_in else [],
-        honor_roll=queries.honor_roll() if signed_in else [])
+        stories=queries.published() if insider else [],
+        honor_roll=queries.honor_roll() if insider else [])

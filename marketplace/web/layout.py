@@ -7,6 +7,8 @@ from flask import current_app, get_template_attribute, request
 from flask_babel import get_locale
 from flask_login import current_user
 
+from ..invitations.services import may_invite
+
 
 def init_app(app):
     app.extensions["main_nav"] = lru_cache(maxsize=1024)(_render)
@@ -19,12 +21,14 @@ def main_nav(unread):
     signed_in = current_user.is_authenticated
     return current_app.extensions["main_nav"](
         str(get_locale()), request.script_root, request.endpoint, request.blueprint,
-        signed_in, signed_in and current_user.is_external, signed_in and current_user.is_admin,
-        unread)
+        signed_in, signed_in and current_user.sees_directory,
+        signed_in and may_invite(current_user), signed_in and current_user.is_admin,
+        signed_in and current_user.awaiting_approval, unread)
 
 
-def _render(_locale, _script_root, endpoint, blueprint, signed_in, external, admin, unread):
+def _render(_locale, _script_root, endpoint, blueprint, signed_in, insider, inviter, admin,
+            waiting, unread):
     # The locale and the script root are part of the key: the text and the links
     # depend on them.
     return get_template_attribute("macros/layout.html", "main_nav")(
-        signed_in, external, admin, endpoint, blueprint, unread)
+        signed_in, insider, inviter, admin, waiting, endpoint, blueprint, unread)

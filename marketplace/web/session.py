@@ -5,7 +5,7 @@ import hmac
 import secrets
 from functools import cache
 
-from flask import abort, current_app, request, session
+from flask import abort, current_app, redirect, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import bindparam, select
@@ -119,3 +119,21 @@ def require_admin():
     """Deny by default: every blueprint under /admin runs this before its views."""
     if not current_user.is_admin:
         abort(403)
+
+
+# What an account waiting for an admin's approval may use meanwhile: its own account
+# and data, its notifications, signing in and out, and the language switcher.
+OPEN_WHILE_WAITING = frozenset({"accounts", "notifications", "privacy", "ops"})
+CLOSED_WHILE_WAITING = frozenset({"accounts.looking_for"})
+
+
+def hold_until_approved():
+    """Send an account that waits for approval to its account page, which says so,
+    from every other page (the check runs before any view)."""
+    if (request.endpoint is None or request.endpoint == "static"
+            or (request.blueprint in OPEN_WHILE_WAITING
+                and request.endpoint not in CLOSED_WHILE_WAITING)):
+        return None
+    if current_user.is_authenticated and current_user.awaiting_approval:
+        return redirect(url_for("accounts.account"))
+    return None
