@@ -1304,7 +1304,7 @@ class TestApprovalsAndAdmins:
     def test_more_approvals_than_admins_are_refused(self, app, client, auth, admin):
         auth.login(admin.email)
         response = client.submit("/admin/settings", data=settings_form(required_approvals=2))
-        assert response.status_code == 200
+        assert response.status_code == 409  # a rule's refusal, as every form's
         assert ("There is only 1 active admin, so profiles cannot need more approvals."
                 in response.get_data(as_text=True))
         with app.app_context():
