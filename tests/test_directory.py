@@ -471,7 +471,7 @@ class TestPages:
         page = browser.get(response.location).get_data(as_text=True)
         browser.submit(response.location + "/apply", data=apply_form(page))
         assert flashed(browser) == [
-            "La rubrica aziendale è applicata: 3 nuove persone, 0 modificate, 0 disattivate."]
+            "La rubrica aziendale è applicata. Nuove persone: 3; modificate: 0; disattivate: 0."]
 
     def test_dashboard_links_to_the_directory(self, admin_client):
         assert 'href="/admin/directory"' in admin_client.get("/admin").get_data(as_text=True)
