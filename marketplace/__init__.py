@@ -113,6 +113,7 @@ def register_blueprints(app):
     # package, and importing marketplace for a model or a service must not.
     from .accounts.views import bp as accounts_bp
     from .admin.views import bp as admin_bp
+    from .directory.views import bp as directory_bp
     from .invitations.views import bp as invitations_bp
     from .mentors.views import bp as mentors_bp
     from .mentorships.views import bp as mentorships_bp
@@ -132,6 +133,7 @@ def register_blueprints(app):
     app.register_blueprint(stories_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(vetting_bp)
+    app.register_blueprint(directory_bp)
     app.before_request(hold_until_approved)  # after CSRFProtect's check
 
 

@@ -13,6 +13,7 @@ from .accounts import services as accounts
 from .config import PROJECT_ROOT
 from .core.mail import send_due
 from .demo import seed as demo
+from .directory import services as directory
 from .extensions import db
 from .i18n import EXTRACT_KEYWORDS
 from .mentorships.services import expire_requests as expire
@@ -30,6 +31,7 @@ def register_commands(app):
     app.cli.add_command(send_emails)
     app.cli.add_command(send_reminders)
     app.cli.add_command(translate)
+    app.cli.add_command(import_directory)
 
 
 @click.command("create-admin")
@@ -113,6 +115,61 @@ def send_reminders():
     counts = send()
     db.session.commit()
     click.echo(", ".join(f"{kind}: {count}" for kind, count in counts.items()))
+
+
+@click.command("import-directory")
+@click.argument("file", type=click.File("rb"))
+@click.option("--deactivate-missing", is_flag=True,
+              help="Deactivate internal accounts missing from the file (admins and external "
+                   "mentors are kept).")
+@click.option("--dry-run", is_flag=True, help="Print the preview and change nothing.")
+@with_appcontext
+def import_directory(file, deactivate_missing, dry_run):
+    """Import the company directory from a CSV file (an HR system's export): print the
+    preview, then apply it unless --dry-run. Exit status 1, with nothing applied, when
+    any row has an error. Audited as the command line (no acting user)."""
+    content = file.read(current_app.config["DIRECTORY_MAX_BYTES"] + 1)
+    try:
+        plan, applied = directory.import_from_command_line(
+            content, filename=Path(file.name).name, deactivate_missing=deactivate_missing,
+            dry_run=dry_run)
+    except directory.DirectoryError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    _print_plan(plan)
+    if plan.has_errors:
+        db.session.rollback()
+        raise click.ClickException("The file has errors: nothing was applied.")
+    if not applied:
+        db.session.rollback()
+        click.echo("Dry run: nothing was applied.")
+        return
+    db.session.commit()
+    if plan.changes_nothing:
+        click.echo("Nothing to change: the accounts already match this file.")
+    else:
+        click.echo("Applied.")
+
+
+def _print_plan(plan):
+    counts = plan.counts
+    line = (f"{counts['new']} new, {counts['changed']} changed, "
+            f"{counts['unchanged']} unchanged")
+    if plan.deactivate_missing:
+        line += f", {counts['deactivated']} to be deactivated"
+        if plan.kept_admins:
+            line += f" ({plan.kept_admins} admin(s) missing from the file kept)"
+    click.echo(f"{line}, {counts['errors']} error(s).")
+    for row in plan.new:
+        click.echo(f"+ {row.email} ({row.full_name}), line {row.line}")
+    for change in plan.changed:
+        fields = "; ".join(f"{name}: {before!s} -> {after!s}"
+                           for name, before, after in change.fields)
+        click.echo(f"~ {change.email}: {fields}")
+    for _user_id, email, name in plan.deactivate:
+        click.echo(f"- {email} ({name}) deactivated")
+    for line_number, message in plan.errors:
+        click.echo(f"line {line_number}: {message}", err=True)
 
 
 @click.group()

@@ -60,12 +60,17 @@ class Config:
     SERVER_NAME = os.environ.get("SERVER_NAME") or None
     MAX_CONTENT_LENGTH = 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 500 * 1024
+    # The company directory's CSV upload (its own limit on that page only): 20,000
+    # people take about 2 MB.
+    DIRECTORY_MAX_BYTES = 4 * 1024 * 1024
 
     WTF_CSRF_TIME_LIMIT = 3600 * 4
 
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a method name, not a password)
     PASSWORD_RESET_MAX_AGE = timedelta(hours=1)
     EMAIL_VERIFY_MAX_AGE = timedelta(days=2)
+    # The link the directory's welcome mail sends new people to choose a password.
+    DIRECTORY_WELCOME_MAX_AGE = timedelta(days=7)
     INVITATION_MAX_AGE = timedelta(days=14)
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

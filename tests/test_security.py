@@ -26,6 +26,7 @@ import marketplace
 from marketplace.accounts import services
 from marketplace.accounts.models import PASSWORD_MAX, PASSWORD_MIN, User
 from marketplace.config import Config
+from marketplace.directory import services as directory
 from marketplace.errors import CSRF_PAGE
 from marketplace.extensions import db
 from marketplace.invitations import services as invitations
@@ -489,9 +490,13 @@ def test_admin_endpoints_are_open_to_admins(app, client, auth, admin):
                                         email="ivo@example.net", message="Hello",
                                         language="en")
         db.session.commit()
+        chart = directory.upload(b"email,full_name,manager_email,region,job_title\n"
+                                 b"dora@example.com,Dora Directory,,,\n",
+                                 actor=db.session.get(User, admin.id))
+        db.session.commit()
         ids = {"user_id": target.id, "profile_id": profile.id, "area_id": area.id,
                "story_id": factories.make_story(mentorship).id,
-               "invitation_id": invitation.id}
+               "invitation_id": invitation.id, "import_id": chart.id}
     auth.login(admin.email)
     rules = admin_rules(app)
     assert rules

@@ -34,6 +34,8 @@ from marketplace.config import PROJECT_ROOT
 from marketplace.core import audit
 from marketplace.core.audit import AuditEvent
 from marketplace.core.clock import utcnow
+from marketplace.directory import forms as directory_forms
+from marketplace.directory import services as directory
 from marketplace.extensions import db
 from marketplace.invitations import forms as invitation_forms
 from marketplace.invitations import services as invitations
@@ -197,6 +199,10 @@ def world(app):
                                         email="ivo@example.net", message="Mentor me?",
                                         language="en")
         db.session.commit()
+        chart = directory.upload(b"email,full_name,manager_email,region,job_title\n"
+                                 b"dora@example.com,Dora Directory,,,\n",
+                                 actor=db.session.get(User, admin.id))
+        db.session.commit()
         hidden = {}
         for status in (DRAFT, PENDING, CHANGES_REQUESTED, REJECTED, SUSPENDED):
             owner = factories.make_user(full_name=f"Hidden {status}")
@@ -210,7 +216,7 @@ def world(app):
             story_version=db.session.get(SuccessStory, story.id).version,
             mentorship=mentorship.id, check_in=check_in.id, own_mentorship=own_mentorship.id,
             request=request_id, notification=notification_id, invitation=invitation.id,
-            hidden=hidden)
+            directory_import=chart.id, directory_sha256=chart.sha256, hidden=hidden)
 
 
 def fill(template, world):
@@ -747,6 +753,12 @@ def fuzz_targets(world, links):
                             vetting_forms.SuspendForm, {"reason": "Complaints from mentees."}),
         "vetting.reinstate": ("admin", {"profile_id": world.hidden[SUSPENDED].profile},
                               set(), {}),
+        "directory.index": ("admin", {}, directory_forms.UploadForm,
+                            {"deactivate_missing": "y"}),
+        "directory.apply": ("admin", {"import_id": world.directory_import},
+                            directory_forms.ApplyForm, {
+                                "sha256": world.directory_sha256, "digest": "0" * 64,
+                                "deactivate_missing": "0"}),
         # Last, as they end the session or the account.
         "accounts.change_password": ("other_mentor", {}, account_forms.ChangePasswordForm, {
             "current_password": factories.PASSWORD, "password": NEW_PASSWORD,
@@ -793,7 +805,7 @@ FUZZ_PARTS = {
                      "admin.reactivate_user", "admin.grant_admin", "admin.revoke_admin",
                      "admin.approve_user", "admin.make_external", "admin.make_internal",
                      "admin.revoke_invitation", "vetting.decide", "vetting.suspend",
-                     "vetting.reinstate"],
+                     "vetting.reinstate", "directory.index", "directory.apply"],
     "leaving": ["accounts.change_password", "privacy.delete_account", "accounts.logout"],
 }
 
@@ -921,6 +933,9 @@ STORED_IN = {
     "AreaForm.name_it": "focus_areas.name_it",
     "InvitationForm.name": "invitations.name",
     "InvitationForm.email": "invitations.email",
+    # Compared with what the preview showed (directory_imports.sha256, a plan's digest).
+    "ApplyForm.sha256": None,
+    "ApplyForm.digest": None,
     "InvitationForm.message": "invitations.message",
     "InviteeSignupForm.full_name": "users.full_name",
     "InviteeSignupForm.company": "users.company",

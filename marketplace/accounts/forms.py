@@ -133,6 +133,8 @@ class LookingForForm(BaseForm):
 
 
 class AccountForm(BaseForm):
+    # The fields the company directory owns for this person (see directory_owned).
+    directory_fields = ()
     full_name = StringField(_l("Full name"), filters=[strip],
                             validators=[DataRequired(), Length(max=NAME_MAX)])
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
@@ -149,3 +151,12 @@ class AccountForm(BaseForm):
         super().__init__(*args, **kwargs)
         self.timezone.choices = choices((name, name) for name in timezones())
         self.region.choices = choices([("", _l("Not set")), *REGIONS])
+
+    def directory_owned(self, user):
+        """The company directory owns these fields: keep the account's values, whatever
+        was sent (the page shows them as text)."""
+        self.full_name.data = user.full_name
+        self.job_title.data = user.job_title or ""
+        self.manager_email.data = user.manager.email if user.manager else ""
+        self.region.data = user.region or ""
+        self.directory_fields = ("full_name", "job_title", "manager_email", "region")

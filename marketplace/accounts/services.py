@@ -420,7 +420,16 @@ def resolve_manager(user, manager_email):
 
 def update_account(*, actor, full_name, language, timezone, region, job_title,
                    manager_email):
-    """Change `actor`'s own account details: there is no one else's to change."""
+    """Change `actor`'s own account details: there is no one else's to change. For
+    people in the company directory, the directory owns the name, manager, region and
+    job title: they may change only their language and time zone."""
+    if actor.in_directory:
+        _refuse_directory_changes(actor, full_name, region, job_title, manager_email)
+        actor.language = language
+        actor.timezone = timezone
+        db.session.flush()
+        audit.record("account.updated", actor=actor, subject=actor)
+        return
     actor.manager = resolve_manager(actor, manager_email)
     actor.full_name = full_name.strip()
     actor.language = language
@@ -429,6 +438,16 @@ def update_account(*, actor, full_name, language, timezone, region, job_title,
     actor.job_title = (job_title or "").strip() or None
     db.session.flush()
     audit.record("account.updated", actor=actor, subject=actor)
+
+
+def _refuse_directory_changes(actor, full_name, region, job_title, manager_email):
+    current_manager = actor.manager.email if actor.manager else ""
+    if ((full_name or "").strip() != actor.full_name
+            or (region or None) != actor.region
+            or ((job_title or "").strip() or None) != actor.job_title
+            or normalise_email(manager_email) != current_manager):
+        raise AccountError(_("Your name, manager, region and job title come from the company "
+                             "directory. Ask your HR team to change them there."))
 
 
 def set_looking_for(*, actor, areas, hours):

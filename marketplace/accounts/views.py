@@ -190,7 +190,10 @@ def _reset_password(token):
 def account():
     user = current_user
     form = AccountForm(obj=user)
-    if request.method == "GET":
+    if user.in_directory:
+        # Shown read-only: what is sent for these fields is ignored, the directory's kept.
+        form.directory_owned(user)
+    elif request.method == "GET":
         form.manager_email.data = user.manager.email if user.manager else ""
         form.region.data = user.region or ""
     if form.validate_on_submit() and perform(
