@@ -308,8 +308,8 @@ VETTED_CHANGES = {
     "headline in Italian": {"headline_it": HEADLINE_IT},
     "bio": {"bio_en": BIO + " Now also software."},
     "areas": "second area",
-    "affiliation": {"affiliation": "internal", "company": None, "confidentiality": False,
-                    "conflicts": None},
+    # Not the affiliation: an outside mentor's profile stays external
+    # (TestOutsideMentorsStayExternal).
     "company": {"company": "Beta SpA"},
     "declarations": {"conflicts": "I advise one of our customers."},
 }
@@ -802,7 +802,7 @@ class TestEditViews:
         response = client.submit("/profile/mentor", data=form_data(
             area_ids[:1], headline="Let me try again", capacity="5"))
         page = response.get_data(as_text=True)
-        assert response.status_code == 200
+        assert response.status_code == 409  # refused by a rule, as every form is
         assert REJECTED_MESSAGE in page
         with app.app_context():
             stored = db.session.get(MentorProfile, profile.id)
@@ -1218,3 +1218,63 @@ def test_mentor_page_falls_back_to_the_other_language(app, auth, area_ids):
         viewer = make_user(language="en")
     page = logged_in_client(app, viewer).get(f"/mentors/{profile.id}").get_data(as_text=True)
     assert escape(HEADLINE_IT) in page and escape(BIO_IT) in page
+
+
+class TestOutsideMentorsStayExternal:
+    """The organisation, not the profile form, says who is inside: an outside mentor's
+    profile cannot claim to be internal."""
+
+    OUTSIDE = {"affiliation": "external", "company": "Studio Rossi",
+               "confidentiality": True, "conflicts": "None."}
+    REFUSAL = ("You joined as an outside mentor, so your profile says external. Only the "
+               "program team can change that.")
+
+    def outsider(self, **fields):
+        return make_user(email="out@studio.example", affiliation="external",
+                         company="Studio Rossi", **fields)
+
+    def test_the_service_refuses_an_internal_claim(self, app_ctx, area):
+        outsider = self.outsider()
+        with pytest.raises(ProfileError, match="outside mentor") as refused:
+            services.save_profile(actor=outsider, content=content([area]), details=details())
+        assert refused.value.field == "affiliation"
+        assert profile_of(outsider.id) is None
+
+    def test_the_service_keeps_an_external_profile(self, app_ctx, area):
+        outsider = self.outsider()
+        profile, _outcome = services.save_profile(
+            actor=outsider, content=content([area], **self.OUTSIDE), details=details())
+        assert queries.history(profile)[0].affiliation == "external"
+
+    def test_an_internal_account_may_still_say_either(self, app_ctx, mentor, area):
+        profile, _outcome = services.save_profile(actor=mentor, content=content([area]),
+                                                  details=details())
+        assert profile.user_id == mentor.id
+
+    def test_the_page_refuses_it_next_to_the_field_and_keeps_the_input(
+            self, app, client, auth, area_ids):
+        with app.app_context():
+            outsider = self.outsider()
+        auth.login(outsider.email)
+        response = client.submit("/profile/mentor", data=form_data(
+            area_ids, affiliation="internal", headline="My own words"))
+        assert response.status_code == 409
+        assert self.REFUSAL in field_errors(response, "affiliation")
+        assert "My own words" in response.get_data(as_text=True)
+        with app.app_context():
+            assert profile_of(outsider.id) is None
+        response = client.submit("/profile/mentor", data=form_data(
+            area_ids, affiliation="external", company="Studio Rossi", confidentiality="y",
+            conflicts="None."))
+        assert response.status_code == 302
+        assert flashed(client) == [SAVED_DRAFT_MESSAGE]
+        with app.app_context():
+            assert queries.history(profile_of(outsider.id))[0].affiliation == "external"
+
+    def test_in_italian(self, app, client, auth, area_ids):
+        with app.app_context():
+            outsider = self.outsider(language="it")
+        auth.login(outsider.email)
+        response = client.submit("/profile/mentor", data=form_data(area_ids))
+        assert response.status_code == 409
+        assert italian(app, self.REFUSAL) in field_errors(response, "affiliation")

@@ -40,7 +40,9 @@ SENT_FOR_REVIEW = "sent_for_review"
 
 
 class ProfileError(DomainError):
-    pass
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field  # the form field the refusal is about, if one
 
 
 def profile_of(user):
@@ -112,7 +114,12 @@ def _fill(revision, content):
     revision.areas = list(content["areas"])
 
 
-def _check_content(content):
+def _check_content(content, actor):
+    if actor.is_external and content["affiliation"] != EXTERNAL:
+        # The organisation says who is inside: an outside mentor cannot claim otherwise.
+        raise ProfileError(_("You joined as an outside mentor, so your profile says "
+                             "external. Only the program team can change that."),
+                           field="affiliation")
     if not (content["headline_en"] or content["headline_it"]):
         raise ProfileError(_("Write a headline."))
     if not (content["bio_en"] or content["bio_it"]):
@@ -140,7 +147,7 @@ def save_profile(*, actor, content, details):
     revision waiting for review while the listed one stays as it is.
     """
     content = dict(content)
-    _check_content(content)
+    _check_content(content, actor)
     profile = profile_of(actor)
     if profile is None:
         profile = MentorProfile(user=actor, status=DRAFT)

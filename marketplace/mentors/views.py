@@ -44,7 +44,7 @@ def my_profile():
     if form.validate_on_submit() and perform(
             lambda: services.save_profile(actor=current_user, content=form.content(),
                                           details=form.details()),
-            lambda saved: _saved_message(*saved)):
+            lambda saved: _saved_message(*saved), form=form):
         return redirect(url_for("mentors.my_profile"))
     return render_template(
         "mentors/my_profile.html", form=form, profile=profile,
