@@ -476,6 +476,12 @@ class TestPages:
     def test_dashboard_links_to_the_directory(self, admin_client):
         assert 'href="/admin/directory"' in admin_client.get("/admin").get_data(as_text=True)
 
+    def test_the_admin_navigation_leads_to_it_and_marks_it(self, admin_client):
+        assert ('<a href="/admin/directory">Company directory</a>'
+                in admin_client.get("/admin/users").get_data(as_text=True))
+        assert ('<a href="/admin/directory" aria-current="page">Company directory</a>'
+                in admin_client.get("/admin/directory").get_data(as_text=True))
+
 
 # The command line ----------------------------------------------------------------------
 
