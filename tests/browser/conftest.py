@@ -28,6 +28,12 @@ BROWSER_LOCALES = {"en": "en-US", "it": "it-IT"}
 BLOCKING_IMPACTS = {"serious", "critical"}
 
 
+
+def quoted(text):
+    """`text` as a string in a Playwright selector (not ASCII-escaped: Playwright would
+    read \\u2019 as a CSS escape)."""
+    return json.dumps(text, ensure_ascii=False)
+
 class LiveServer:
     """The app on 127.0.0.1:<free port>, in a thread, until `stop()`."""
 

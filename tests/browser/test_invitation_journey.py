@@ -6,7 +6,6 @@ in a mentor profile, an admin approves it, the rep is told and sends her request
 the new mentor sees that the request comes from the person who invited them.
 """
 
-import json
 import re
 from urllib.parse import urlsplit
 
@@ -20,6 +19,7 @@ from marketplace.mentors.models import APPROVED, PENDING, MentorProfile
 from marketplace.mentorships.models import MentorshipRequest
 
 from ..factories import PASSWORD, make_area, make_user
+from .conftest import quoted
 from .test_journeys import GOAL, NEW_PASSWORD, fill_request, in_db, path_of
 
 LANGUAGES = ["en", "it"]
@@ -28,10 +28,6 @@ MESSAGE = ("Marco, you taught me how to run a <b>bold</b> negotiation when we wo
            "together. Would you mentor me for a few months?")
 INVITATION_LINK = re.compile(r"https?://[^\s]+/invitations/[\w-]+")
 
-
-def quoted(text):
-    """`text` as a string in a Playwright selector."""
-    return json.dumps(text)
 
 
 def states(rep):

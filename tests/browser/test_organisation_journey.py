@@ -8,7 +8,6 @@ and job title read-only "from the company directory"; a freemail address is refu
 sign-up with the page that says outside mentors join through a colleague's invitation.
 """
 
-import json
 import re
 from urllib.parse import urlsplit
 
@@ -19,6 +18,7 @@ from marketplace.directory.services import WELCOME_SUBJECT
 from marketplace.geography import region_label
 
 from ..factories import PASSWORD, make_user
+from .conftest import quoted
 from .test_journeys import NEW_PASSWORD, path_of
 
 LANGUAGES = ["en", "it"]
@@ -44,10 +44,6 @@ def chart(language, *, fixed):
             + f"sara@{DOMAIN},Sara Blu,{MANAGER_EMAIL},{sara_region},Key account "
               f"manager,{language}\n").encode("utf-8")
 
-
-def quoted(text):
-    """`text` as a string in a Playwright selector."""
-    return json.dumps(text, ensure_ascii=False)  # Playwright reads \u as a CSS escape
 
 
 def in_language(live, language, message, **params):
