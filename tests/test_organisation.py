@@ -18,6 +18,7 @@ what" and "Who sees what").
   itself internal and mailing its own text through the product) fails.
 """
 
+import html
 import re
 
 import pytest
@@ -675,6 +676,24 @@ class TestInvitations:
         own_words = ("Queste sono le parole di Rita Rep" if language == "it"
                      else "These are the words of Rita Rep")
         assert own_words in text and own_words in mail.html
+
+    @pytest.mark.parametrize("language, names, expected", [
+        ("en", ("Acme Sales", "Acme Vendite"), "works in the sales organisation of Acme Sales"),
+        ("it", ("Acme Sales", "Acme Vendite"),
+         "lavora nell'organizzazione commerciale di Acme Vendite"),
+        ("en", ("", ""), "works in the sales organisation and takes part"),
+    ])
+    def test_the_invitees_page_names_the_company(self, app, request_ctx, outbox, user,
+                                                 language, names, expected):
+        set_settings(organisation_name_en=names[0], organisation_name_it=names[1])
+        invitations.invite(actor=get(User, user.id), name="Marco Bianchi",
+                           email="marco@outside.example", message=MESSAGE,
+                           language=language)
+        db.session.commit()
+        token = re.search(r"/invitations/([\w-]+)", outbox[0].text).group(1)
+        response = app.test_client().get(f"/invitations/{token}")
+        assert response.status_code == 200
+        assert expected in html.unescape(response.get_data(as_text=True))
 
 
 class TestTheProbe:

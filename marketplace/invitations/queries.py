@@ -15,7 +15,7 @@ from ..mentors.models import APPROVED as LISTED
 from ..mentors.models import CAPACITY_MAX, CAPACITY_MIN, MentorProfile
 from ..mentorships.models import DURATION_MONTHS
 from ..program import texts
-from ..program.services import settings
+from ..program.services import organisation_name, settings
 from .models import EXPIRED, OPENED, SENT, Invitation
 
 # What a mentor commits to, for the invitee's page: (fewest, most) mentees at once, and
@@ -43,6 +43,11 @@ def open_limit():
 def invitee_has_account(invitation):
     """Whether the invitee signed up before using the link (they log in instead)."""
     return find_user_by_email(invitation.email) is not None
+
+
+def organisation(language):
+    """The company's name for the invitee's page, in its language ("" when not set)."""
+    return organisation_name(language)
 
 
 def mentor_texts(language):

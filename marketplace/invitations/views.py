@@ -166,4 +166,5 @@ def _page(invitation, form=None, take_up=None, has_account=False):
     return render_template("invitations/accept.html", invitation=invitation, form=form,
                            take_up=take_up, has_account=has_account,
                            texts=queries.mentor_texts(str(get_locale())),
+                           organisation=queries.organisation(str(get_locale())),
                            capacity=queries.CAPACITY, months=queries.MONTHS)
