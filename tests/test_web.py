@@ -4,12 +4,13 @@ views, services and packages in their places."""
 import ast
 
 import pytest
-from flask import get_flashed_messages
+from flask import g, get_flashed_messages
 from sqlalchemy import func, select
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
 from marketplace.config import PROJECT_ROOT
+from marketplace.core import audit
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.program.models import FocusArea
@@ -141,3 +142,21 @@ def test_every_domain_package_init_is_a_docstring_only():
         body = ast.parse(init.read_text()).body
         assert len(body) == 1 and isinstance(body[0], ast.Expr), init
         assert isinstance(body[0].value, ast.Constant), init
+
+
+class TestGetIf:
+    """The loaders' one shape (core/audit.get_if)."""
+
+    def test_the_row_when_allowed_none_when_missing(self, request_ctx):
+        name = add_area()
+        area = db.session.scalar(select(FocusArea).where(FocusArea.name_en == name))
+        assert audit.get_if(FocusArea, area.id, "area", lambda row: True) is area
+        assert audit.get_if(FocusArea, 999_999, "area", lambda row: False) is None
+        assert not audit.access_was_denied()  # a missing row is no refusal
+
+    def test_a_row_not_theirs_is_none_and_noted(self, request_ctx):
+        name = add_area()
+        area = db.session.scalar(select(FocusArea).where(FocusArea.name_en == name))
+        assert audit.get_if(FocusArea, area.id, "area", lambda row: False) is None
+        assert audit.access_was_denied()
+        assert g.access_denied == {"object": "area", "object_id": area.id}

@@ -59,6 +59,16 @@ def note_denied(kind, object_id):
         g.access_denied = {"object": kind, "object_id": object_id}
 
 
+def get_if(model, object_id, kind, allowed):
+    """The `model` row `object_id` when `allowed(row)`: the loaders' one shape. None when
+    there is no such row, or when it is not the viewer's (then noted, as `kind`)."""
+    row = db.session.get(model, object_id)
+    if row is None or allowed(row):
+        return row
+    note_denied(kind, object_id)
+    return None
+
+
 def access_was_denied():
     return has_request_context() and "access_denied" in g
 

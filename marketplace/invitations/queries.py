@@ -26,13 +26,8 @@ MONTHS = DURATION_MONTHS
 
 def own_invitation(user, invitation_id):
     """The invitation if `user` sent it, else None (the view answers 404)."""
-    invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None:
-        return None
-    if invitation.inviter_id != user.id:
-        audit.note_denied("invitation", invitation_id)
-        return None
-    return invitation
+    return audit.get_if(Invitation, invitation_id, "invitation",
+                        lambda invitation: invitation.inviter_id == user.id)
 
 
 def open_limit():

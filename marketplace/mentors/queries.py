@@ -38,15 +38,9 @@ def visible_profile(viewer, profile_id):
     the others only to their owner and to admins, so that outsiders cannot even tell
     they exist.
     """
-    profile = db.session.get(MentorProfile, profile_id)
-    if profile is None:
-        return None
-    if viewer.is_authenticated and (viewer.is_admin or viewer.id == profile.user_id):
-        return profile
-    if profile.shown_in_list and may_browse(viewer):
-        return profile
-    audit.note_denied("profile", profile_id)
-    return None
+    return audit.get_if(MentorProfile, profile_id, "profile", lambda profile: (
+        viewer.is_authenticated and (viewer.is_admin or viewer.id == profile.user_id))
+        or (profile.shown_in_list and may_browse(viewer)))
 
 
 def history(profile):

@@ -55,13 +55,8 @@ def suggestions_after(actor, sent, language):
 
 def request_for(viewer, request_id):
     """A request its mentee, its mentor or an admin may see; None for anyone else."""
-    request = db.session.get(MentorshipRequest, request_id)
-    if request is None:
-        return None
-    if viewer.is_admin or viewer.id in (request.mentee_id, request.profile.user_id):
-        return request
-    audit.note_denied("request", request_id)
-    return None
+    return audit.get_if(MentorshipRequest, request_id, "request", lambda request: (
+        viewer.is_admin or viewer.id in (request.mentee_id, request.profile.user_id)))
 
 
 def requests_of(user):
@@ -82,25 +77,15 @@ def requests_of(user):
 
 def mentorship_for(viewer, mentorship_id):
     """A mentorship its two sides or an admin may see; None for anyone else."""
-    mentorship = db.session.get(Mentorship, mentorship_id)
-    if mentorship is None:
-        return None
-    if viewer.is_admin or mentorship.has_party(viewer):
-        return mentorship
-    audit.note_denied("mentorship", mentorship_id)
-    return None
+    return audit.get_if(Mentorship, mentorship_id, "mentorship", lambda mentorship: (
+        viewer.is_admin or mentorship.has_party(viewer)))
 
 
 def check_in_of(mentorship, check_in_id):
     """One of the mentorship's check-ins (`mentorship` already loaded for the viewer);
     None for a check-in of another mentorship."""
-    check_in = db.session.get(CheckIn, check_in_id)
-    if check_in is None:
-        return None
-    if check_in.mentorship_id != mentorship.id:
-        audit.note_denied("check_in", check_in_id)
-        return None
-    return check_in
+    return audit.get_if(CheckIn, check_in_id, "check_in",
+                        lambda check_in: check_in.mentorship_id == mentorship.id)
 
 
 def my_mentoring(user):

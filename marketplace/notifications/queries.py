@@ -35,10 +35,5 @@ def page_of(user, page):
 
 
 def notification_for(user, notification_id):
-    notification = db.session.get(Notification, notification_id)
-    if notification is None:
-        return None
-    if notification.user_id != user.id:
-        audit.note_denied("notification", notification_id)
-        return None
-    return notification
+    return audit.get_if(Notification, notification_id, "notification",
+                        lambda notification: notification.user_id == user.id)
