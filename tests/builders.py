@@ -13,8 +13,10 @@ from urllib.parse import urlsplit
 
 from flask_babel import force_locale, gettext
 from markupsafe import escape
+from sqlalchemy import select
 
 from marketplace.accounts.models import User
+from marketplace.core.audit import AuditEvent
 from marketplace.core.clock import add_months, utcnow
 from marketplace.extensions import db
 from marketplace.mentors.models import MentorProfile
@@ -152,3 +154,8 @@ def assert_italian_ui(app, page, messages):
     # "L'accordo"), those from code are: either form counts.
     assert [text for text in translations.values()
             if text not in page and str(escape(text)) not in page] == []
+
+
+def audit_actions():
+    """Every audit event's action, oldest first."""
+    return db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()

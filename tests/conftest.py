@@ -168,6 +168,13 @@ def app_ctx(app):
 
 
 @pytest.fixture
+def request_ctx(app):
+    """Services that build links need a request context, as in a view."""
+    with app.test_request_context():
+        yield
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -10,24 +10,15 @@ from werkzeug.security import check_password_hash
 from marketplace.accounts import services
 from marketplace.accounts.models import AccountToken, User
 from marketplace.accounts.services import AccountError
-from marketplace.core.audit import AuditEvent
 from marketplace.core.clock import utcnow
 from marketplace.extensions import db
 
+from .builders import audit_actions
 from .factories import PASSWORD, make_user
 
 NEW_PASSWORD = "a brand new passphrase"
 
 
-@pytest.fixture
-def request_ctx(app):
-    """Services that build links need a request context, as in a view."""
-    with app.test_request_context():
-        yield
-
-
-def actions():
-    return db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
 
 
 def register(**fields):
@@ -81,7 +72,7 @@ class TestRegistration:
         [message] = outbox
         assert message.to == "nina@example.com"
         assert message.subject == "Conferma il tuo indirizzo email"
-        assert actions() == ["account.register"]
+        assert audit_actions() == ["account.register"]
 
     def test_taken_email_creates_nothing_and_tells_the_owner(self, request_ctx, outbox):
         owner = make_user(email="nina@example.com", language="en")
@@ -141,7 +132,7 @@ class TestAuthenticate:
         user = make_user(email="rep@example.com")
         assert services.authenticate(" REP@example.com", PASSWORD).id == user.id
         assert db.session.get(User, user.id).last_login_at is not None
-        assert actions() == ["login.success"]
+        assert audit_actions() == ["login.success"]
 
     def test_unknown_and_wrong_password_say_the_same(self, request_ctx):
         make_user(email="rep@example.com")
@@ -150,7 +141,7 @@ class TestAuthenticate:
         with pytest.raises(AccountError) as wrong:
             services.authenticate("rep@example.com", "not the password at all")
         assert unknown.value.message == wrong.value.message == "Wrong email or password."
-        assert actions() == ["login.failed", "login.failed"]
+        assert audit_actions() == ["login.failed", "login.failed"]
 
     def test_deactivated_user_refused(self, request_ctx):
         make_user(email="rep@example.com", active=False)
@@ -173,7 +164,7 @@ class TestPasswords:
                                  new_password=NEW_PASSWORD)
         assert check_password_hash(user.password_hash, NEW_PASSWORD)
         assert user.session_token != old_token
-        assert actions() == ["account.password_changed"]
+        assert audit_actions() == ["account.password_changed"]
 
     def test_change_password_needs_current_one(self, request_ctx):
         user = db.session.merge(make_user())
@@ -309,7 +300,7 @@ class TestAdministration:
         assert user.active
         with pytest.raises(AccountError, match="already active"):
             services.reactivate_user(user, actor=admin)
-        assert actions() == ["user.deactivated", "user.reactivated"]
+        assert audit_actions() == ["user.deactivated", "user.reactivated"]
 
     def test_admin_cannot_deactivate_themselves(self, app_ctx):
         admin = db.session.merge(make_user(is_admin=True))
@@ -342,7 +333,7 @@ class TestSessionsAndLanguage:
         token = user.session_token
         services.record_logout(actor=user)
         assert user.session_token != token
-        assert actions() == ["logout"]
+        assert audit_actions() == ["logout"]
 
     def test_set_language_saves_the_preference(self, app_ctx):
         user = db.session.merge(make_user(language="en"))

@@ -39,6 +39,7 @@ from marketplace.program.services import ProgramError
 
 from .builders import (
     assert_italian_ui,
+    audit_actions,
     field_errors,
     italian,
     redirected_to,
@@ -65,15 +66,6 @@ REQUEST_FORM = {"area": 1, "goal": "Close three deals with new customers by spri
 MESSAGE = "Verify now at http://phish.example/login\n<b>urgent</b>"
 
 
-@pytest.fixture
-def request_ctx(app):
-    """Services that build links need a request context, as in a view."""
-    with app.test_request_context():
-        yield
-
-
-def actions():
-    return db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
 
 
 def set_settings(**values):
@@ -173,7 +165,7 @@ class TestUpdateSettings:
         set_settings(internal_domains="acme.com\nacme.it")
         assert program.update_settings(actor=get(User, admin.id),
                                        internal_domains="ACME.COM,acme.it") == {}
-        assert "settings.updated" not in actions()
+        assert "settings.updated" not in audit_actions()
 
     def test_only_admins(self, app_ctx, user):
         with pytest.raises(ProgramError, match="Only an admin"):
@@ -233,7 +225,7 @@ class TestSettingsPage:
             assert current.internal_domains == "acme.com\nacme.it"
             assert current.outside_signups is True
             assert current.organisation_name_it == "Acme Vendite"
-            assert "settings.updated" in actions()
+            assert "settings.updated" in audit_actions()
         page = client.get("/admin/settings").get_data(as_text=True)
         assert "acme.com\nacme.it</textarea>" in page and NO_DOMAIN not in page
 
@@ -427,7 +419,7 @@ class TestWaiting:
         db.session.commit()
         approved = get(User, waiting.id)
         assert not approved.awaiting_approval and approved.is_external
-        assert "user.approved" in actions()
+        assert "user.approved" in audit_actions()
         assert db.session.scalar(select(Notification.kind).where(
             Notification.user_id == waiting.id)) == "account_approved"
 
@@ -533,7 +525,7 @@ class TestAffiliation:
         assert flashed(client) == ["Pat Probe is now external."]
         with app.app_context():
             assert get(User, odd.id).is_external
-            assert "user.affiliation_changed" in actions()
+            assert "user.affiliation_changed" in audit_actions()
         page = client.get("/admin/users?show=check").get_data(as_text=True)
         assert "probe@gmail.com" not in page and "(2)" in page
 

@@ -42,12 +42,6 @@ class NameForm(BaseForm):
     name = StringField(validators=[DataRequired()])
 
 
-@pytest.fixture
-def request_ctx(app):
-    with app.test_request_context(method="POST"):
-        yield
-
-
 class TestTransaction:
     def test_commits_what_the_block_changed(self, request_ctx):
         before = area_count()
