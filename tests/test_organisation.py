@@ -613,6 +613,17 @@ class TestWhoSeesWhat:
 
 # Invitations: who may send them, and what they say ----------------------------------------
 
+def invite_for_company(user, language, names, outbox):
+    """`user` invites Marco with MESSAGE, the company being named (en, it) `names`:
+    the invitation mail."""
+    set_settings(organisation_name_en=names[0], organisation_name_it=names[1])
+    invitations.invite(actor=get(User, user.id), name="Marco Bianchi",
+                       email="marco@outside.example", message=MESSAGE, language=language)
+    db.session.commit()
+    [mail] = outbox
+    return mail
+
+
 class TestInvitations:
     def test_who_may_invite(self, app_ctx):
         insider = make_user(email="rita@acme.com")
@@ -652,12 +663,7 @@ class TestInvitations:
     ])
     def test_mail_names_the_company_and_quotes_the_inviter(self, request_ctx, outbox, user,
                                                            language, names, expected):
-        set_settings(organisation_name_en=names[0], organisation_name_it=names[1])
-        invitations.invite(actor=get(User, user.id), name="Marco Bianchi",
-                           email="marco@outside.example", message=MESSAGE,
-                           language=language)
-        db.session.commit()
-        [mail] = outbox
+        mail = invite_for_company(user, language, names, outbox)
         wrote = "Rita Rep ha scritto:" if language == "it" else "Rita Rep wrote:"
         assert expected in mail.text and expected in mail.html
         text = mail.text
@@ -677,12 +683,8 @@ class TestInvitations:
     ])
     def test_the_invitees_page_names_the_company(self, app, request_ctx, outbox, user,
                                                  language, names, expected):
-        set_settings(organisation_name_en=names[0], organisation_name_it=names[1])
-        invitations.invite(actor=get(User, user.id), name="Marco Bianchi",
-                           email="marco@outside.example", message=MESSAGE,
-                           language=language)
-        db.session.commit()
-        token = re.search(r"/invitations/([\w-]+)", outbox[0].text).group(1)
+        mail = invite_for_company(user, language, names, outbox)
+        token = re.search(r"/invitations/([\w-]+)", mail.text).group(1)
         response = app.test_client().get(f"/invitations/{token}")
         assert response.status_code == 200
         assert expected in html.unescape(response.get_data(as_text=True))
