@@ -10,6 +10,7 @@ from flask_babel import format_decimal, format_percent, get_locale, gettext
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from .accounts import sso
 from .accounts.models import AnonymousUser
 from .config import PROJECT_ROOT, load_config
 from .core import ops, security
@@ -98,6 +99,7 @@ def register_extensions(app):
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     listing.init_app(app)
+    sso.init_app(app)
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

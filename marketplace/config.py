@@ -111,6 +111,20 @@ class Config:
 
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
+    # Single sign-on with the company's OpenID Connect provider: on when the issuer,
+    # client id and secret are all set (see accounts/sso.py).
+    OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "")
+    OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+    OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+    OIDC_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
+    # The provider's name on the button ("Sign in with Acme"); empty: "your company
+    # account".
+    OIDC_LABEL = os.environ.get("OIDC_LABEL", "")
+    # How long the app waits for the provider's discovery, keys and token answers.
+    OIDC_TIMEOUT = 10
+    # "everyone", or "external-only": people with a company address use single sign-on.
+    PASSWORD_LOGIN = os.environ.get("PASSWORD_LOGIN", "everyone")
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"

@@ -48,6 +48,8 @@ PUBLIC = {
     "accounts.forgot_password",
     "accounts.reset_password",
     "accounts.set_language",
+    "accounts.sso_start",  # single sign-on (404 when not configured)
+    "accounts.sso_callback",
     "invitations.accept",  # the invitee's page: the link is the key
 }
 # A mentor page answers outsiders 404 unless the profile is listed (then: log in first).

@@ -896,6 +896,7 @@ STORED_IN = {
     "ChangePasswordForm.password": None,
     "ChangePasswordForm.current_password": None,
     "DeleteAccountForm.password": None,
+    "DeleteAccountForm.email": None,  # compared with the account's
     "AccountForm.full_name": "users.full_name",
     "AccountForm.job_title": "users.job_title",
     "AccountForm.manager_email": None,  # looked up; the manager's id is stored

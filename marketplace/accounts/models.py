@@ -3,7 +3,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, UserMixin
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -27,6 +27,11 @@ TIMEZONE_MAX = 64
 REGION_MAX = 32
 PASSWORD_MIN = 12
 PASSWORD_MAX = 128
+# What an OpenID Connect provider may send: `sub` is at most 255 ASCII characters.
+ISSUER_MAX = SUBJECT_MAX = 255
+# A password hash no password matches (Werkzeug's hashes start with the method name):
+# for people who sign in with single sign-on, or have yet to choose a password.
+NO_PASSWORD = "!"  # noqa: S105 (a marker, not a password)
 DELETED_NAME = _l("Deleted user")
 
 
@@ -41,6 +46,10 @@ user_interests = Table(
 
 def new_session_token():
     return secrets.token_urlsafe(16)
+
+
+def no_password():
+    return NO_PASSWORD + secrets.token_hex(16)
 
 
 class User(UserMixin, db.Model):
@@ -126,6 +135,10 @@ class User(UserMixin, db.Model):
         return self.email_verified_at is not None
 
     @property
+    def has_password(self):
+        return not self.password_hash.startswith(NO_PASSWORD)
+
+    @property
     def is_external(self):
         return self.affiliation == EXTERNAL
 
@@ -169,5 +182,29 @@ class AccountToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class SsoIdentity(db.Model):
+    """Who a user is at the company's identity provider: the issuer and its `sub`.
+
+    Found by the address on the first sign-in, then by this pair, so that a changed
+    address at the provider still finds the same person. One pair opens one account,
+    and an account has one identity per provider.
+    """
+
+    __tablename__ = "sso_identities"
+    __table_args__ = (
+        UniqueConstraint("issuer", "subject"),  # one account per subject
+        UniqueConstraint("user_id", "issuer"),  # one subject per account and provider
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    issuer: Mapped[str] = mapped_column(String(ISSUER_MAX))
+    subject: Mapped[str] = mapped_column(String(SUBJECT_MAX))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship()

@@ -21,6 +21,7 @@ from ..core import audit, mail
 from ..core.clock import utcnow
 from ..errors import DomainError, require_admin
 from ..extensions import db
+from ..i18n import LANGUAGES
 from ..notifications.services import notify
 from ..program import services as program
 from .models import (
@@ -28,11 +29,14 @@ from .models import (
     EMAIL_MAX,
     EXTERNAL,
     INTERNAL,
+    NAME_MAX,
     PASSWORD_MAX,
     PASSWORD_MIN,
     AccountToken,
+    SsoIdentity,
     User,
     new_session_token,
+    no_password,
 )
 
 VERIFY = "verify"
@@ -51,6 +55,15 @@ class AccountError(DomainError):
 
 # The same words whether the email is unknown or the password wrong (no enumeration).
 LOGIN_FAILED = _l("Wrong email or password.")
+DEACTIVATED = _l("This account has been deactivated. "
+                 "Ask your program admin if you think this is a mistake.")
+USE_SINGLE_SIGN_ON = _l("Company email addresses sign in with single sign-on, without a "
+                        "password: use the button for your company account.")
+
+
+# PASSWORD_LOGIN: who may sign in with a password.
+EVERYONE, EXTERNAL_ONLY = "everyone", "external-only"
+NO_PASSWORD_HERE = _l("Your account has no password here: you sign in with single sign-on.")
 
 
 def normalise_email(email):
@@ -62,6 +75,18 @@ def find_user_by_email(email):
 
 
 # Passwords -------------------------------------------------------------------------
+
+def must_use_single_sign_on(email):
+    """Whether `email` may not sign in with a password: with PASSWORD_LOGIN set to
+    external-only, the company's own addresses use single sign-on."""
+    return (current_app.config["PASSWORD_LOGIN"] == EXTERNAL_ONLY
+            and program.is_internal_address(normalise_email(email)))
+
+
+def may_use_password(user):
+    """Whether `user` has a password here, and may use it."""
+    return user.has_password and not must_use_single_sign_on(user.email)
+
 
 @cache
 def common_passwords():
@@ -203,6 +228,8 @@ def register_user(*, email, full_name, password, language):
     Returns the new user, or None when the address was taken.
     """
     email = normalise_email(email)
+    if must_use_single_sign_on(email):
+        raise AccountError(str(USE_SINGLE_SIGN_ON), field="email")
     affiliation, awaiting = affiliation_of(email)
     existing = find_user_by_email(email)
     if existing is not None:
@@ -231,11 +258,11 @@ def register_user(*, email, full_name, password, language):
 def new_user(*, email, full_name, password, language, affiliation, company=None,
              verified_at=None):
     """An account, not yet added to the session: its time zone follows its language,
-    and only external people name a company."""
+    and only external people name a company. With no password, none opens it."""
     company = (company or "").strip() if affiliation == EXTERNAL else ""
     return User(email=email, full_name=full_name.strip(),
-                password_hash=hash_password(password), language=language,
-                timezone="Europe/Rome" if language == "it" else "UTC",
+                password_hash=no_password() if password is None else hash_password(password),
+                language=language, timezone="Europe/Rome" if language == "it" else "UTC",
                 affiliation=affiliation, company=company or None,
                 email_verified_at=verified_at)
 
@@ -272,6 +299,9 @@ def verify_email(token):
 def authenticate(email, password):
     """The user with these credentials, or AccountError with a message that tells
     an outsider nothing about which accounts exist."""
+    if must_use_single_sign_on(email):
+        audit.record("login.failed", reason="single_sign_on_only")
+        raise AccountError(str(USE_SINGLE_SIGN_ON))
     user = find_user_by_email(email)
     if user is None:
         # Spend the same time as a real check so timing does not tell either.
@@ -283,8 +313,7 @@ def authenticate(email, password):
         raise AccountError(str(LOGIN_FAILED))
     if not user.active:
         audit.record("login.failed", subject=user, reason="inactive")
-        raise AccountError(_("This account has been deactivated. "
-                             "Ask your program admin if you think this is a mistake."))
+        raise AccountError(str(DEACTIVATED))
     if not user.is_verified:
         send_verification(user)
         audit.record("login.failed", subject=user, reason="unverified")
@@ -312,6 +341,8 @@ def record_logout(*, actor):
 
 def change_password(*, actor, current_password, new_password):
     """Change `actor`'s own password: knowing the current one is what lets them."""
+    if not may_use_password(actor):
+        raise AccountError(str(NO_PASSWORD_HERE))
     if not check_password_hash(actor.password_hash, current_password):
         raise AccountError(_("Your current password is incorrect."), field="current_password")
     _set_password(actor, new_password)
@@ -328,7 +359,11 @@ def request_password_reset(email):
     nor its timing tell who has one. That holds with production settings, where mail
     leaves with `send-emails`; with MAIL_SEND_IMMEDIATELY a real mail is also sent
     before the answer.
+
+    Addresses that sign in with single sign-on only are refused, whoever has them.
     """
+    if must_use_single_sign_on(email):
+        raise AccountError(str(USE_SINGLE_SIGN_ON), field="email")
     user = find_user_by_email(email)
     if user is not None and user.active:
         _email_reset_link(user, _issue_token(user, RESET))
@@ -357,6 +392,8 @@ def reset_password(token, new_password):
     user = token_user(token, RESET)
     if user is None:
         return None
+    if must_use_single_sign_on(user.email):
+        raise AccountError(str(USE_SINGLE_SIGN_ON))
     if _consume_token(token, RESET) is None:
         raise AccountError(_("This link has already been used."))
     # Voids the other reset links too; a refused password raises, and the view's
@@ -567,3 +604,94 @@ def revoke_admin(user, *, actor):
         raise AccountError(_("You cannot remove your own admin rights."))
     user.is_admin = False
     audit.record("user.admin_revoked", actor=actor, subject=user)
+
+
+# Single sign-on --------------------------------------------------------------------
+
+class SignInRefused(DomainError):
+    """A single sign-on that does not open an account. `reason` says why (the page
+    shown and the audit event follow it); `user` is the account concerned, if any."""
+
+    def __init__(self, reason, user=None, **details):
+        super().__init__(reason)
+        self.reason, self.user, self.details = reason, user, details
+
+
+def sign_in_with_provider(*, issuer, claims, language):
+    """(user, whether the account is new) for the identity provider's verified claims;
+    SignInRefused, with nothing written, when no account may open.
+
+    Known subjects (issuer and `sub`) find their account whatever their address is
+    now. A new one is found by its address, which the provider must have verified and
+    which must be one of the company's; failing that, it makes a new internal,
+    confirmed account (name and language from the claims, `language` when the claims
+    name neither English nor Italian) without a password.
+    """
+    subject = str(claims["sub"])
+    identity = db.session.scalar(select(SsoIdentity).where(
+        SsoIdentity.issuer == issuer, SsoIdentity.subject == subject))
+    created = False
+    if identity is None:
+        try:
+            with db.session.begin_nested():
+                identity, created = _link_identity(issuer, subject, claims, language)
+        except IntegrityError:
+            # The same person's other first sign-in got there a moment earlier.
+            identity = db.session.scalar(select(SsoIdentity).where(
+                SsoIdentity.issuer == issuer, SsoIdentity.subject == subject))
+            if identity is None:
+                raise SignInRefused("taken") from None
+    user = identity.user
+    if not user.active:
+        raise SignInRefused("inactive", user=user)
+    identity.last_used_at = user.last_login_at = utcnow()
+    audit.record("login.success", actor=user, subject=user, method="single_sign_on")
+    return user, created
+
+
+def _link_identity(issuer, subject, claims, language):
+    email = normalise_email(claims.get("email"))
+    # Some providers send the flag as a string.
+    if claims.get("email_verified") not in (True, "true") or not email:
+        raise SignInRefused("unverified")
+    if not program.is_internal_address(email):
+        raise SignInRefused("outside", domain=email.rpartition("@")[2][:EMAIL_MAX])
+    user = find_user_by_email(email)
+    created = user is None
+    if created:
+        user = new_user(email=email, full_name=_name_in(claims, email),
+                        password=None, language=_language_in(claims, language),
+                        affiliation=INTERNAL, verified_at=utcnow())
+        db.session.add(user)
+        db.session.flush()
+        audit.record("account.register", actor=user, subject=user, affiliation=INTERNAL,
+                     method="single_sign_on")
+    elif db.session.scalar(select(SsoIdentity.id).where(
+            SsoIdentity.user_id == user.id, SsoIdentity.issuer == issuer)) is not None:
+        # The account answers to another subject at this provider: a second person,
+        # or the same one re-created there, is for an admin to sort out.
+        raise SignInRefused("taken", user=user)
+    elif user.email_verified_at is None:
+        user.email_verified_at = utcnow()  # the provider has verified it
+    identity = SsoIdentity(user=user, issuer=issuer, subject=subject)
+    db.session.add(identity)
+    db.session.flush()  # two first sign-ins at once: the unique pair lets one through
+    audit.record("account.single_sign_on_linked", actor=user, subject=user)
+    return identity, created
+
+
+def _name_in(claims, email):
+    name = (claims.get("name") or "").strip() or " ".join(
+        part for part in (claims.get("given_name"), claims.get("family_name")) if part)
+    return (name.strip() or email.partition("@")[0])[:NAME_MAX]
+
+
+def _language_in(claims, default):
+    language = str(claims.get("locale") or "")[:2].lower()
+    return language if language in LANGUAGES else default
+
+
+def record_refused_sign_in(refusal):
+    """Keep the audit event of a refused single sign-on (after its rollback)."""
+    audit.record("login.failed", subject=refusal.user, reason=refusal.reason,
+                 method="single_sign_on", **refusal.details)

@@ -1,6 +1,7 @@
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     make_response,
@@ -31,7 +32,7 @@ from ..web.session import (
     succeeded,
 )
 from ..web.transaction import form_status, perform, refuse, transaction
-from . import services
+from . import services, sso
 from .forms import (
     AccountForm,
     ChangePasswordForm,
@@ -41,7 +42,7 @@ from .forms import (
     RegistrationForm,
     ResetPasswordForm,
 )
-from .services import AccountError
+from .services import AccountError, SignInRefused
 
 bp = Blueprint("accounts", __name__)
 
@@ -75,6 +76,56 @@ def login():
         flash(_("Welcome back, %(name)s.", name=user.full_name), "success")
         return redirect(next_url or home())
     return render_template("accounts/login.html", form=form), form_status(form)
+
+
+@bp.context_processor
+def single_sign_on():
+    return {"sso_label": sso.label()}
+
+
+# Only refusals count: a whole office signs in from one address in the morning.
+@bp.get("/auth/sso")
+@limiter.limit(address_limit, deduct_when=failed)
+def sso_start():
+    if not sso.enabled():
+        abort(404)
+    next_url = safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or home())
+    try:
+        return sso.start(url_for("accounts.sso_callback", _external=True), next_url)
+    except SignInRefused as refusal:
+        return _sign_in_refused(refusal, next_url)
+
+
+@bp.get("/auth/sso/callback")
+@limiter.limit(address_limit, deduct_when=failed)
+def sso_callback():
+    if not sso.enabled():
+        abort(404)
+    next_url = safe_next(sso.take_next())  # checked again: the session may be older
+    try:
+        issuer, claims = sso.finish()
+        with transaction():
+            user, created = services.sign_in_with_provider(
+                issuer=issuer, claims=claims, language=str(get_locale()))
+    except SignInRefused as refusal:
+        return _sign_in_refused(refusal, next_url)
+    start_session(user)
+    refresh()  # the pages from now on speak the account's language
+    if created:
+        flash(_("Welcome, %(name)s! Your account is ready.", name=user.full_name), "success")
+    else:
+        flash(_("Welcome back, %(name)s.", name=user.full_name), "success")
+    return redirect(next_url or home())
+
+
+def _sign_in_refused(refusal, next_url):
+    with transaction():  # the refusal's record, after the sign-in's rollback
+        services.record_refused_sign_in(refusal)
+    status, message = sso.REFUSALS[refusal.reason]
+    return render_template("accounts/sso_refused.html", message=str(message),
+                           next_url=next_url), status
 
 
 @bp.post("/auth/logout")
@@ -146,15 +197,19 @@ def _verify_email(token):
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        with transaction():
-            services.request_password_reset(form.email.data)
-        minutes = int(current_app.config["PASSWORD_RESET_MAX_AGE"].total_seconds() // 60)
-        flash(ngettext("If an account uses %(email)s, we have emailed it a link to choose a "
-                       "new password. The link works for %(num)d minute.",
-                       "If an account uses %(email)s, we have emailed it a link to choose a "
-                       "new password. The link works for %(num)d minutes.",
-                       minutes, email=form.email.data), "success")
-        return redirect(url_for("accounts.login"))
+        try:
+            with transaction():
+                services.request_password_reset(form.email.data)
+        except AccountError as error:
+            refuse(form, error)
+        else:
+            minutes = int(current_app.config["PASSWORD_RESET_MAX_AGE"].total_seconds() // 60)
+            flash(ngettext("If an account uses %(email)s, we have emailed it a link to choose "
+                           "a new password. The link works for %(num)d minute.",
+                           "If an account uses %(email)s, we have emailed it a link to choose "
+                           "a new password. The link works for %(num)d minutes.",
+                           minutes, email=form.email.data), "success")
+            return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot_password.html", form=form), form_status(form)
 
 
@@ -205,7 +260,8 @@ def account():
             lambda _result: _("Your changes have been saved."),
             form=form, after=_speak_the_chosen_language):
         return redirect(url_for("accounts.account"))
-    return render_template("accounts/account.html", form=form, user=user), form_status(form)
+    return render_template("accounts/account.html", form=form, user=user,
+                           may_use_password=services.may_use_password(user)), form_status(form)
 
 
 def _speak_the_chosen_language(_result):
@@ -217,6 +273,9 @@ def _speak_the_chosen_language(_result):
 @login_required
 @limiter.limit(login_limit, key_func=current_user_key, methods=["POST"], deduct_when=failed)
 def change_password():
+    if not services.may_use_password(current_user):
+        flash(str(services.NO_PASSWORD_HERE), "info")
+        return redirect(url_for("accounts.account"))
     form = ChangePasswordForm(current_user)
     if form.validate_on_submit() and perform(
             lambda: services.change_password(

@@ -12,8 +12,8 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select, update
 from werkzeug.security import check_password_hash
 
-from ..accounts.models import AccountToken, User, user_interests
-from ..accounts.services import AccountError, end_sessions, hash_password
+from ..accounts.models import AccountToken, SsoIdentity, User, user_interests
+from ..accounts.services import AccountError, end_sessions, hash_password, normalise_email
 from ..core import audit
 from ..core.audit import AuditEvent
 from ..core.clock import utcnow
@@ -113,6 +113,8 @@ def export_data(user):
                              .order_by(Invitation.id)),
         "notifications": _rows(select(Notification).where(Notification.user_id == user.id)
                                .order_by(Notification.id)),
+        "single_sign_on": _rows(select(SsoIdentity).where(SsoIdentity.user_id == user.id)
+                                .order_by(SsoIdentity.id)),
         "security_events": _security_events(user),
     }
 
@@ -132,8 +134,9 @@ def _name_through_account(user):
                                if key != "name"}
 
 
-def delete_account(*, actor, password):
-    """Delete `actor`'s own account for good, once they confirm with their password.
+def delete_account(*, actor, password=None, email=None):
+    """Delete `actor`'s own account for good, once they confirm with their password, or
+    with their email address when the account has no password (single sign-on).
 
     Open requests close and active mentorships end (the mentors get their places back,
     the other side is told without a name); the mentor profile leaves the list and
@@ -142,8 +145,12 @@ def delete_account(*, actor, password):
     about them; every session ends. Others' notifications name them through their
     account, so they read "Deleted user" from now on.
     """
-    if not check_password_hash(actor.password_hash, password or ""):
-        raise AccountError(_("Your password is incorrect."), field="password")
+    if actor.has_password:
+        if not check_password_hash(actor.password_hash, password or ""):
+            raise AccountError(_("Your password is incorrect."), field="password")
+    elif normalise_email(email) != actor.email:
+        raise AccountError(_("This is not the email address of your account."),
+                           field="email")
     if actor.is_admin and db.session.scalar(
             select(func.count(User.id)).where(User.is_admin.is_(True), User.active.is_(True),
                                               User.id != actor.id)) == 0:
@@ -166,6 +173,8 @@ def delete_account(*, actor, password):
     for statement in (
             delete(SuccessStory).where(SuccessStory.mentorship_id.in_(mentorships)),
             delete(AccountToken).where(AccountToken.user_id == actor.id),
+            # Signing in at the company's provider finds no account of theirs any more.
+            delete(SsoIdentity).where(SsoIdentity.user_id == actor.id),
             # Theirs to delete: other people's addresses, in their words.
             delete(Invitation).where(Invitation.inviter_id == actor.id),
             # The reps who invited them keep the invitation, without the name.

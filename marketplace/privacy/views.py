@@ -26,9 +26,11 @@ def export():
 @login_required
 @limiter.limit(login_limit, key_func=current_user_key, methods=["POST"], deduct_when=failed)
 def delete_account():
-    form = DeleteAccountForm()
+    form = DeleteAccountForm(current_user)
     if form.validate_on_submit() and perform(
-            lambda: services.delete_account(actor=current_user, password=form.password.data),
+            lambda: services.delete_account(
+                actor=current_user, password=form.password.data if form.password else None,
+                email=form.email.data if form.email else None),
             lambda _result: _("Your account has been deleted. Thank you for taking part."),
             form=form, after=lambda _result: logout_user()):
         return redirect(url_for("program.index"))
