@@ -9,6 +9,9 @@ MO := $(PO:.po=.mo)
 # @sparticuz/chromium, the browser used where the machine has no Chromium
 # (tests/browser/chromium.py). `npm ci` installs both; axe-core's file stands for them.
 AXE := tests/browser/node_modules/axe-core/axe.min.js
+# The single sign-on tests' OpenID Connect provider, panva's oidc-provider on Node
+# (tests/oidc/provider.mjs); its package.json stands for its packages.
+OIDC_PROVIDER := tests/oidc/node_modules/oidc-provider/package.json
 
 .PHONY: run test test-postgres lint translations translations-update clean
 
@@ -19,7 +22,7 @@ run: $(VENV)/.installed $(MO)
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl+C to stop)"
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: $(VENV)/.installed-test $(MO) $(AXE)
+test: $(VENV)/.installed-test $(MO) $(AXE) $(OIDC_PROVIDER)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
@@ -52,7 +55,11 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	cd tests/browser && npm ci --no-audit --no-fund
 	touch $@
 
+$(OIDC_PROVIDER): tests/oidc/package.json tests/oidc/package-lock.json
+	cd tests/oidc && npm ci --no-audit --no-fund
+	touch $@
+
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache .import_linter_cache tests/browser/node_modules test-artifacts
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache .import_linter_cache tests/browser/node_modules tests/oidc/node_modules test-artifacts
 	find . -name __pycache__ -prune -exec rm -rf {} +
 	find translations -name '*.mo' -delete

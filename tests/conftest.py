@@ -27,6 +27,7 @@ from marketplace.config import normalise_database_url  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
 
 from . import factories  # noqa: E402
+from .oidc_provider import start_provider  # noqa: E402
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 CSRF_INPUT = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
@@ -85,6 +86,16 @@ def sqlite_template(tmp_path_factory):
         db.create_all()
         db.engine.dispose()
     return path
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory):
+    """A real OpenID Connect provider on loopback (tests/oidc_provider.py). Started by the
+    first test that asks for it, so runs without single sign-on tests need no Node; once
+    per pytest-xdist worker, each its own process on its own port, as sessions are."""
+    provider = start_provider(tmp_path_factory.mktemp("oidc"))
+    yield provider
+    provider.stop()
 
 
 @pytest.fixture
