@@ -37,13 +37,13 @@ def quoted(text):
 class LiveServer:
     """The app on 127.0.0.1:<free port>, in a thread, until `stop()`."""
 
-    def __init__(self, make_app):
+    def __init__(self, make_app, **settings):
         holder = {}
         self.server = make_server("127.0.0.1", 0, lambda environ, start_response:
                                   holder["app"](environ, start_response), threaded=True)
         self.url = f"http://127.0.0.1:{self.server.port}"
         self.app = holder["app"] = make_app(SERVER_NAME=f"127.0.0.1:{self.server.port}",
-                                             MAIL_SEND_IMMEDIATELY=True)
+                                             MAIL_SEND_IMMEDIATELY=True, **settings)
         with self.app.app_context():
             db.create_all()
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -58,15 +58,20 @@ class LiveServer:
                 if message.to == address]
 
 
-@pytest.fixture
-def live(make_app, postgres_url):
-    server = LiveServer(make_app)
+def serve(make_app, postgres_url, **settings):
+    """A live server with these settings, for a fixture to yield from."""
+    server = LiveServer(make_app, **settings)
     yield server
     server.stop()
     with server.app.app_context():
         db.session.remove()
         if postgres_url:
             db.drop_all()
+
+
+@pytest.fixture
+def live(make_app, postgres_url):
+    yield from serve(make_app, postgres_url)
 
 
 @pytest.fixture(scope="session")
