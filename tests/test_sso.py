@@ -291,6 +291,9 @@ def test_a_forged_token_is_refused(sso_app, provider, kind):
     response = provider.sign_in(client, token=BAD_TOKENS[kind](provider))
     assert response.status_code == 400
     assert shows(response.get_data(as_text=True), message("bad_token"))
+    # The page's address holds the code: not passed on, not kept.
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in response.headers["Cache-Control"]
     assert logged_in_as(client) is None
     with sso_app.app_context():
         assert count(User) == 0 and count(SsoIdentity) == 0

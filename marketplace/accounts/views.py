@@ -101,6 +101,11 @@ def sso_start():
 @bp.get("/auth/sso/callback")
 @limiter.limit(address_limit, deduct_when=failed)
 def sso_callback():
+    # The address holds the provider's one-time code.
+    return secret_page(make_response(_sso_callback()))
+
+
+def _sso_callback():
     if not sso.enabled():
         abort(404)
     next_url = safe_next(sso.take_next())  # checked again: the session may be older
