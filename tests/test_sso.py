@@ -552,8 +552,15 @@ def test_internal_addresses_cannot_register_or_reset(sso_only):
     with sso_only.app_context():
         assert count(User) == 2
         user = db.session.scalar(select(User).where(User.email == "ida@acme.com"))
+        token = accounts._issue_token(user, accounts.RESET)
+        db.session.commit()
         with pytest.raises(accounts.AccountError, match="single sign-on"):
-            accounts.reset_password(accounts._issue_token(user, accounts.RESET), "x" * 20)
+            accounts.reset_password(token, "x" * 20)
+        db.session.rollback()
+    # A link sent earlier (or by the directory's welcome mail) leads to the login page.
+    response = client.get(f"/auth/reset/{token}")
+    assert response.status_code == 302 and response.location == "/auth/login"
+    assert flashed(client) == [USE_SSO]
 
 
 def test_the_account_page_offers_no_password_to_those_who_use_single_sign_on(sso_only):

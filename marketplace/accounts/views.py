@@ -228,6 +228,11 @@ def _reset_password(token):
     user = services.token_user(token, services.RESET)
     if user is None:
         return render_template("accounts/link_invalid.html")
+    if services.must_use_single_sign_on(user.email):
+        # A link from before passwords were turned off for the company's addresses,
+        # or the directory's welcome mail: the login page has the way in.
+        flash(str(services.USE_SINGLE_SIGN_ON), "info")
+        return redirect(url_for("accounts.login"))
     form = ResetPasswordForm(user)
     if form.validate_on_submit():
         try:
