@@ -300,6 +300,34 @@ def test_a_forged_token_is_refused(sso_app, provider, kind):
         assert [reason for reason, _ in refusals()] == ["bad_token"]
 
 
+def test_claims_missing_from_the_id_token_come_from_userinfo(sso_app, provider,
+                                                             monkeypatch):
+    asked = []
+
+    def userinfo(token):
+        asked.append(token["access_token"])
+        return {"sub": "acme-anna", "email": "anna@acme.com", "email_verified": True,
+                "name": "Anna Verdi", "locale": "en"}
+
+    monkeypatch.setattr(provider.client, "userinfo", userinfo)
+    client = sso_app.test_client()
+    response = provider.sign_in(client, email=None, email_verified=None, name=None,
+                                locale=None)
+    assert response.status_code == 302 and asked == ["access"]
+    with sso_app.app_context():
+        assert db.session.scalar(select(User.full_name)) == "Anna Verdi"
+
+
+def test_userinfo_about_someone_else_is_refused(sso_app, provider, monkeypatch):
+    monkeypatch.setattr(provider.client, "userinfo", lambda token: {
+        "sub": "acme-boss", "email": "boss@acme.com", "email_verified": True})
+    response = provider.sign_in(sso_app.test_client(), email=None)
+    assert response.status_code == 400
+    with sso_app.app_context():
+        assert count(User) == 0
+        assert refusals() == [("bad_token", None)]
+
+
 def test_a_replayed_callback_is_refused(sso_app, provider):
     client = sso_app.test_client()
     state, nonce = start(client)

@@ -138,4 +138,19 @@ def finish():
     # the provider configured here.
     if claims["iss"].rstrip("/") != issuer():
         raise SignInRefused("bad_token", error="wrong_issuer")
-    return issuer(), dict(claims)
+    return issuer(), {**_userinfo(client, token, claims), **claims}
+
+
+def _userinfo(client, token, claims):
+    """The userinfo endpoint's claims, when the ID token lacks the address (some
+    providers, Okta's among them, keep the scopes' claims there when they also issue an
+    access token). They must be about the ID token's subject."""
+    if "email" in claims:
+        return {}
+    try:
+        info = client.userinfo(token=token)
+    except (OAuthError, RequestException, ValueError, KeyError) as error:
+        raise SignInRefused("provider_error", error=type(error).__name__) from None
+    if str(info.get("sub")) != str(claims["sub"]):
+        raise SignInRefused("bad_token", error="userinfo_subject")
+    return info
