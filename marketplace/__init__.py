@@ -116,6 +116,7 @@ def register_blueprints(app):
     from .accounts.views import bp as accounts_bp
     from .admin.views import bp as admin_bp
     from .directory.views import bp as directory_bp
+    from .home.views import bp as home_bp
     from .invitations.views import bp as invitations_bp
     from .mentors.views import bp as mentors_bp
     from .mentorships.views import bp as mentorships_bp
@@ -126,6 +127,7 @@ def register_blueprints(app):
     from .vetting.views import bp as vetting_bp
     app.register_blueprint(ops.bp)
     app.register_blueprint(program_bp)
+    app.register_blueprint(home_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(mentors_bp)

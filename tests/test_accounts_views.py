@@ -47,7 +47,7 @@ class TestRegister:
         page = client.get(link)
         assert page.status_code == 200 and "Confirm my address" in page.get_data(as_text=True)
         response = client.submit(link)
-        assert response.status_code == 302 and response.location == "/account"
+        assert response.status_code == 302 and response.location == "/home"
         assert "Your email address is confirmed" in flashed(client)[-1]
         assert get_user(app, "nina@example.com").is_verified
         assert client.get("/account").status_code == 200
@@ -83,7 +83,7 @@ class TestRegister:
 
     def test_logged_in_users_are_sent_home(self, client, auth, user):
         auth.login(user.email)
-        assert client.get("/auth/register").location == "/"
+        assert client.get("/auth/register").location == "/home"
 
 
 class TestLogin:
@@ -132,7 +132,7 @@ class TestPasswordReset:
         assert 'name="password"' in client.get(link).get_data(as_text=True)
 
         response = client.submit(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
-        assert response.status_code == 302 and response.location == "/"
+        assert response.status_code == 302 and response.location == "/home"
         assert "Your password has been changed" in flashed(client)[-1]
         assert check_password_hash(get_user(app, user.email).password_hash, NEW_PASSWORD)
         assert client.get("/account").status_code == 200  # logged in

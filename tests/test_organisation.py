@@ -715,7 +715,7 @@ class TestTheProbe:
         # …so it can neither reach the invitation page nor send one, even once approved.
         browser = app.test_client()
         assert redirected_to(browser.submit("/auth/login", data={
-            "email": "probe@gmail.com", "password": NEW_PASSWORD}), "/")
+            "email": "probe@gmail.com", "password": NEW_PASSWORD}), "/home")
         response = browser.submit("/invitations", data={
             "name": "Victim", "email": "victim@acme.com", "message": MESSAGE,
             "language": "en"})

@@ -178,7 +178,7 @@ class TestNoWorkingLinkAtRest:
         assert 'name="password"' in browser.get(link).get_data(as_text=True)
         response = browser.submit(link, data={"password": NEW_PASSWORD,
                                               "confirm": NEW_PASSWORD})
-        assert response.status_code == 302 and response.location == "/"
+        assert response.status_code == 302 and response.location == "/home"
         with quiet.app_context():
             rita = db.session.get(User, people.rita.id)
             assert check_password_hash(rita.password_hash, NEW_PASSWORD)

@@ -237,7 +237,7 @@ def test_a_returning_person_is_welcomed_back(sso_app, provider):
                                       "/\\evil.example"])
 def test_next_is_checked_like_the_password_login(sso_app, provider, next_url):
     response = provider.sign_in(sso_app.test_client(), next_url=next_url)
-    assert response.status_code == 302 and response.location == "/"
+    assert response.status_code == 302 and response.location == "/home"
 
 
 def test_an_existing_account_is_found_by_its_address(sso_app, provider):

@@ -48,7 +48,8 @@ bp = Blueprint("accounts", __name__)
 
 
 def home():
-    return url_for("program.index")
+    """Where people land once signed in: their own page."""
+    return url_for("home.index")
 
 
 # Throttle, don't lock out: a guesser is slowed down per account and address, so ten
@@ -190,7 +191,7 @@ def _verify_email(token):
             start_session(user)
             flash(_("Your email address is confirmed. Welcome, %(name)s!",
                     name=user.full_name), "success")
-            return redirect(url_for("accounts.account"))
+            return redirect(home())
     elif services.token_user(token, services.VERIFY) is not None:
         return render_template("accounts/verify.html")
     return render_template("accounts/link_invalid.html")
@@ -328,4 +329,4 @@ def set_language():
         if current_user.is_authenticated:
             with transaction():
                 services.set_language(actor=current_user, language=language)
-    return redirect(safe_next(request.form.get("next")) or home())
+    return redirect(safe_next(request.form.get("next")) or url_for("program.index"))
