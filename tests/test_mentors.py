@@ -731,7 +731,7 @@ class TestEditViews:
         if "capacity" in expected:
             assert "<dt>Places</dt><dd>5 of 5 places free</dd>" in page
         if "monthly_hours" in expected:
-            assert "<dt>Hours a month</dt><dd>12</dd>" in page
+            assert "<dt>Hours a month</dt><dd>12 of 12 hours free</dd>" in page
         if "accepting" in expected:
             assert "Paused" in page
 
@@ -896,8 +896,10 @@ def test_my_profile_page_for_each_status(app, client, auth, user, admin, area_id
     assert (NOTES in page) == (status in DECISION_FOR)
     assert "Ada Admin" not in page and admin.email not in page
     can_submit = status in (DRAFT, CHANGES_REQUESTED)
-    assert ('action="/profile/mentor/submit"' in page) == can_submit
-    assert ("Send for review" in page) == can_submit
+    # Sending is a button of the form, so that what is typed is sent (issue 21, fix 1).
+    assert 'action="/profile/mentor/submit"' not in page
+    assert ('name="send"' in page) == can_submit
+    assert ("Save and send for review" in page) == can_submit
     assert ('name="headline"' in page) == (status != REJECTED)
     if status == SUSPENDED:
         assert "Under investigation." in page

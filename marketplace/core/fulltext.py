@@ -84,17 +84,24 @@ def add_to(table):
 
 def words(query):
     """The words of a query, lower-cased: runs of letters and digits."""
-    return re.findall(r"[^\W_]+", query.lower())[:WORDS_MAX]
+    return all_words(query)[:WORDS_MAX]
 
 
-def matches(query, dialect_name, user_id, revision_id):
+def all_words(text):
+    """Every word of `text`, lower-cased, split as the indexes split it."""
+    return re.findall(r"[^\W_]+", text.lower())
+
+
+def matches(query, dialect_name, user_id, revision_id, also=None):
     """A condition: every word of `query` starts a word of the user's name or of the
-    revision's texts. `user_id` and `revision_id` are the columns to match on."""
+    revision's texts. `user_id` and `revision_id` are the columns to match on.
+    `also(word)` may give one more condition a word can meet instead (or None)."""
     found = words(query)
     if not found:
         return false()
     return and_(*(or_(user_id.in_(_users(word, number, dialect_name)),
-                      revision_id.in_(_revisions(word, number, dialect_name)))
+                      revision_id.in_(_revisions(word, number, dialect_name)),
+                      *([] if also is None or (extra := also(word)) is None else [extra]))
                   for number, word in enumerate(found)))
 
 

@@ -16,7 +16,14 @@ from ..core import audit
 from ..extensions import db
 from ..mentorships.models import COMPLETED, CheckIn, Mentorship, MentorshipRequest
 from ..program.services import areas
-from .models import MentorProfile, ProfileRevision
+from .models import (
+    CHANGES_REQUESTED,
+    DRAFT,
+    REQUEST_CHANGES,
+    SUPERSEDED,
+    MentorProfile,
+    ProfileRevision,
+)
 
 
 def offered_areas(content=None):
@@ -48,6 +55,21 @@ def history(profile):
     return db.session.scalars(
         select(ProfileRevision).where(ProfileRevision.profile_id == profile.id)
         .order_by(ProfileRevision.number.desc())).all()
+
+
+def requested_changes(profile):
+    """The reviews that sent the profile's last version sent for review back for
+    changes, with their notes, until a newer version is sent (empty otherwise): what the
+    mentor has to fix, shown at the top of their page, also while they fix it in a
+    draft."""
+    latest = db.session.scalar(
+        select(ProfileRevision).where(ProfileRevision.profile_id == profile.id,
+                                      ProfileRevision.status.not_in((DRAFT, SUPERSEDED)))
+        .order_by(ProfileRevision.number.desc()).limit(1)
+        .options(selectinload(ProfileRevision.reviews)))
+    if latest is None or latest.status != CHANGES_REQUESTED:
+        return []
+    return [review for review in latest.reviews if review.decision == REQUEST_CHANGES]
 
 
 def track_record(profile):

@@ -20,6 +20,7 @@ from ..accounts.models import User
 from ..core import fulltext
 from ..extensions import db
 from ..mentorships.services import requester, why_cannot_request
+from ..program.models import FocusArea
 from . import listing, matching
 from .models import (
     APPROVED,
@@ -94,7 +95,8 @@ def ranked(filters, seeker):
     if filters.q:
         statement = statement.where(fulltext.matches(
             filters.q, db.session.get_bind().dialect.name,
-            MentorProfile.user_id, MentorProfile.published_revision_id))
+            MentorProfile.user_id, MentorProfile.published_revision_id,
+            also=_with_area_named))
     if filters.area:
         statement = statement.where(exists().where(
             revision_areas.c.revision_id == MentorProfile.published_revision_id,
@@ -120,6 +122,32 @@ def ranked(filters, seeker):
     if filters.min_years is not None:
         statement = statement.where(MentorProfile.years_experience >= filters.min_years)
     return statement.order_by(*_order(filters.sort, seeker))
+
+
+def _with_area_named(word):
+    """A condition: the published revision has a focus area one of whose names (in
+    English or Italian) has a word that `word` starts; None when no area has one.
+
+    The few areas are matched here, and the condition is an uncorrelated IN on
+    revision_areas' area index, like the full-text ones: no query per mentor. The
+    names are not copied into the full-text index, which an admin's renaming of an area
+    would leave stale on every revision that has it.
+    """
+    found = [area_id for area_id, names in _area_words() if any(
+        name.startswith(word) for name in names)]
+    if not found:
+        return None
+    return MentorProfile.published_revision_id.in_(
+        select(revision_areas.c.revision_id).where(revision_areas.c.area_id.in_(found)))
+
+
+def _area_words():
+    """(area id, the words of its names in both languages) for every focus area, retired
+    ones too (profiles keep them), remembered until the listing changes."""
+    return listing.remembered(("area words",), lambda: tuple(
+        (area_id, frozenset(fulltext.all_words(f"{name_en} {name_it}")))
+        for area_id, name_en, name_it in db.session.execute(
+            select(FocusArea.id, FocusArea.name_en, FocusArea.name_it))))
 
 
 def load(ids):

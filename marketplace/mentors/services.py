@@ -218,3 +218,18 @@ def submit_profile(profile, *, actor):
         profile.status = PENDING
     audit.record("profile.submitted", actor=actor, profile_id=profile.id)
     return revision
+
+
+def save_and_submit(*, actor, content, details):
+    """Save what the mentor has in the form and send that version for review, in one
+    go: sending the saved version alone would drop the edits still in the form.
+    Returns (profile, outcome) like save_profile.
+
+    A listed profile's changed content goes to review on saving already; a profile
+    with nothing to send (listed and unchanged, or pending and unchanged) is just saved.
+    """
+    profile, outcome = save_profile(actor=actor, content=content, details=details)
+    if outcome == SAVED and can_submit(profile):
+        submit_profile(profile, actor=actor)
+        outcome = SENT_FOR_REVIEW
+    return profile, outcome

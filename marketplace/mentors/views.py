@@ -19,6 +19,7 @@ from .models import (
     APPROVED,
     CHANGES_REQUESTED,
     DRAFT,
+    PENDING,
 )
 
 bp = Blueprint("mentors", __name__)
@@ -41,19 +42,25 @@ def my_profile():
             form.company.data = current_user.company
             form.region.data = current_user.region or ""
             form.languages.data = [current_user.language]
+    # "Save and send for review" is a second button of the same form: what is typed
+    # is what is sent.
+    send = bool(request.form.get("send"))
+    save = services.save_and_submit if send else services.save_profile
     if form.validate_on_submit() and perform(
-            lambda: services.save_profile(actor=current_user, content=form.content(),
-                                          details=form.details()),
-            lambda saved: _saved_message(*saved), form=form):
+            lambda: save(actor=current_user, content=form.content(), details=form.details()),
+            lambda saved: _saved_message(*saved, sent=send), form=form):
         return redirect(url_for("mentors.my_profile"))
     return render_template(
         "mentors/my_profile.html", form=form, profile=profile,
         revision=services.open_revision(profile) if profile else None,
-        can_submit=bool(profile) and services.can_submit(profile),
+        can_send=profile is None or services.can_submit(profile),
+        requested_changes=queries.requested_changes(profile) if profile else [],
         history=queries.history(profile) if profile else []), form_status(form)
 
 
-def _saved_message(profile, outcome):
+def _saved_message(profile, outcome, sent=False):
+    if sent and outcome == services.SENT_FOR_REVIEW and profile.status == PENDING:
+        return _("Your profile has been sent for review. We will let you know the outcome.")
     if outcome == services.SENT_FOR_REVIEW and profile.status == APPROVED:
         return _("Your changes have been sent for review. Until they are approved, people "
                  "see the approved version of your profile.")

@@ -142,7 +142,7 @@ def test_a_rep_invites_an_outside_mentor_and_sends_them_a_request(live, open_ses
     invitee.shot("profile-saved")
     rep.goto("/invitations")
     assert states(rep) == [rep.t("Signed up")]
-    invitee.submit("form[action='/profile/mentor/submit']")
+    invitee.submit("main form.form-wide", button="button[name=send]")
     profile_id = in_db(live, lambda: db.session.scalar(select(MentorProfile.id)))
     assert in_db(live, lambda: db.session.get(MentorProfile, profile_id).status) == PENDING
 

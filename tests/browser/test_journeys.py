@@ -141,7 +141,7 @@ def test_a_mentor_profile_goes_through_vetting(live, open_session, language):
     page.fill("[name=motivation]", "I learn from how younger reps sell.")
     mentor.submit("main form.form-wide")
     mentor.shot("profile-saved")
-    mentor.submit("form[action='/profile/mentor/submit']")
+    mentor.submit("main form.form-wide", button="button[name=send]")
     profile_id = in_db(live, lambda: db.session.scalar(select(MentorProfile.id)))
     assert in_db(live, lambda: db.session.get(MentorProfile, profile_id).status) == PENDING
 
@@ -159,8 +159,7 @@ def test_a_mentor_profile_goes_through_vetting(live, open_session, language):
     assert "Say which customers you worked with, by sector." in mentor.text()
     mentor.page.fill("[name=headline]", "Twenty years of industrial sales: machinery, "
                                         "packaging, chemicals")
-    mentor.submit("main form.form-wide")
-    mentor.submit("form[action='/profile/mentor/submit']")
+    mentor.submit("main form.form-wide", button="button[name=send]")  # what is typed
 
     admin.goto(f"/admin/vetting/{profile_id}")
     admin.page.check("[name=decision][value=approve]")
