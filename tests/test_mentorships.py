@@ -78,8 +78,8 @@ FEEDBACK_LATER = "Feedback comes once the mentorship is over."
 RATING_RANGE = "Choose a rating from 1 to 5."
 ALREADY_GAVE_FEEDBACK = "You have already left your feedback."
 ONLY_PARTIES = "Only the mentor and the mentee can do this."
-NO_ROOM = ("You have no free place or not enough free hours for this request. End a "
-           "mentorship, or offer more places or hours, first.")
+NO_PLACE = ("You have no free place: end a mentorship, or offer more places, to accept "
+            "this request.")
 REQUIRED = "This field is required."
 NOT_A_CHOICE = "Not a valid choice."
 MINUTES_RANGE = "Number must be between 5 and 480."
@@ -87,8 +87,10 @@ OVERDUE = "Overdue"
 COMPLETED_COUNT = "Mentees who reached their goal"
 
 
-def accepted_message(name):
-    return f"You are now mentoring {name}."
+def accepted_message(name, mentorship_id):
+    """The flash after accepting, with its link to the mentorship (issue 21, fix 3)."""
+    return (f'You are now mentoring {name}. '
+            f'<a href="/mentorships/{mentorship_id}">Open the mentorship</a>')
 
 
 # Helpers -------------------------------------------------------------------------------------
@@ -263,12 +265,12 @@ class TestAgreement:
         mentor = login_client(app, world.mentor_user.email)
         response = mentor.submit(f"/requests/{request_id}/accept", data={"note": ""})
         assert redirected_to(response, "/requests")
-        assert flashed(mentor) == [accepted_message("Nora Newcomer")]
         with app.app_context():
             mentorship = db.session.scalar(
                 select(Mentorship).where(Mentorship.request_id == request_id))
             assert mentorship.status == ACTIVE and mentorship.started_on == today()
             mentorship_id = mentorship.id
+        assert flashed(mentor) == [accepted_message("Nora Newcomer", mentorship_id)]
         assert shows(page_of(mentor, mentorship_id), GOAL)
 
     @pytest.mark.parametrize("viewer", ["mentee", "mentor", "admin"])
@@ -899,7 +901,7 @@ class TestFinishPage:
             assert counters(world.mentor.id) == (2, 4)
         mentor = login_client(app, world.mentor_user.email)
         mentor.submit(f"/requests/{waiting}/accept")
-        assert flashed(mentor) == [NO_ROOM]
+        assert flashed(mentor) == [NO_PLACE]
         mentor.get("/")
 
         mentor.submit(f"/mentorships/{world.mentorship_id}/complete")
@@ -907,7 +909,10 @@ class TestFinishPage:
             assert counters(world.mentor.id) == (1, 2)
         mentor.get("/")
         mentor.submit(f"/requests/{waiting}/accept")
-        assert flashed(mentor) == [accepted_message("Nora Newcomer")]
+        with app.app_context():
+            started = db.session.scalar(select(Mentorship.id)
+                                        .where(Mentorship.request_id == waiting))
+        assert flashed(mentor) == [accepted_message("Nora Newcomer", started)]
         with app.app_context():
             assert get(MentorshipRequest, waiting).status == ACCEPTED
             assert counters(world.mentor.id) == (2, 4)
@@ -1148,8 +1153,14 @@ class TestFeedbackPage:
             assert "A mentee&#39;s gain" not in feedback and "not asked" not in feedback
             assert "Your feedback" not in feedback  # given: the form is gone
 
-    def test_shown_to_an_admin(self, app, world, completed, mentee_client, admin_client):
-        mentee_client.submit(self.url(world), data={"rating": "3", "comment": "It was fine."})
+    def test_shown_to_an_admin_once_both_gave_it(self, app, world, completed, clients,
+                                                 admin_client):
+        """Feedback is blind (issue 21, fix 7): to an admin too, until both gave it."""
+        clients["mentee"].submit(self.url(world),
+                                 data={"rating": "3", "comment": "It was fine."})
+        page = page_of(admin_client, world.mentorship_id)
+        assert not shows(page, "It was fine.") and "3 out of 5" not in page
+        clients["mentor"].submit(self.url(world), data={"rating": "4"})
         page = page_of(admin_client, world.mentorship_id)
         assert shows(page, "It was fine.") and "3 out of 5" in page
         assert "Your feedback" not in page
@@ -1331,6 +1342,8 @@ def test_user_text_is_shown_escaped(app, world, mentee_client, mentor_client, pa
     mentee_client.submit(f"/mentorships/{world.mentorship_id}/end", data={"reason": reason})
     mentor_client.submit(f"/mentorships/{world.mentorship_id}/feedback",
                          data={"rating": "4", "comment": comment, "gained": comment})
+    # Feedback is blind until both sides gave theirs (issue 21, fix 7).
+    mentee_client.submit(f"/mentorships/{world.mentorship_id}/feedback", data={"rating": "3"})
     with app.app_context():
         assert db.session.scalar(select(CheckIn.summary)) == summary
     page = page_of(mentee_client, world.mentorship_id)

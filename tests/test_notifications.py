@@ -586,9 +586,12 @@ class TestThroughThePages:
         outbox.clear()
         response = mentor_browser.submit(f"/requests/{request_id}/accept", data={"note": ""})
         assert redirected_to(response, "/requests")
-        assert flashed(mentor_browser) == [f"You are now mentoring {people.mentee.full_name}."]
         with app.app_context():
             mentorship_id = db.session.scalar(select(Mentorship.id))
+        assert flashed(mentor_browser) == [
+            f"You are now mentoring {people.mentee.full_name}. "
+            f'<a href="/mentorships/{mentorship_id}">Open the mentorship</a>']
+        with app.app_context():
             assert db.session.scalars(
                 select(Notification.kind).where(Notification.user_id == people.mentee.id)
             ).all() == ["request_accepted"]

@@ -76,6 +76,15 @@ LIMIT_THREE = ("You already have 3 open requests, the most allowed. Wait for an 
 WRONG_AREA = "Choose one of the mentor's focus areas."
 NO_ROOM = ("You have no free place or not enough free hours for this request. End a "
            "mentorship, or offer more places or hours, first.")
+NO_PLACE = ("You have no free place: end a mentorship, or offer more places, to accept "
+            "this request.")
+
+
+def not_enough_hours(asked, free):
+    return (f"This request asks for {asked} hours a month and you have {free} free: offer "
+            "more hours to accept it.")
+
+
 NO_LONGER_OPEN = ("This request is no longer open: it has already been answered, "
                   "withdrawn or has expired.")
 CHOOSE_REASON = "Choose why you decline the request."
@@ -91,8 +100,10 @@ def sent_message(name):
     return f"Your request has been sent to {name}. You will be told when they answer."
 
 
-def accepted_message(name):
-    return f"You are now mentoring {name}."
+def accepted_message(name, mentorship_id):
+    """The flash after accepting, with its link to the mentorship (issue 21, fix 3)."""
+    return (f'You are now mentoring {name}. '
+            f'<a href="/mentorships/{mentorship_id}">Open the mentorship</a>')
 
 
 def declined_message(name):
@@ -781,12 +792,13 @@ class TestAccept:
         assert count(Mentorship) == 0
         assert get(MentorProfile, world.mentor.id).active_mentees == 0
 
-    @pytest.mark.parametrize(("profile_fields", "hours"), [
-        ({"capacity": 1, "monthly_hours": 10}, (2, 2)),   # no place left
-        ({"capacity": 3, "monthly_hours": 6}, (4, 3)),    # 4 + 3 hours > 6
+    @pytest.mark.parametrize(("profile_fields", "hours", "why"), [
+        ({"capacity": 1, "monthly_hours": 10}, (2, 2), NO_PLACE),   # no place left
+        ({"capacity": 3, "monthly_hours": 6}, (4, 3),               # 4 + 3 hours > 6
+         not_enough_hours(3, 2)),
     ], ids=["no-free-place", "not-enough-hours"])
     def test_refused_when_it_would_exceed_capacity(self, app_ctx, world, profile_fields,
-                                                   hours):
+                                                   hours, why):
         _update(MentorProfile, world.mentor.id, **profile_fields)
         other = make_user(full_name="Second Mentee")
         first = make_request(world.mentee.id, world.mentor.id, world.area.id,
@@ -797,7 +809,7 @@ class TestAccept:
         request = db.session.get(MentorshipRequest, second)
         with pytest.raises(RequestError) as error:
             services.accept_request(request, actor=request.profile.user)
-        assert error.value.message == NO_ROOM
+        assert error.value.message == why
         db.session.rollback()
         assert get(MentorshipRequest, second).status == OPEN
         assert get(MentorshipRequest, second).answered_at is None
@@ -821,11 +833,11 @@ class TestAccept:
         response = mentor_client.submit(f"/requests/{open_request}/accept", data={"note": NOTE})
         assert response.status_code == 302
         assert response.headers["Location"] == "/requests"
-        assert flashed(mentor_client) == [accepted_message("Rita Rep")]
         with app.app_context():
             assert get(MentorshipRequest, open_request).status == ACCEPTED
             assert get(MentorshipRequest, open_request).note == NOTE
             mentorship = db.session.scalar(select(Mentorship))
+            assert flashed(mentor_client) == [accepted_message("Rita Rep", mentorship.id)]
             assert (mentorship.mentee_id, mentorship.profile_id) == (world.mentee.id,
                                                                      world.mentor.id)
             profile = get(MentorProfile, world.mentor.id)
@@ -838,7 +850,7 @@ class TestAccept:
         before = snapshot(app, open_request)
         response = mentor_client.submit(f"/requests/{open_request}/accept")
         assert response.status_code == 302
-        assert flashed(mentor_client) == [NO_ROOM]
+        assert flashed(mentor_client) == [NO_PLACE]
         assert snapshot(app, open_request) == before
 
     def test_page_refuses_a_note_too_long(self, app, world, open_request, mentor_client):
@@ -1333,9 +1345,9 @@ class TestConcurrency:
                 lambda request, mentor: services.accept_request(request, actor=mentor))
 
         results = run_together(accept, THREADS)
-        assert_only(results, {"ok", NO_ROOM})
+        assert_only(results, {"ok", NO_ROOM, NO_PLACE})
         assert results.count("ok") == 2
-        assert results.count(NO_ROOM) == THREADS - 2
+        assert results.count(NO_ROOM) + results.count(NO_PLACE) == THREADS - 2
         self._assert_mentor_holds(race_app, world, mentorships=2, hours=2)
 
     def test_simultaneous_accepts_never_exceed_the_hours(self, race_app, world):
@@ -1350,7 +1362,7 @@ class TestConcurrency:
                 lambda request, mentor: services.accept_request(request, actor=mentor))
 
         results = run_together(accept, THREADS)
-        assert_only(results, {"ok", NO_ROOM})
+        assert_only(results, {"ok", NO_ROOM, not_enough_hours(2, 1)})
         assert results.count("ok") == 2  # 2 + 2 hours of 5; a third would need 6
         self._assert_mentor_holds(race_app, world, mentorships=2, hours=4)
 
@@ -1407,7 +1419,7 @@ class TestConcurrency:
         messages = [result[2] for result in results]
         accepted = [m for m in messages if len(m) == 1 and m[0].startswith("You are now")]
         assert len(accepted) == 2, messages
-        assert messages.count([NO_ROOM]) == THREADS - 2, messages
+        assert messages.count([NO_ROOM]) + messages.count([NO_PLACE]) == THREADS - 2, messages
         self._assert_mentor_holds(race_app, world, mentorships=2, hours=2)
 
     def test_simultaneous_submissions_on_the_page(self, race_app, world):
@@ -1428,7 +1440,7 @@ class TestConcurrency:
 # Italian ----------------------------------------------------------------------------------
 
 REQUEST_MESSAGES = [SELF, MANAGER, NOT_LISTED, HAS_MENTORSHIP, ALREADY_OPEN, PAUSED, FULL,
-                    NO_HOURS, WRONG_AREA, NO_ROOM, NO_LONGER_OPEN, CHOOSE_REASON,
+                    NO_HOURS, WRONG_AREA, NO_ROOM, NO_PLACE, NO_LONGER_OPEN, CHOOSE_REASON,
                     NOTE_TOO_LONG, WITHDRAWN_MESSAGE, COMMITMENT_NOTICE, SUGGESTIONS_TITLE,
                     "Choose a reason.", "Choose a date in the future.",
                     "Choose a date within the duration of the mentoring.",

@@ -1,6 +1,7 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
@@ -9,6 +10,7 @@ from ..mentors.forms import FORMAT_LABELS
 from ..program.services import settings
 from ..web.forms import BaseForm, choices, strip
 from .models import DURATION_MONTHS, HOURS_PER_MONTH
+from .services import too_many_hours
 
 GOAL_MIN, GOAL_MAX = 40, 1000
 SITUATION_MIN, SITUATION_MAX = 80, 3000
@@ -43,7 +45,7 @@ class RequestForm(BaseForm):
     success_measures = text(_l("How you will measure success"), MEASURES_MIN, MEASURES_MAX, _l(
         "Results you and your mentor can check: numbers, deals, skills shown."))
     hours_per_month = IntegerField(_l("Hours a month you commit"), default=2, validators=[
-        InputRequired(), NumberRange(*HOURS_PER_MONTH)], description=_l("From 1 to 20."))
+        InputRequired(), NumberRange(*HOURS_PER_MONTH)])  # the hint says the free hours
     duration_months = SelectField(_l("For how long"), coerce=int, default=6, choices=choices(
         (months, _l("%(num)s months", num=months))
         for months in range(DURATION_MONTHS[0], DURATION_MONTHS[1] + 1)))
@@ -66,6 +68,17 @@ class RequestForm(BaseForm):
                                     for area in self._areas.values())
         self.meeting_format.choices = choices((code, FORMAT_LABELS[code])
                                               for code in profile.format_codes)
+        if len(profile.format_codes) == 1 and not self.is_submitted():
+            self.meeting_format.data = profile.format_codes[0]  # the only way they meet
+        self._profile = profile
+        self.hours_per_month.description = ngettext(
+            "From 1 to 20. This mentor has %(num)d free hour a month.",
+            "From 1 to 20. This mentor has %(num)d free hours a month.", profile.free_hours)
+
+    def validate_hours_per_month(self, field):
+        too_many = too_many_hours(self._profile, field.data)
+        if too_many:
+            raise ValidationError(too_many)
 
     def validate_target_date(self, field):
         if field.data is None:

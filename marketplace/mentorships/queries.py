@@ -20,6 +20,7 @@ from ..mentors.queries import visible_profile
 from ..mentors.search import suggestions
 from ..program import texts
 from .models import (
+    ACCEPTED,
     ACTIVE,
     DECLINED,
     EXPIRED,
@@ -79,6 +80,50 @@ def mentorship_for(viewer, mentorship_id):
     """A mentorship its two sides or an admin may see; None for anyone else."""
     return audit.get_if(Mentorship, mentorship_id, "mentorship", lambda mentorship: (
         viewer.is_admin or mentorship.has_party(viewer)))
+
+
+def mentorship_of_party(viewer, mentorship_id):
+    """A mentorship `viewer` is the mentor or the mentee of; None for anyone else,
+    admins included: what only the two sides get (their calendar)."""
+    return audit.get_if(Mentorship, mentorship_id, "mentorship",
+                        lambda mentorship: mentorship.has_party(viewer))
+
+
+def mentorships_of_requests(requests):
+    """{request id: mentorship id} for the accepted ones among `requests`, in one
+    statement: the requests page links each accepted request to its mentorship."""
+    accepted = [request.id for request in requests if request.status == ACCEPTED]
+    if not accepted:
+        return {}
+    return dict(db.session.execute(
+        select(Mentorship.request_id, Mentorship.id)
+        .where(Mentorship.request_id.in_(accepted))).all())
+
+
+# Feedback stays blind until both sides have given theirs, or this long after the end.
+FEEDBACK_BLIND_DAYS = 14
+
+
+def feedback_revealed_on(mentorship):
+    """The day the sides' feedback shows to the other side, if neither gives theirs
+    before: FEEDBACK_BLIND_DAYS after the mentorship ended."""
+    return (mentorship.ended_at + timedelta(days=FEEDBACK_BLIND_DAYS)
+            if mentorship.ended_at is not None else None)
+
+
+def visible_feedback(mentorship, viewer, now=None):
+    """(the feedback `viewer` may read, how many are hidden from them).
+
+    Feedback is blind so that neither rating answers the other: each author always
+    sees their own, and anyone (the other side, an admin) sees the rest once both
+    sides have given theirs or FEEDBACK_BLIND_DAYS have passed since the end.
+    """
+    given = mentorship.feedback
+    revealed_on = feedback_revealed_on(mentorship)
+    if len(given) >= 2 or (revealed_on is not None and (now or utcnow()) >= revealed_on):
+        return list(given), 0
+    own = [item for item in given if item.author_id == viewer.id]
+    return own, len(given) - len(own)
 
 
 def check_in_of(mentorship, check_in_id):

@@ -131,7 +131,23 @@ def why_cannot_request(who, profile):
 
 
 class RequestError(DomainError):
-    pass
+    """A rule refused a request; `field` names the form field it is about, if any."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
+
+
+def too_many_hours(profile, hours):
+    """Why `hours` a month is more than `profile`'s mentor has free, or None: the request
+    form says it beside the hours field, and `submit_request` refuses it."""
+    if hours is None or hours <= profile.free_hours:
+        return None
+    return ngettext(
+        "This mentor has %(num)d free hour a month: ask for fewer hours, or choose "
+        "another mentor.",
+        "This mentor has %(num)d free hours a month: ask for fewer hours, or choose "
+        "another mentor.", profile.free_hours)
 
 
 def submit_request(profile, *, actor, area, **fields):
@@ -157,12 +173,9 @@ def submit_request(profile, *, actor, area, **fields):
     reason = why_cannot_request(requester(actor), profile)
     if reason:
         raise RequestError(reason)
-    if fields["hours_per_month"] > profile.free_hours:
-        raise RequestError(ngettext(
-            "This mentor has %(num)d free hour a month: ask for fewer hours, or choose "
-            "another mentor.",
-            "This mentor has %(num)d free hours a month: ask for fewer hours, or choose "
-            "another mentor.", profile.free_hours))
+    too_many = too_many_hours(profile, fields["hours_per_month"])
+    if too_many:
+        raise RequestError(too_many, field="hours_per_month")
     if area not in profile.published.areas:
         raise RequestError(_("Choose one of the mentor's focus areas."))
     if fields["meeting_format"] not in profile.format_codes:
@@ -228,15 +241,43 @@ def decline_request(request, *, actor, reason, note=None):
            person=request.profile.user)
 
 
+NO_ROOM = _l("You have no free place or not enough free hours for this request. End a "
+             "mentorship, or offer more places or hours, first.")
+
+
+def why_cannot_accept(request):
+    """Why the mentor has no room for `request` now, or None: a free place, and at
+    least the request's hours a month still free. The requests page says it instead
+    of offering "Accept", and `accept_request` refuses with it; the conditional update
+    there holds the same rule against concurrent accepts."""
+    profile = request.profile
+    if profile.free_places == 0:
+        return _("You have no free place: end a mentorship, or offer more places, to "
+                 "accept this request.")
+    if request.hours_per_month > profile.free_hours:
+        return ngettext(
+            "This request asks for %(asked)d hours a month and you have %(num)d free: "
+            "offer more hours to accept it.",
+            "This request asks for %(asked)d hours a month and you have %(num)d free: "
+            "offer more hours to accept it.",
+            profile.free_hours, asked=request.hours_per_month)
+    return None
+
+
 def accept_request(request, *, actor, note=None):
     """Accept a request: the mentorship starts and takes a place and the hours.
 
-    The request is claimed first, then the mentor's counters are raised by a
-    conditional update that only succeeds while there is room; the database checks
-    the counters too. Concurrent accepts therefore never exceed the mentor's capacity
-    or hours, on PostgreSQL and on SQLite alike.
+    A mentor without room is told why (`why_cannot_accept`). Then the request is
+    claimed, and the mentor's counters are raised by a conditional update that only
+    succeeds while there is room; the database checks the counters too. Concurrent
+    accepts therefore never exceed the mentor's capacity or hours, on PostgreSQL and
+    on SQLite alike.
     """
     _require_mentor_of(actor, request)
+    if request.status == OPEN:  # an answered request gets NO_LONGER_OPEN below
+        full = why_cannot_accept(request)
+        if full:
+            raise RequestError(full)
     now = _close_request(request, ACCEPTED, answered_at=utcnow(), note=note or None)
     taken = db.session.execute(
         update(MentorProfile)
@@ -247,10 +288,8 @@ def accept_request(request, *, actor, note=None):
         .values(active_mentees=MentorProfile.active_mentees + 1,
                 committed_hours=MentorProfile.committed_hours + request.hours_per_month)
         .execution_options(synchronize_session=False))
-    if taken.rowcount != 1:
-        raise RequestError(_("You have no free place or not enough free hours for this "
-                             "request. End a mentorship, or offer more places or hours, "
-                             "first."))
+    if taken.rowcount != 1:  # taken meanwhile by a concurrent accept
+        raise RequestError(str(NO_ROOM))
     today = now.date()
     mentorship = Mentorship(
         request_id=request.id, mentee_id=request.mentee_id,

@@ -1,12 +1,15 @@
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from ..core import audit
 from ..web.labels import REQUEST_STATE_LABELS
 from ..web.transaction import form_status, perform, refuse, transaction
-from . import queries, services
+from . import ical, queries, services
 from .forms import (
     DECLINE_LABELS,
     AcceptForm,
@@ -34,7 +37,7 @@ def new_request(profile_id):
     if not blocked and form.validate_on_submit() and perform(
             lambda: services.submit_request(profile, actor=current_user, **form.fields()),
             _("Your request has been sent to %(name)s. You will be told when they answer.",
-              name=profile.user.full_name)):
+              name=profile.user.full_name), form=form):
         return redirect(url_for("mentorships.requests"))
     return render_template("mentorships/new_request.html", profile=profile, form=form,
                            blocked=blocked,
@@ -69,6 +72,9 @@ def requests():
     sent, received = queries.requests_of(current_user)
     return render_template("mentorships/requests.html", sent=group(sent),
                            received=group(received), decline_reasons=DECLINE_LABELS,
+                           mentorships=queries.mentorships_of_requests([*sent, *received]),
+                           no_room={item.id: services.why_cannot_accept(item)
+                                    for item in received if item.status == "open"},
                            suggestions=queries.suggestions_after(
                                current_user, sent, str(get_locale())))
 
@@ -100,8 +106,16 @@ def accept(request_id):
     else:
         perform(lambda: services.accept_request(request, actor=current_user,
                                                 note=form.note.data),
-                _("You are now mentoring %(name)s.", name=request.mentee.full_name))
+                lambda mentorship: with_link(
+                    _("You are now mentoring %(name)s.", name=request.mentee.full_name),
+                    url_for("mentorships.mentorship", mentorship_id=mentorship.id),
+                    _("Open the mentorship")))
     return redirect(url_for("mentorships.requests"))
+
+
+def with_link(message, url, label):
+    """A flash message followed by a link: everything but the markup is escaped."""
+    return Markup('{} <a href="{}">{}</a>').format(message, url, label)
 
 
 @bp.post("/requests/<int:request_id>/decline")
@@ -133,6 +147,7 @@ def _mentorship_page(mentorship, check_in_form=None, end_form=None, feedback_for
                      status=200):
     check_ins = mentorship.check_ins
     given = {feedback.author_id for feedback in mentorship.feedback}
+    feedback, hidden_feedback = queries.visible_feedback(mentorship, current_user)
     return render_template(
         "mentorships/mentorship.html", mentorship=mentorship, check_ins=check_ins,
         story=mentorship.story,
@@ -141,6 +156,8 @@ def _mentorship_page(mentorship, check_in_form=None, end_form=None, feedback_for
         is_mentor=current_user.id == mentorship.profile.user_id,
         may_give_feedback=(not mentorship.is_active and current_user.id not in given
                            and mentorship.has_party(current_user)),
+        feedback=feedback, hidden_feedback=hidden_feedback,
+        feedback_revealed_on=queries.feedback_revealed_on(mentorship),
         check_in_form=check_in_form or CheckInForm(), end_form=end_form or EndForm(),
         feedback_form=feedback_form or FeedbackForm()), status
 
@@ -149,6 +166,18 @@ def _mentorship_page(mentorship, check_in_form=None, end_form=None, feedback_for
 @login_required
 def mentorship(mentorship_id):
     return _mentorship_page(mentorship_or_404(mentorship_id))
+
+
+@bp.get("/mentorships/<int:mentorship_id>/calendar.ics")
+@login_required
+def calendar(mentorship_id):
+    """The check-ins as a calendar file, for the two sides only (anyone else: 404)."""
+    mentorship = queries.mentorship_of_party(current_user, mentorship_id) or abort(404)
+    page = url_for("mentorships.mentorship", mentorship_id=mentorship.id, _external=True)
+    body = ical.check_ins_calendar(mentorship, current_user, page, urlsplit(page).netloc)
+    return body, 200, {
+        "Content-Type": "text/calendar; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="{ical.filename(mentorship)}"'}
 
 
 def _back(mentorship):
