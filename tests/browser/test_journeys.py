@@ -77,9 +77,11 @@ def test_a_rep_finds_a_mentor_and_asks_for_mentoring(live, open_session, languag
     [mail] = live.mail_to("rita@example.com")
     rep.goto(urlsplit(VERIFY_LINK.search(mail.text).group(0)).path)
     rep.submit()
-    assert path_of(rep) == "/account"
+    assert path_of(rep) == "/home"
     assert rep.t("Your email address is confirmed. Welcome, %(name)s!",
                  name="Rita Rossi") in rep.flashes()
+    rep.shot("home-new")
+    rep.goto("/account")
 
     rep.page.fill("[name=manager_email]", "manager@example.com")
     rep.page.fill("[name=job_title]", "Account manager")
