@@ -107,11 +107,13 @@ def start(client, next_url="/mentors"):
     return query["state"][0], query["nonce"][0]
 
 
+# Each app below is made on the test database; asking for `app` too empties that
+# database after the test on PostgreSQL, where tests share it.
 @pytest.fixture
-def sso_app(make_app):
-    app = make_app(**SSO)
-    with_domains(app)
-    return app
+def sso_app(app, make_app):
+    configured = make_app(**SSO)
+    with_domains(configured)
+    return configured
 
 
 @pytest.fixture
@@ -138,7 +140,7 @@ def refusals():
     {"OIDC_ISSUER": ISSUER, "OIDC_CLIENT_ID": CLIENT_ID},
     {"OIDC_CLIENT_ID": CLIENT_ID, "OIDC_CLIENT_SECRET": "secret"},
 ])
-def test_half_a_configuration_does_not_start(make_app, settings):
+def test_half_a_configuration_does_not_start(app, make_app, settings):
     with pytest.raises(RuntimeError, match="half configured"):
         make_app(**settings)
 
@@ -148,12 +150,12 @@ def test_half_a_configuration_does_not_start(make_app, settings):
     ({"PASSWORD_LOGIN": "external-only"}, "needs single sign-on"),
     ({**SSO, "OIDC_SCOPES": "email profile"}, "must include openid"),
 ])
-def test_settings_that_cannot_work_do_not_start(make_app, settings, complaint):
+def test_settings_that_cannot_work_do_not_start(app, make_app, settings, complaint):
     with pytest.raises(RuntimeError, match=complaint):
         make_app(**settings)
 
 
-def test_production_asks_for_an_https_provider(make_app):
+def test_production_asks_for_an_https_provider(app, make_app):
     production = {"ENV_NAME": "production", "SECRET_KEY": "k" * 40, "MAIL_BACKEND": "smtp",
                   "SERVER_NAME": "mentors.acme.com"}
     with pytest.raises(RuntimeError, match="https"):
@@ -183,7 +185,7 @@ def test_the_button_comes_first_in_both_languages_and_keeps_next(sso_app):
     assert shows(page, italian(sso_app, "Or log in with a password"))
 
 
-def test_without_a_label_the_button_names_the_company_account(make_app):
+def test_without_a_label_the_button_names_the_company_account(app, make_app):
     page = make_app(**{**SSO, "OIDC_LABEL": ""}).test_client().get("/auth/login")
     assert "Sign in with your company account" in page.get_data(as_text=True)
 
@@ -387,12 +389,12 @@ def test_a_refused_code_at_the_token_endpoint_is_a_provider_error(
         assert refusals() == [("provider_error", None)]
 
 
-def test_a_provider_that_cannot_be_reached_is_explained(make_app):
-    app = make_app(**{**SSO, "OIDC_ISSUER": f"http://127.0.0.1:{free_port()}"})
-    response = app.test_client().get("/auth/sso?next=/mentors")
+def test_a_provider_that_cannot_be_reached_is_explained(app, make_app):
+    unreachable = make_app(**{**SSO, "OIDC_ISSUER": f"http://127.0.0.1:{free_port()}"})
+    response = unreachable.test_client().get("/auth/sso?next=/mentors")
     assert response.status_code == 502
     assert shows(response.get_data(as_text=True), message("provider_error"))
-    with app.app_context():
+    with unreachable.app_context():
         assert refusals() == [("provider_error", None)]
 
 
@@ -544,13 +546,13 @@ def test_a_deleted_account_is_not_signed_into(app_ctx, domains):
 # Password login, registration and reset with PASSWORD_LOGIN=external-only -------------
 
 @pytest.fixture
-def sso_only(make_app):
-    app = make_app(**SSO, PASSWORD_LOGIN="external-only")
-    with_domains(app)
-    with app.app_context():
+def sso_only(app, make_app):
+    configured = make_app(**SSO, PASSWORD_LOGIN="external-only")
+    with_domains(configured)
+    with configured.app_context():
         make_user(email="ida@acme.com")
         make_user(email="otto@partner.example", affiliation="external")
-    return app
+    return configured
 
 
 USE_SSO = str(accounts.USE_SINGLE_SIGN_ON)

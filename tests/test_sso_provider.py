@@ -31,10 +31,10 @@ def settings(provider):
 
 
 @pytest.fixture
-def sso_app(make_app, oidc_provider):
-    app = make_app(**settings(oidc_provider))
-    with_domains(app)
-    return app
+def sso_app(app, make_app, oidc_provider):  # `app`: emptied after the test on PostgreSQL
+    configured = make_app(**settings(oidc_provider))
+    with_domains(configured)
+    return configured
 
 
 def start(client, next_url="/mentors"):
