@@ -666,8 +666,10 @@ def _link_identity(issuer, subject, claims, language):
         db.session.flush()
         audit.record("account.register", actor=user, subject=user, affiliation=INTERNAL,
                      method="single_sign_on")
-    elif db.session.scalar(select(SsoIdentity.id).where(
-            SsoIdentity.user_id == user.id, SsoIdentity.issuer == issuer)) is not None:
+    elif (linked := db.session.scalar(select(SsoIdentity).where(
+            SsoIdentity.user_id == user.id, SsoIdentity.issuer == issuer))) is not None:
+        if linked.subject == subject:
+            return linked, False  # the same person's other first sign-in, just now
         # The account answers to another subject at this provider: a second person,
         # or the same one re-created there, is for an admin to sort out.
         raise SignInRefused("taken", user=user)

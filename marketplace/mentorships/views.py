@@ -37,7 +37,7 @@ def new_request(profile_id):
     if not blocked and form.validate_on_submit() and perform(
             lambda: services.submit_request(profile, actor=current_user, **form.fields()),
             _("Your request has been sent to %(name)s. You will be told when they answer.",
-              name=profile.user.full_name), form=form):
+              name=profile.user.full_name)):
         return redirect(url_for("mentorships.requests"))
     return render_template("mentorships/new_request.html", profile=profile, form=form,
                            blocked=blocked,
