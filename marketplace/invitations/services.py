@@ -302,6 +302,11 @@ def accept(token, *, full_name, password, language, company):
     invitation = invitation_for(token)
     if invitation is None:
         raise InvitationError(str(LINK_INVALID))
+    now = utcnow()
+    # The link is claimed before the address is looked up: of two sign-ups with one
+    # link, the later one waits for the first and is told that the link is used, not
+    # that the first one's account has the address. A refusal below is rolled back.
+    _claim(invitation, token, now)
     if find_user_by_email(invitation.email) is not None:
         raise AccountError(str(ADDRESS_TAKEN))
     problem = password_problem(password, invitation.email)
@@ -309,8 +314,6 @@ def accept(token, *, full_name, password, language, company):
         raise AccountError(problem, field="password")
     if language not in LANGUAGES:
         language = invitation.language
-    now = utcnow()
-    _claim(invitation, token, now)
     user = new_user(email=invitation.email, full_name=full_name, password=password,
                     language=language, affiliation=EXTERNAL, company=company,
                     verified_at=now)
