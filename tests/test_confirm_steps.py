@@ -286,3 +286,34 @@ class TestTimelineView:
         with app.test_request_context(), force_locale("it"):
             expected = gettext(PILOT_AFTER_ROLLOUT)
         assert expected.replace("'", "&#39;") in field_errors(response, "pilot_starts_on")
+
+
+# The dashboard's chart -------------------------------------------------------------------
+
+class TestChart:
+    """Labels and values are page text, never cut: a long Italian area name and a large
+    number are shown whole, and the bars are in proportion (the largest is full width)."""
+
+    LABEL = "Acquisizione e fidelizzazione dei clienti nei mercati internazionali"
+
+    def render(self, app, items, language="en"):
+        with app.test_request_context(), force_locale(language):
+            macro = app.jinja_env.get_template("macros/charts.html").module.bars
+            return str(macro("Ore registrate per area di sviluppo", items, unit=" h"))
+
+    def test_long_labels_and_large_values_are_whole(self, app):
+        chart = self.render(app, [(self.LABEL, 1234567.5), ("Negoziazione", 0.5)], "it")
+        assert f'class="chart-label">{self.LABEL}: ' in chart
+        assert '<strong class="chart-value">1.234.567,5 h</strong>' in chart
+        assert re.findall(r'<rect width="([\d.]+)"', chart) == ["100.0", "0.0"]
+        assert "<text" not in chart  # no SVG text that a viewBox could clip
+
+    def test_bars_are_decoration_and_the_figure_is_named(self, app):
+        chart = self.render(app, [("Accepted", 2), ("Declined", 1)])
+        assert chart.count('aria-hidden="true"') == 2
+        assert "<figcaption>Ore registrate per area di sviluppo</figcaption>" in chart
+        assert re.findall(r'<rect width="([\d.]+)"', chart) == ["100.0", "50.0"]
+
+    def test_empty_and_all_zero(self, app):
+        assert "chart-row" not in self.render(app, [])
+        assert re.findall(r'<rect width="([\d.]+)"', self.render(app, [("A", 0)])) == ["0.0"]

@@ -419,8 +419,8 @@ def chart(page, title):
     start = page.index(f"<figcaption>{title}</figcaption>")
     figure = page[start:page.index("</figure>", start)]
     return [(unescape(label), float(width), unescape(value)) for label, value, width in
-            re.findall(r'class="chart-label">([^<]*)</span>: <strong class="chart-value">'
-                       r'([^<]*)</strong>\s*<svg [^>]*><rect width="([\d.]+)"', figure)]
+            re.findall(r'class="chart-label">([^<]*): <strong class="chart-value">'
+                       r'([^<]*)</strong></span>\s*<svg [^>]*><rect width="([\d.]+)"', figure)]
 
 
 def read_csv(response):

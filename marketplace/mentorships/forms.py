@@ -113,13 +113,15 @@ class CheckInForm(BaseForm):
     date = DateField(_l("Date of the meeting"), validators=[InputRequired()])
     minutes = IntegerField(_l("Minutes"), default=60, validators=[
         InputRequired(), NumberRange(min=5, max=480)])
-    summary = text(_l("What you discussed"), 10, 3000)
+    summary = text(_l("What you discussed"), 10, 3000,
+                   _l("At least %(num)d characters.", num=10))
     next_steps = TextAreaField(_l("Next steps (optional)"), filters=[strip],
                                validators=[Length(max=2000)])
 
 
 class EndForm(BaseForm):
-    reason = text(_l("Why the mentorship ends early"), 10, 2000)
+    reason = text(_l("Why the mentorship ends early"), 10, 2000,
+                  _l("At least %(num)d characters.", num=10))
 
 
 class FeedbackForm(BaseForm):
