@@ -415,12 +415,12 @@ def visible_text(page):
 
 
 def chart(page, title):
-    """[(label, bar width, value)] of the SVG chart called `title`."""
-    start = page.index(f'aria-label="{title}"')
-    svg = page[start:page.index("</svg>", start)]
-    return [(unescape(label), float(width), unescape(value)) for label, width, value in
-            re.findall(r'class="chart-label">([^<]*)</text>\s*<rect [^>]*width="([\d.]+)"'
-                       r'[^>]*></rect>\s*<text [^>]*class="chart-value">([^<]*)</text>', svg)]
+    """[(label, bar width in % of the largest, value)] of the chart called `title`."""
+    start = page.index(f"<figcaption>{title}</figcaption>")
+    figure = page[start:page.index("</figure>", start)]
+    return [(unescape(label), float(width), unescape(value)) for label, value, width in
+            re.findall(r'class="chart-label">([^<]*): <strong class="chart-value">'
+                       r'([^<]*)</strong></span>\s*<svg [^>]*><rect width="([\d.]+)"', figure)]
 
 
 def read_csv(response):
@@ -639,13 +639,14 @@ class TestPage:
         auth.login(admin.email)
         response = client.get(f"/admin?{period_query(data, 29, 0)}")
         page = response.get_data(as_text=True)
-        assert page.count("<svg ") == 2 and page.count("</svg>") == 2
-        # Bars are 300 wide at the largest value, the others in proportion.
+        assert page.count('<figure class="chart">') == 2
+        assert page.count("<svg ") == page.count("</svg>") == 5 + 3  # one bar a row
+        # Bars are full width at the largest value, the others in proportion.
         assert chart(page, "Requests by state") == [
-            ("Waiting for an answer", 150.0, "1"), ("Accepted", 300.0, "2"),
-            ("Declined", 150.0, "1"), ("Withdrawn", 150.0, "1"), ("Expired", 150.0, "1")]
+            ("Waiting for an answer", 50.0, "1"), ("Accepted", 100.0, "2"),
+            ("Declined", 50.0, "1"), ("Withdrawn", 50.0, "1"), ("Expired", 50.0, "1")]
         assert chart(page, "Hours logged by focus area") == [
-            ("Negotiation", 300.0, "3.5"), ("Key accounts", 171.4, "2"),  # 120 of 210 min
+            ("Negotiation", 100.0, "3.5"), ("Key accounts", 57.1, "2"),  # 120 of 210 min
             ("Prospecting", 0.0, "0")]
         # Nothing is fetched from elsewhere: no script, image or style from another host.
         assert not re.search(r'<script\b[^>]*\bsrc=', page)
@@ -795,9 +796,9 @@ class TestItalian:
                                             "2"]
         assert ("rientra nell'area geografica in cui si trovava il mentee quando l'ha inviata"
                 in text_of(page.split("Per area geografica dei mentee", 1)[1]))
-        assert chart(page, "Richieste per stato")[0] == ("In attesa di risposta", 150.0, "1")
+        assert chart(page, "Richieste per stato")[0] == ("In attesa di risposta", 50.0, "1")
         assert chart(page, "Ore registrate per area di sviluppo")[0] == (
-            "Negoziazione", 300.0, "3,5")
+            "Negoziazione", 100.0, "3,5")
         period = (f"Periodo: {format_date(data.today - timedelta(days=29), 'long', locale='it')}"
                   f" – {format_date(data.today, 'long', locale='it')}.")
         assert period in text_of(page)

@@ -10,7 +10,7 @@ from wtforms.validators import (
 )
 
 from ..program.models import AREA_NAME_MAX, ORGANISATION_NAME_MAX
-from ..program.services import ProgramError, parse_domains
+from ..program.services import ProgramError, check_timeline, parse_domains
 from ..web.forms import BaseForm, strip
 
 
@@ -90,6 +90,12 @@ class ProgramTextsForm(BaseForm):
     pilot_starts_on = DateField(_l("The pilot starts on"), validators=[Optional()])
     rollout_starts_on = DateField(_l("The program opens to the whole sales organisation on"),
                                   validators=[Optional()])
+
+    def validate_pilot_starts_on(self, field):
+        try:
+            check_timeline(field.data, self.rollout_starts_on.data)
+        except ProgramError as error:
+            raise ValidationError(error.message) from None
 
 
 def program_texts_form(parts, *args, **kwargs):

@@ -345,7 +345,7 @@ def program_texts():
                 pilot_starts_on=form.pilot_starts_on.data,
                 rollout_starts_on=form.rollout_starts_on.data),
             lambda changed: _("The program page has been saved.") if changed
-            else _("Nothing has changed.")):
+            else _("Nothing has changed."), form=form):
         return redirect(url_for("admin.program_texts"))
     return render_template("admin/program.html", form=form, parts=queries.PARTS), \
         form_status(form)

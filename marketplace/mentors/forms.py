@@ -50,6 +50,16 @@ def at_least_one(message):
     return check
 
 
+class LengthIfGiven(Length):
+    """Length, but an empty field passes: the bio may be written in the other language
+    only (see validate_bio). A class rather than a lambda, so the minimum can be read
+    (the hints test checks each minimum is stated in its field's hint)."""
+
+    def __call__(self, form, field):
+        if field.data:
+            super().__call__(form, field)
+
+
 class MentorProfileForm(BaseForm):
     """The mentor profile. `headline` and `bio` are in the language the mentor uses
     the site in; `headline_other` and `bio_other`, optional, in the other one."""
@@ -62,11 +72,12 @@ class MentorProfileForm(BaseForm):
     headline_other = StringField(filters=[strip], validators=[Optional(),
                                                               Length(max=HEADLINE_MAX)])
     bio = TextAreaField(_l("About you"), filters=[strip], validators=[
-        Length(max=BIO_MAX), lambda form, field: field.data and Length(min=BIO_MIN)(form, field)],
+        Length(max=BIO_MAX), LengthIfGiven(min=BIO_MIN)],
         description=_l("Your experience, what you have learned and how you like to "
-                       "mentor."))
+                       "mentor. At least %(num)d characters.", num=BIO_MIN))
     bio_other = TextAreaField(filters=[strip], validators=[
-        Optional(), Length(min=BIO_MIN, max=BIO_MAX)])
+        Optional(), Length(min=BIO_MIN, max=BIO_MAX)],
+        description=_l("At least %(num)d characters, if you write it.", num=BIO_MIN))
     areas = MultiCheckboxField(_l("Focus areas"), coerce=int, validators=[
         at_least_one(_l("Choose at least one focus area."))])
     years_experience = IntegerField(_l("Years of experience in sales"), validators=[

@@ -37,13 +37,14 @@ class RequestForm(BaseForm):
     area = SelectField(_l("Focus area"), coerce=int, validators=[InputRequired()])
     goal = text(_l("Your goal"), GOAL_MIN, GOAL_MAX, _l(
         "What you want to achieve, concretely: e.g. “Close my first multi-year deal with a "
-        "manufacturing customer”."))
+        "manufacturing customer”. At least %(num)d characters.", num=GOAL_MIN))
     target_date = DateField(_l("By when"), validators=[InputRequired()])
     current_situation = text(_l("Where you are now"), SITUATION_MIN, SITUATION_MAX, _l(
         "Where you stand today against where you need to be, what you have tried, what "
-        "has worked and what has not."))
+        "has worked and what has not. At least %(num)d characters.", num=SITUATION_MIN))
     success_measures = text(_l("How you will measure success"), MEASURES_MIN, MEASURES_MAX, _l(
-        "Results you and your mentor can check: numbers, deals, skills shown."))
+        "Results you and your mentor can check: numbers, deals, skills shown. At least "
+        "%(num)d characters.", num=MEASURES_MIN))
     hours_per_month = IntegerField(_l("Hours a month you commit"), default=2, validators=[
         InputRequired(), NumberRange(*HOURS_PER_MONTH)])  # the hint says the free hours
     duration_months = SelectField(_l("For how long"), coerce=int, default=6, choices=choices(
@@ -112,13 +113,15 @@ class CheckInForm(BaseForm):
     date = DateField(_l("Date of the meeting"), validators=[InputRequired()])
     minutes = IntegerField(_l("Minutes"), default=60, validators=[
         InputRequired(), NumberRange(min=5, max=480)])
-    summary = text(_l("What you discussed"), 10, 3000)
+    summary = text(_l("What you discussed"), 10, 3000,
+                   _l("At least %(num)d characters.", num=10))
     next_steps = TextAreaField(_l("Next steps (optional)"), filters=[strip],
                                validators=[Length(max=2000)])
 
 
 class EndForm(BaseForm):
-    reason = text(_l("Why the mentorship ends early"), 10, 2000)
+    reason = text(_l("Why the mentorship ends early"), 10, 2000,
+                  _l("At least %(num)d characters.", num=10))
 
 
 class FeedbackForm(BaseForm):

@@ -34,6 +34,9 @@ DEFAULT_AREAS = (
 
 # Also said by the admin's area form before the service is reached.
 AREA_NAMES_NEEDED = N_("Give the area a name in both languages.")
+# Also said by the program page's form before the service is reached.
+PILOT_AFTER_ROLLOUT = N_("The pilot cannot start after the program opens to the whole sales "
+                         "organisation: choose an earlier day, or change the other date.")
 
 
 class ProgramError(DomainError):
@@ -216,6 +219,13 @@ def seed_default_areas():
 
 # The program page ---------------------------------------------------------------------
 
+def check_timeline(pilot_starts_on, rollout_starts_on):
+    """The pilot comes first: the home page's timeline would otherwise tell visitors
+    the program opens to everyone before it is tried. Either date may be left open."""
+    if pilot_starts_on and rollout_starts_on and pilot_starts_on > rollout_starts_on:
+        raise ProgramError(_(PILOT_AFTER_ROLLOUT), field="pilot_starts_on")
+
+
 def update_texts(*, actor, texts, pilot_starts_on=None, rollout_starts_on=None):
     """Save the program page's wording: `texts` is {key: (english, italian)}.
 
@@ -224,6 +234,7 @@ def update_texts(*, actor, texts, pilot_starts_on=None, rollout_starts_on=None):
     language left empty or at its default is stored empty, so it keeps showing the
     default in that language."""
     require_admin(actor, ProgramError)
+    check_timeline(pilot_starts_on, rollout_starts_on)
     rows = stored()
     defaults = {language: defaults_in(language) for language in ("en", "it")}
     changed = []

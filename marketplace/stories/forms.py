@@ -12,4 +12,5 @@ class StoryForm(BaseForm):
     body = TextAreaField(_l("The story"), filters=[strip], validators=[
         DataRequired(), Length(min=BODY_MIN, max=BODY_MAX)], description=_l(
         "Where it started, what you worked on together, what changed. Write it in the "
-        "language of your choice; the other side will be asked to agree."))
+        "language of your choice; the other side will be asked to agree. At least %(num)d "
+        "characters.", num=BODY_MIN))
