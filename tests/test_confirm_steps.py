@@ -14,6 +14,7 @@ import pytest
 from flask_babel import force_locale, gettext
 
 from marketplace.accounts.models import EXTERNAL, User
+from marketplace.accounts import services as account_services
 from marketplace.accounts.services import AccountError
 from marketplace.admin import services as admin_services
 from marketplace.extensions import db
@@ -215,6 +216,27 @@ class TestGrantAdminService:
             assert refused.value.message == (
                 "L'account di Olga Outside è esterno: solo chi lavora nell'azienda può "
                 "essere admin.")
+
+
+    def test_the_rule_is_the_accounts_service_s(self, app, app_ctx, admin, people):
+        """The CLI and every other caller go through accounts.grant_admin: it refuses too."""
+        _inside, outside = people
+        with pytest.raises(AccountError):
+            account_services.grant_admin(get(User, outside.id), actor=get(User, admin.id))
+        assert not get(User, outside.id).is_admin
+
+    def test_an_admin_is_not_made_external(self, app, app_ctx, admin, people):
+        inside, _outside = people
+        helper = get(User, inside.id)
+        account_services.grant_admin(helper, actor=get(User, admin.id))
+        db.session.commit()
+        with pytest.raises(AccountError) as refused:
+            admin_services.make_external(get(User, inside.id), actor=get(User, admin.id))
+        assert refused.value.message == (
+            "Ivo Inside is an admin: remove their admin rights first, as only people "
+            "inside the company can be admins.")
+        db.session.rollback()
+        assert get(User, inside.id).affiliation != EXTERNAL
 
 
 # The program's timeline ------------------------------------------------------------------

@@ -548,6 +548,10 @@ def set_affiliation(user, *, actor, affiliation):
         raise AccountError(_("%(name)s is already internal.", name=user.full_name)
                            if affiliation == INTERNAL else
                            _("%(name)s is already external.", name=user.full_name))
+    if affiliation == EXTERNAL and user.is_admin:
+        raise AccountError(_("%(name)s is an admin: remove their admin rights first, as "
+                             "only people inside the company can be admins.",
+                             name=user.full_name))
     audit.record("user.affiliation_changed", actor=actor, subject=user,
                  old=user.affiliation, new=affiliation)
     user.affiliation = affiliation
@@ -587,9 +591,14 @@ def count_users():
 
 
 def grant_admin(user, *, actor):
+    """Make `user` an admin. Admins run the company's program and see everyone's data,
+    so people from outside the company are never made admins."""
     require_admin(actor, AccountError)
     if user.is_admin:
         raise AccountError(_("%(name)s is already an admin.", name=user.full_name))
+    if user.is_external:
+        raise AccountError(_("%(name)s is external: only people inside the company can be "
+                             "admins.", name=user.full_name))
     if not user.active:
         raise AccountError(_("Reactivate %(name)s first.", name=user.full_name))
     user.is_admin = True

@@ -2,18 +2,16 @@
 program, invitations, stories, vetting); this is the admin pages' one way in to them,
 and the place for changes that span domains."""
 
-from flask_babel import gettext as _
 
 from ..accounts.models import EXTERNAL, INTERNAL
 from ..accounts.services import (
-    AccountError,
     approve_user,
     deactivate_user,
+    grant_admin,
     reactivate_user,
     revoke_admin,
     set_affiliation,
 )
-from ..accounts.services import grant_admin as _grant_admin
 from ..invitations.services import cancel as revoke_invitation
 from ..program.services import (
     AREA_NAMES_NEEDED,
@@ -42,16 +40,6 @@ def update_settings(*, actor, **values):
     if "required_approvals" in changes:
         publish_fully_approved(actor=actor)
     return changes
-
-
-def grant_admin(user, *, actor):
-    """Make `user` an admin. Admins run the company's program and see everyone's data,
-    so people from outside the company are never made admins (the users page does not
-    offer it either)."""
-    if user.is_external:
-        raise AccountError(_("%(name)s is external: only people inside the company can be "
-                             "admins.", name=user.full_name))
-    _grant_admin(user, actor=actor)
 
 
 def make_external(user, *, actor):
