@@ -141,6 +141,16 @@ class TestCancelInvitation:
             assert get(Invitation, invitation_id).cancelled_at is not None
 
 
+    def test_an_admin_revoking_asks_first(self, client, auth, admin, invitation):
+        _rep, invitation_id = invitation
+        auth.login(admin.email)
+        page = client.get("/admin/invitations").get_data(as_text=True)
+        block = confirm_step(page, f"/admin/invitations/{invitation_id}/revoke")
+        assert ("Revoke the invitation to Marco Bianchi? Its link stops working at once "
+                "and Rita Rossi is told; this cannot be undone.") in block
+        assert "Yes, revoke it" in block
+
+
 # The users page ------------------------------------------------------------------------
 
 @pytest.fixture
