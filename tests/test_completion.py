@@ -16,12 +16,12 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select, update
 
+from marketplace.accounts.models import User
 from marketplace.admin.queries import Period, dashboard
 from marketplace.core.clock import utcnow
 from marketplace.extensions import db
 from marketplace.mentors.models import MentorProfile
 from marketplace.mentorships import services
-from marketplace.accounts.models import User
 from marketplace.mentorships.models import (
     ACTIVE,
     COMPLETED,
