@@ -106,6 +106,24 @@ class TestAnsweringARequest:
                 ("request_reminder", f"/requests#request-{waiting}")]
 
 
+class TestLoggingAnOverdueCheckIn:
+    def test_both_sides_overdue_notices_are_marked_read(self, request_ctx, world):
+        mentorship_id = start_mentorship(world.mentee.id, world.profile.id, world.area.id,
+                                         days_ago=30)
+        assert send_reminders()["check_in_overdue"] == 1
+        db.session.commit()
+        link = f"/mentorships/{mentorship_id}"
+        for user in (world.mentee, world.mentor_user):
+            assert ("check_in_overdue", link) in unread(user.id)
+        mentorship = db.session.get(Mentorship, mentorship_id)
+        mentoring.log_check_in(mentorship, actor=db.session.get(type(world.mentee),
+                                                                 world.mentor_user.id),
+                               held_on=today(), minutes=60, summary="Caught up at last.")
+        db.session.commit()
+        for user in (world.mentee, world.mentor_user):
+            assert ("check_in_overdue", link) not in unread(user.id)
+
+
 class TestConfirmingACheckIn:
     def test_logging_asks_the_other_side_and_confirming_marks_it_read(self, app, world):
         with app.test_request_context():

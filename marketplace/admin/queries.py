@@ -185,6 +185,15 @@ class _Tally:
         )
 
 
+def _before(moment, delta):
+    """`delta` before `moment`, or the earliest moment for a period that starts at the
+    beginning of the calendar."""
+    try:
+        return moment - delta
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC)
+
+
 def _in(column, period):
     return and_(column >= period.first_moment, column < period.last_moment)
 
@@ -268,9 +277,11 @@ def _mentorships(period, today):
     pending = Mentorship.completion_proposed_at.is_not(None)
     finished = or_(
         and_(Mentorship.status.in_((COMPLETED, ENDED)), _in(Mentorship.ended_at, period)),
-        and_(lapsed, Mentorship.completion_proposed_at >= period.first_moment
-             - COMPLETION_OBJECTION,
-             Mentorship.completion_proposed_at < period.last_moment - COMPLETION_OBJECTION))
+        and_(lapsed,
+             Mentorship.completion_proposed_at >= _before(period.first_moment,
+                                                         COMPLETION_OBJECTION),
+             Mentorship.completion_proposed_at < _before(period.last_moment,
+                                                        COMPLETION_OBJECTION)))
     return db.session.execute(
         select(Mentorship.area_id, Mentorship.mentee_region.label("region"),
                func.count().filter(active).label("active"),

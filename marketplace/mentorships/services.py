@@ -415,6 +415,8 @@ def log_check_in(mentorship, *, actor, held_on, minutes, summary, next_steps="")
         raise CheckInAlreadyRecorded(_("This check-in is already recorded.")) from None
     notify(mentorship.other_side(actor), "check_in_to_confirm",
            check_in_link(mentorship, check_in), person=actor)
+    for user in mentorship.parties:  # the overdue meeting took place: nothing to chase
+        mark_handled(user, "check_in_overdue", _link(mentorship))
     return check_in
 
 
