@@ -369,6 +369,25 @@ class TestPages:
         with app.app_context():
             assert get(Mentorship, world.mentorship_id).status == COMPLETED
 
+    def test_the_mentees_home(self, app, world):
+        """The mentee's next action: answer the mentor's proposal; once the time to
+        object has passed, leave feedback on a completed mentorship."""
+        with app.test_request_context():
+            propose(world, side="mentor")
+        mentee = login_client(app, world.mentee.email)
+        home = page(mentee, "/home")
+        assert "Marco Mentor proposes to complete the mentorship. Confirm it, or object" in home
+        assert f'href="{self.url(world)}#finishing">Confirm or object</a>' in home
+        with app.app_context():
+            db.session.execute(update(Mentorship).where(Mentorship.id == world.mentorship_id)
+                               .values(completion_proposed_at=utcnow() - timedelta(days=8)))
+            db.session.commit()
+        home = page(mentee, "/home")
+        assert "Confirm or object" not in home
+        feedback = re.search(r'<section aria-labelledby="feedback-title".*?</section>', home,
+                             re.S).group(0)
+        assert "Marco Mentor</strong> · Completed" in feedback
+
     def test_outsiders_get_404_and_nothing_changes(self, app, world):
         outsider = login_client(app, world.outsider.email)
         for action in ("/complete", "/complete/confirm", "/complete/object"):
