@@ -17,7 +17,7 @@ from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale, format_date, ngettext
 from sqlalchemy import select
 
 from marketplace.accounts.models import User
@@ -69,6 +69,13 @@ COMPLETED_MESSAGE = "Congratulations: the mentorship is complete. Please leave y
 ENDED_MESSAGE = "The mentorship has ended. Please leave your feedback."
 THANKS = "Thank you for your feedback."
 OVER = "This mentorship is over."
+PENDING = "Completion pending"
+
+
+def proposed_message(other):
+    """The flash after proposing to complete (issue 21, fix 2): `other` confirms."""
+    return (f"{other} is asked to confirm that the goal is reached. Without an objection "
+            "within 7 days, the mentorship counts as completed.")
 IN_THE_FUTURE = "A check-in is logged once it has taken place."
 BEFORE_START = "This date is before the mentorship started."
 OWN_CHECK_IN = "You logged this check-in: the other side confirms it."
@@ -848,10 +855,21 @@ class TestFinishService:
 class TestFinishPage:
     @pytest.mark.parametrize("side", ["mentee", "mentor"])
     def test_complete(self, app, world, clients, side):
-        browser = clients[side]
+        """One side proposes (issue 21, fix 2), the other confirms: then it is over."""
+        browser, other = clients[side], clients[other_side(side)]
         response = browser.submit(f"/mentorships/{world.mentorship_id}/complete")
         assert redirected_to(response, f"/mentorships/{world.mentorship_id}")
-        assert flashed(browser) == [COMPLETED_MESSAGE]
+        names = {"mentee": "Rita Rep", "mentor": "Marco Mentor"}
+        assert flashed(browser) == [proposed_message(names[other_side(side)])]
+        with app.app_context():
+            mentorship = get(Mentorship, world.mentorship_id)
+            assert (mentorship.status, mentorship.completion_proposed_by_id) == (
+                ACTIVE, party_id(world, side))
+            assert counters(world.mentor.id) == (1, 2)
+        assert PENDING in page_of(browser, world.mentorship_id)
+        response = other.submit(f"/mentorships/{world.mentorship_id}/complete/confirm")
+        assert redirected_to(response, f"/mentorships/{world.mentorship_id}")
+        assert flashed(other) == [COMPLETED_MESSAGE]
         with app.app_context():
             mentorship = get(Mentorship, world.mentorship_id)
             assert mentorship.status == COMPLETED and mentorship.ended_at is not None
@@ -904,7 +922,11 @@ class TestFinishPage:
         assert flashed(mentor) == [NO_PLACE]
         mentor.get("/")
 
-        mentor.submit(f"/mentorships/{world.mentorship_id}/complete")
+        login_client(app, world.mentee.email).submit(
+            f"/mentorships/{world.mentorship_id}/complete")
+        with app.app_context():  # proposed: the place is still taken
+            assert counters(world.mentor.id) == (2, 4)
+        mentor.submit(f"/mentorships/{world.mentorship_id}/complete/confirm")
         with app.app_context():
             assert counters(world.mentor.id) == (1, 2)
         mentor.get("/")
@@ -924,6 +946,9 @@ class TestFinishPage:
                                                       second, data):
         clients["mentee"].submit(f"/mentorships/{world.mentorship_id}/{first}",
                                  data={"reason": REASON})
+        if first == "complete":  # completed once the other side confirms
+            clients["mentor"].submit(f"/mentorships/{world.mentorship_id}/complete/confirm")
+            page_of(clients["mentor"], world.mentorship_id)  # (its message shown)
         before = snapshot(app)
         browser = clients["mentor"]
         response = browser.submit(f"/mentorships/{world.mentorship_id}/{second}", data=data)
@@ -974,6 +999,9 @@ class TestFinishPage:
         assert completed() == "0"
         login_client(app, world.mentee.email).submit(
             f"/mentorships/{world.mentorship_id}/complete")
+        assert completed() == "0"  # proposed: it counts once the mentor agrees
+        login_client(app, world.mentor_user.email).submit(
+            f"/mentorships/{world.mentorship_id}/complete/confirm")
         assert completed() == "1"
 
 
@@ -1039,7 +1067,10 @@ class TestConcurrency:
             return response.status_code, flashed(browsers[index])
 
         results = run_together(post, count=2)
-        assert sorted(results) == [(302, [COMPLETED_MESSAGE]), (302, [OVER])], results
+        # Both said the goal is reached: the first a proposal, the second its agreement.
+        assert sorted(results) in [
+            sorted([(302, [COMPLETED_MESSAGE]), (302, [proposed_message(other)])])
+            for other in ("Marco Mentor", "Rita Rep")], results
         with race_app.app_context():
             assert get(Mentorship, world.mentorship_id).status == COMPLETED
             assert counters(world.mentor.id) == (1, 2)
@@ -1276,12 +1307,14 @@ class TestMassAssignment:
 
     def test_complete(self, app, world, other, mentee_client):
         mentee_client.submit(f"/mentorships/{world.mentorship_id}/complete",
-                             data={**self.injected(world, other), "status": "ended"})
+                             data={**self.injected(world, other), "status": "ended",
+                                   "completion_proposed_by_id": world.mentor_user.id})
         with app.app_context():
             mentorship = get(Mentorship, world.mentorship_id)
-            assert (mentorship.status, mentorship.end_reason) == (COMPLETED, None)
+            assert (mentorship.status, mentorship.end_reason) == (ACTIVE, None)
+            assert mentorship.completion_proposed_by_id == world.mentee.id
             assert get(Mentorship, other.id).status == ACTIVE
-            assert counters(world.mentor.id) == (0, 0)
+            assert counters(world.mentor.id) == (1, 2)
             assert counters(other.profile_id) == (1, 2)
         self.unchanged_agreement(app, world)
 
@@ -1365,7 +1398,7 @@ class TestMyMentoring:
         response = outsider_client.get("/mentoring")
         page = response.get_data(as_text=True)
         assert response.status_code == 200
-        assert "0 requests you sent are waiting for an answer" in page
+        assert "No request you sent is waiting for an answer." in page  # day 0 words
         assert "waiting for your answer" not in page
         assert "You have no mentor yet." in section(page, "mentee-title")
         assert 'href="/mentors"' in section(page, "mentee-title")
@@ -1383,7 +1416,7 @@ class TestMyMentoring:
         assert "1 request you sent is waiting for an answer" in page
         assert "waiting for your answer" not in page
         page = mentor_client.get("/mentoring").get_data(as_text=True)
-        assert "0 requests you sent are waiting for an answer" in page
+        assert "No request you sent is waiting for an answer." in page  # day 0 words
         assert "2 requests are waiting for your answer" in page
         with app.app_context():
             assert count(MentorshipRequest, MentorshipRequest.status == OPEN) == 3
@@ -1481,7 +1514,8 @@ class TestItalian:
             "Minutes", "What you discussed", "Next steps (optional)", "Log the check-in",
             "Confirm this check-in", "not confirmed yet", "Next steps:", "Finishing",
             "The goal is reached: complete the mentorship", "End the mentorship early",
-            "Why the mentorship ends early", "End the mentorship"])
+            "Why the mentorship ends early", "End the mentorship now",
+            "Propose to complete the mentorship"])
         for day_ in (mentorship.started_on, mentorship.planned_end_on, mentorship.target_date):
             assert formatted(app, day_, "long", "it") in page
         for english in (">The agreement<", ">Progress<", ">Log a check-in<", ">Goal<",
@@ -1501,7 +1535,17 @@ class TestItalian:
         assert flashed(italian_mentee) == [italian(app, LOGGED)]
         italian_mentee.get("/")
         italian_mentee.submit(f"/mentorships/{world.mentorship_id}/complete")
-        assert flashed(italian_mentee) == [italian(app, COMPLETED_MESSAGE)]
+        with app.test_request_context(), force_locale("it"):
+            proposed = ngettext(
+                "%(name)s is asked to confirm that the goal is reached. Without an "
+                "objection within %(num)d day, the mentorship counts as completed.",
+                "%(name)s is asked to confirm that the goal is reached. Without an "
+                "objection within %(num)d days, the mentorship counts as completed.",
+                7, name="Marco Mentor")
+        assert flashed(italian_mentee) == [proposed]
+        italian_mentee.get("/")
+        login_client(app, world.mentor_user.email).submit(
+            f"/mentorships/{world.mentorship_id}/complete/confirm")
         page = page_of(italian_mentee, world.mentorship_id)
         assert_italian_ui(app, page, ["Completed", "Your feedback",
                                       "How did it go?", "5 – excellent", "Comment (optional)",

@@ -48,8 +48,6 @@ from marketplace.mentors.models import (
 )
 from marketplace.mentorships import services as mentorships
 from marketplace.mentorships.models import (
-    COMPLETED,
-    ENDED,
     Mentorship,
     MentorshipRequest,
 )
@@ -96,8 +94,16 @@ WORDS = {
                          "%(expiry_date)s: check that it is up to date.",
     "approval_expired": "The approval of your mentor profile has run out: it is being "
                         "reviewed again.",
-    "mentorship_completed": "%(name)s marked your mentorship as completed. Leave your "
-                            "feedback.",
+    "mentorship_completed": "%(name)s confirmed that your mentorship is completed. Leave "
+                            "your feedback.",
+    "completion_proposed": "%(name)s proposes to complete your mentorship: the goal is "
+                           "reached. Confirm it, or object within %(days)s days; without "
+                           "an answer it counts as completed.",
+    "completion_objected": "%(name)s objected to completing your mentorship: it goes on. "
+                           "Their reason is on the mentorship page.",
+    "completion_settled": "Your mentorship with %(name)s counts as completed: no objection "
+                          "came within %(days)s days. Leave your feedback.",
+    "check_in_to_confirm": "%(name)s logged a check-in: confirm that it took place.",
     "mentorship_ended": "%(name)s ended your mentorship early. Leave your feedback.",
     "check_in_overdue": "A check-in with %(name)s is overdue: it was due on %(due_date)s.",
     "story_consent_requested": "%(name)s wrote the success story of your mentorship and "
@@ -392,7 +398,7 @@ def test_every_kind_has_its_words_in_both_languages(app):
     assert {kind: message for kind, (message, _category) in services.KINDS.items()} == WORDS
     for kind in WORDS:
         params = {"name": "Giulia Greco", "expiry_date": "2026-11-22",
-                  "due_date": "2026-11-22"}
+                  "due_date": "2026-11-22", "days": 7}
         used = {name: value for name, value in params.items() if f"%({name})s" in WORDS[kind]}
         italian, english = say(app, "it", kind, **used), say(app, "en", kind, **used)
         assert italian != english
@@ -409,9 +415,10 @@ class TestRequestEvents:
     def test_received_tells_the_mentor_in_their_language(self, app, app_ctx, outbox, pair):
         since = start_watching(outbox)
         with acting_in(app, pair.mentee.language):
-            submit(pair.mentee.id, pair.profile.id, pair.area.id)
-        assert_told(app, outbox, since, pair.mentor, "request_received", "/requests",
-                    name=pair.mentee.full_name)
+            request_id = submit(pair.mentee.id, pair.profile.id, pair.area.id)
+        # At the request itself (issue 21, fix 9: answering it marks it read).
+        assert_told(app, outbox, since, pair.mentor, "request_received",
+                    f"/requests#request-{request_id}", name=pair.mentee.full_name)
 
     def test_accepted_tells_the_mentee(self, app, app_ctx, outbox, pair):
         request_id = submit(pair.mentee.id, pair.profile.id, pair.area.id)
@@ -496,22 +503,59 @@ class TestVettingEvents:
 # Mentorships ---------------------------------------------------------------------------
 
 class TestMentorshipEvents:
-    @pytest.mark.parametrize("status", [COMPLETED, ENDED])
     @pytest.mark.parametrize("side", ["mentee", "mentor"])
-    def test_the_other_side_is_told(self, app, app_ctx, outbox, pair, side, status):
+    def test_completing_tells_each_side_in_turn(self, app, app_ctx, outbox, pair, side):
+        """Issue 21, fix 2: the other side is asked to confirm; once they do, the
+        proposer is told, and the question is marked read."""
         mentorship_id = start_mentorship(pair.mentee.id, pair.profile.id, pair.area.id)
         actor = getattr(pair, side)
         other = pair.mentor if side == "mentee" else pair.mentee
         since = start_watching(outbox)
         with acting_in(app, actor.language):
-            mentorship = db.session.get(Mentorship, mentorship_id)
-            who = db.session.get(User, actor.id)
-            if status == COMPLETED:
-                mentorships.complete_mentorship(mentorship, actor=who)
-            else:
-                mentorships.end_mentorship(mentorship, actor=who, reason=REASON)
+            mentorships.propose_completion(db.session.get(Mentorship, mentorship_id),
+                                           actor=db.session.get(User, actor.id))
             db.session.commit()
-        assert_told(app, outbox, since, other, f"mentorship_{status}",
+        link = f"/mentorships/{mentorship_id}"
+        assert_told(app, outbox, since, other, "completion_proposed", link,
+                    name=actor.full_name, days=7)
+        since = start_watching(outbox)
+        with acting_in(app, other.language):
+            mentorships.confirm_completion(db.session.get(Mentorship, mentorship_id),
+                                           actor=db.session.get(User, other.id))
+            db.session.commit()
+        assert_told(app, outbox, since, actor, "mentorship_completed", link,
+                    name=other.full_name)
+        assert db.session.scalar(select(Notification.read_at).where(
+            Notification.kind == "completion_proposed")) is not None
+
+    @pytest.mark.parametrize("side", ["mentee", "mentor"])
+    def test_an_objection_tells_the_proposer(self, app, app_ctx, outbox, pair, side):
+        mentorship_id = start_mentorship(pair.mentee.id, pair.profile.id, pair.area.id)
+        actor = getattr(pair, side)
+        other = pair.mentor if side == "mentee" else pair.mentee
+        mentorships.propose_completion(db.session.get(Mentorship, mentorship_id),
+                                       actor=db.session.get(User, actor.id))
+        db.session.commit()
+        since = start_watching(outbox)
+        with acting_in(app, other.language):
+            mentorships.object_to_completion(db.session.get(Mentorship, mentorship_id),
+                                             actor=db.session.get(User, other.id),
+                                             reason=REASON)
+            db.session.commit()
+        assert_told(app, outbox, since, actor, "completion_objected",
+                    f"/mentorships/{mentorship_id}", name=other.full_name)
+
+    @pytest.mark.parametrize("side", ["mentee", "mentor"])
+    def test_ending_early_tells_the_other_side(self, app, app_ctx, outbox, pair, side):
+        mentorship_id = start_mentorship(pair.mentee.id, pair.profile.id, pair.area.id)
+        actor = getattr(pair, side)
+        other = pair.mentor if side == "mentee" else pair.mentee
+        since = start_watching(outbox)
+        with acting_in(app, actor.language):
+            mentorships.end_mentorship(db.session.get(Mentorship, mentorship_id),
+                                       actor=db.session.get(User, actor.id), reason=REASON)
+            db.session.commit()
+        assert_told(app, outbox, since, other, "mentorship_ended",
                     f"/mentorships/{mentorship_id}", name=actor.full_name)
 
 
@@ -569,7 +613,7 @@ class TestThroughThePages:
             "answer.", name=people.mentor.full_name)]
         english = say(app, "en", "request_received", name=people.mentee.full_name)
         [message] = outbox
-        check_mail(app, message, people.mentor, english, "/requests")
+        check_mail(app, message, people.mentor, english, "/requests#request-1")
         with app.app_context():
             assert [(n.user_id, n.kind, n.person_id, n.params) for n in db.session.scalars(
                 select(Notification))] == [(people.mentor.id, "request_received",
@@ -617,8 +661,8 @@ class TestReminders:
         since = start_watching(outbox)
         assert send_reminders(now=now) == {**NOTHING, "request_reminder": 1}
         db.session.commit()
-        assert_told(app, outbox, since, pair.mentor, "request_reminder", "/requests",
-                    name=pair.mentee.full_name)
+        assert_told(app, outbox, since, pair.mentor, "request_reminder",
+                    f"/requests#request-{request_id}", name=pair.mentee.full_name)
         assert get(MentorshipRequest, request_id).reminded_at is not None
         # Again an hour later, and days later: the request was already reminded.
         since = start_watching(outbox)
@@ -681,6 +725,7 @@ class TestReminders:
                                  held_on=today() - timedelta(days=1), minutes=60,
                                  summary="We went through the account plan.")
         db.session.commit()
+        since = start_watching(outbox)  # (the mentor is asked to confirm it)
         new_due = today() - timedelta(days=1) + timedelta(days=14)
         assert send_reminders(now=now + timedelta(hours=2)) == NOTHING
         assert send_reminders(now=now + timedelta(days=16)) == NOTHING  # within grace
@@ -948,18 +993,19 @@ class TestPreferences:
         told = {kind: category for kind, (_words, category) in services.KINDS.items()}
         mentor_kinds = [kind for user_id, kind, _link, _params in new_notifications(since)
                         if user_id == pair.mentor.id]
-        assert mentor_kinds == ["request_received", "mentorship_completed",
+        assert mentor_kinds == ["request_received", "completion_proposed",
                                 "approval_expired"]
         mailed = {message.subject for message in outbox if message.to == pair.mentor.email}
         texts = {"request_received": say(app, pair.mentor.language, "request_received",
                                          name=pair.mentee.full_name),
-                 "mentorship_completed": say(app, pair.mentor.language,
-                                             "mentorship_completed",
-                                             name=pair.mentee.full_name),
+                 "completion_proposed": say(app, pair.mentor.language,
+                                            "completion_proposed",
+                                            name=pair.mentee.full_name, days=7),
                  "approval_expired": say(app, pair.mentor.language, "approval_expired")}
         assert mailed == {text for kind, text in texts.items() if told[kind] != off}
-        # The mentee's own choices are untouched: they still got the acceptance.
-        assert [message.to for message in outbox].count(pair.mentee.email) == 1
+        # The mentee's own choices are untouched: they still got the acceptance, and the
+        # mentor's agreement that the mentorship is completed.
+        assert [message.to for message in outbox].count(pair.mentee.email) == 2
 
     def test_account_emails_are_always_sent(self, app, app_ctx, outbox):
         user = make_user(email="paola@example.com", language="it")
@@ -1035,7 +1081,7 @@ class TestOutbox:
 
     def test_send_emails_delivers_what_is_waiting_once(self, app, quiet, people):
         with quiet.app_context():
-            submit(people.mentee.id, people.profile.id, people.area.id)
+            request_id = submit(people.mentee.id, people.profile.id, people.area.id)
         runner = quiet.test_cli_runner()
         result = runner.invoke(args=["send-emails"])
         assert result.exit_code == 0, result.output
@@ -1043,7 +1089,7 @@ class TestOutbox:
         [message] = delivered(quiet)
         check_mail(app, message, people.mentor,
                    say(app, "it", "request_received", name=people.mentee.full_name),
-                   "/requests")
+                   f"/requests#request-{request_id}")
         with quiet.app_context():
             [row] = outbox_rows()
             assert (row.status, row.attempts) == (SENT, 1) and row.sent_at is not None

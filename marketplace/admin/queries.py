@@ -15,7 +15,9 @@ Definitions, over the chosen period (dates inclusive, in UTC):
 - hours logged: check-ins held in the period; hours committed: each mentorship's
   monthly hours, pro rata over the days it ran in the period;
 - completion rate: completed ÷ (completed + ended early), of mentorships that finished
-  in the period;
+  in the period; completed means confirmed by the other side, or proposed and not
+  objected to for COMPLETION_OBJECTION_DAYS (it finished the day it began to count);
+  a completion still waiting for an answer is neither (it is active);
 - now, whatever the period: profiles waiting for vetting, active mentorships, and
   active mentorships whose check-in is overdue.
 """
@@ -35,6 +37,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    not_,
     or_,
     select,
     text,
@@ -54,6 +57,7 @@ from ..mentorships.models import (
     ACCEPTED,
     ACTIVE,
     COMPLETED,
+    COMPLETION_OBJECTION,
     DECLINED,
     ENDED,
     REQUEST_STATES,
@@ -181,6 +185,15 @@ class _Tally:
         )
 
 
+def _before(moment, delta):
+    """`delta` before `moment`, or the earliest moment for a period that starts at the
+    beginning of the calendar."""
+    try:
+        return moment - delta
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC)
+
+
 def _in(column, period):
     return and_(column >= period.first_moment, column < period.last_moment)
 
@@ -256,8 +269,19 @@ def _mentorships(period, today):
         least(last_day, Mentorship.planned_end_on,
               func.coalesce(utc_date(Mentorship.ended_at), last_day)),
         greatest(literal(period.start, Date), Mentorship.started_on)) + 1
-    active = Mentorship.status == ACTIVE
-    finished = and_(Mentorship.status.in_((COMPLETED, ENDED)), _in(Mentorship.ended_at, period))
+    # A completion nobody objected to in time counts as finished the day it began to
+    # count, even before it is settled (see mentorships.services.settle_completion).
+    now = datetime.combine(today, utcnow().time(), tzinfo=UTC)
+    lapsed = Mentorship.lapsed_completion(now)
+    active = and_(Mentorship.status == ACTIVE, not_(lapsed))
+    pending = Mentorship.completion_proposed_at.is_not(None)
+    finished = or_(
+        and_(Mentorship.status.in_((COMPLETED, ENDED)), _in(Mentorship.ended_at, period)),
+        and_(lapsed,
+             Mentorship.completion_proposed_at >= _before(period.first_moment,
+                                                         COMPLETION_OBJECTION),
+             Mentorship.completion_proposed_at < _before(period.last_moment,
+                                                        COMPLETION_OBJECTION)))
     return db.session.execute(
         select(Mentorship.area_id, Mentorship.mentee_region.label("region"),
                func.count().filter(active).label("active"),
@@ -266,9 +290,10 @@ def _mentorships(period, today):
                cast(func.sum(case((days > 0, Mentorship.hours_per_month * days), else_=0)),
                     BigInteger).label("hour_days"),
                func.count().filter(finished).label("finished"),
-               func.count().filter(finished, Mentorship.status == COMPLETED)
+               func.count().filter(finished, Mentorship.counts_as_completed(now))
                .label("completed"),
-               func.count().filter(active, func.coalesce(check_ins.c.last_held_on,
+               # (no check-in is due once a completion is proposed)
+               func.count().filter(active, not_(pending), func.coalesce(check_ins.c.last_held_on,
                                                          Mentorship.started_on) < due_by)
                .label("overdue"))
         .outerjoin(check_ins, check_ins.c.mentorship_id == Mentorship.id)

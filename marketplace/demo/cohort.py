@@ -251,6 +251,9 @@ def _check_ins(mentorship, rep, mentor, outcome, rng, now):
             summary=SUMMARIES[rep.language][number % 3])
         # The latest check-in of a running mentorship may still wait for confirmation.
         if outcome == "completed" or day + timedelta(days=step) < end:
+            # Through the service: the other side's request to confirm is marked read.
+            mentoring.confirm_check_in(check_in, mentorship,
+                                       actor=mentor if author is rep else rep)
             check_in.confirmed_at = now
         day += timedelta(days=step + rng.randint(-2, 4))
         number += 1

@@ -322,7 +322,9 @@ def load_check_ins(mentorship, mentee, mentor, outcome):
             summary=summary, next_steps=next_steps)
         check_in.held_on = mentorship.started_on + timedelta(days=3 + step * number)
         if number < count - 1 or outcome == "completed":
-            check_in.confirmed_at = utcnow()
+            # Through the service: the other side's request to confirm is marked read.
+            mentoring.confirm_check_in(check_in, mentorship,
+                                       actor=mentorship.other_side(author))
     if outcome == "completed":
         mentoring.complete_mentorship(mentorship, actor=mentee)
         mentorship.ended_at = utcnow() - timedelta(days=30)

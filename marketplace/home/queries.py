@@ -58,6 +58,9 @@ class Running:
     mentorship: Mentorship
     progress: object
     to_confirm: list
+    # A completion waiting for an answer: "to_answer" when the other side proposed it
+    # (the viewer's next action), "proposed" when the viewer did; None otherwise.
+    completion: str | None = None
 
 
 @dataclass
@@ -82,6 +85,7 @@ class Mentor:
     revision: ProfileRevision | None
     waiting: list = field(default_factory=list)  # [(request, age)], oldest first
     to_confirm: list = field(default_factory=list)  # [Running] with check-ins to confirm
+    completions: list = field(default_factory=list)  # [Running]: the mentee proposed it
     overdue: list = field(default_factory=list)  # [Running]
     active: list = field(default_factory=list)
 
@@ -147,10 +151,21 @@ def _mentorships(user):
 
 
 def _running(mentorship, user, today):
+    completion = None
+    if mentorship.completion_pending:
+        completion = ("proposed" if mentorship.completion_proposed_by_id == user.id
+                      else "to_answer")
     return Running(mentorship=mentorship,
                    progress=progress(mentorship, mentorship.check_ins, today=today),
                    to_confirm=[check_in for check_in in mentorship.check_ins
-                               if not check_in.is_confirmed and check_in.author_id != user.id])
+                               if not check_in.is_confirmed and check_in.author_id != user.id],
+                   completion=completion)
+
+
+def _running_now(mentorship, now):
+    """Still going on at `now`: active, and no completion nobody objected to in time
+    (that one counts as completed, and waits for feedback)."""
+    return mentorship.status == ACTIVE and not mentorship.completion_lapsed(now)
 
 
 def _mentee(user, language, now, mentorships, newcomer):
@@ -177,8 +192,8 @@ def _mentee(user, language, now, mentorships, newcomer):
                  for request in sent],
         last_answer=last[0] if last else None,
         last_mentorship_id=last[1] if last else None,
-        active=[_running(m, user, today) for m in mine if m.status == ACTIVE],
-        feedback_due=[m for m in mine if m.status != ACTIVE])
+        active=[_running(m, user, today) for m in mine if _running_now(m, now)],
+        feedback_due=[m for m in mine if not _running_now(m, now)])
     home.starting = newcomer and home.nothing_yet
     if home.starting and user.sees_directory:
         home.suggested = suggestions(user, language, limit=SUGGESTED)
@@ -197,9 +212,10 @@ def _mentor(user, profile, now, mentorships):
         .order_by(MentorshipRequest.created_at, MentorshipRequest.id)).all()
     today = now.date()
     running = [_running(m, user, today) for m in mentorships
-               if m.profile_id == profile.id and m.status == ACTIVE]
+               if m.profile_id == profile.id and _running_now(m, now)]
     return Mentor(profile=profile, revision=revision,
                   waiting=[(request, now - request.created_at) for request in received],
+                  completions=[item for item in running if item.completion == "to_answer"],
                   to_confirm=[item for item in running if item.to_confirm],
                   overdue=[item for item in running if item.progress.overdue],
                   active=running)

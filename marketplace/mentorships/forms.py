@@ -124,6 +124,11 @@ class EndForm(BaseForm):
                   _l("At least %(num)d characters.", num=10))
 
 
+class ObjectForm(BaseForm):
+    reason = text(_l("Why the goal is not reached yet"), 10, 1000, _l(
+        "At least 10 characters. The other side reads it on the mentorship page."))
+
+
 class FeedbackForm(BaseForm):
     rating = RadioField(_l("How did it go?"), coerce=int, validators=[InputRequired()],
                         choices=choices([(5, _l("5 – excellent")), (4, _l("4 – good")),

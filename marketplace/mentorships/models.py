@@ -6,9 +6,19 @@ one of the mentor's places and the hours committed (counters on the mentor profi
 checked by the database).
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    or_,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import REGION_MAX, User
@@ -35,6 +45,15 @@ ACTIVE = "active"
 COMPLETED = "completed"
 ENDED = "ended"
 MENTORSHIP_STATES = (ACTIVE, COMPLETED, ENDED)
+
+# Completing takes both sides: one proposes, the other confirms or objects. A proposal
+# nobody objects to for this many days counts as completed; until it is settled (see
+# services.settle_completion) the mentorship's row still says active, so everything that
+# counts completions uses `Mentorship.counts_as_completed` and `shown_state`.
+COMPLETION_OBJECTION_DAYS = 7
+COMPLETION_OBJECTION = timedelta(days=COMPLETION_OBJECTION_DAYS)
+# What a mentorship shows while a completion waits for the other side.
+COMPLETION_PENDING = "completion_pending"
 
 HOURS_PER_MONTH = (1, 20)
 DURATION_MONTHS = (3, 12)
@@ -128,9 +147,16 @@ class Mentorship(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The due date of the last check-in both sides were told was overdue (once each).
     overdue_notice_for: Mapped[date | None] = mapped_column(Date)
+    # A completion one side proposed and the other has not answered yet (the time is
+    # cleared when they object); the last objection, with its reason, stays to be read.
+    completion_proposed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    completion_proposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completion_objected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completion_objection: Mapped[str | None] = mapped_column(Text)
 
     request: Mapped[MentorshipRequest] = relationship()
-    mentee: Mapped[User] = relationship()
+    mentee: Mapped[User] = relationship(foreign_keys=[mentee_id])
     profile: Mapped[MentorProfile] = relationship()
     area: Mapped[FocusArea] = relationship()
     check_ins: Mapped[list["CheckIn"]] = relationship(
@@ -140,6 +166,41 @@ class Mentorship(db.Model):
     @property
     def is_active(self):
         return self.status == ACTIVE
+
+    @property
+    def completion_pending(self):
+        """One side proposed completing it and the other has not answered (yet)."""
+        return self.status == ACTIVE and self.completion_proposed_at is not None
+
+    @property
+    def completion_counts_on(self):
+        """When a pending completion counts without an answer (None when none is)."""
+        if not self.completion_pending:
+            return None
+        return self.completion_proposed_at + COMPLETION_OBJECTION
+
+    def completion_lapsed(self, now):
+        """The other side let the objection period pass: it counts as completed."""
+        return self.completion_pending and now >= self.completion_counts_on
+
+    def shown_state(self, now):
+        """The state people read: a completion nobody objected to in time reads as
+        completed even before it is settled, and a pending one as pending."""
+        if self.completion_pending:
+            return COMPLETED if self.completion_lapsed(now) else COMPLETION_PENDING
+        return self.status
+
+    @classmethod
+    def counts_as_completed(cls, now):
+        """The SQL rule for what counts as completed at `now` (honor roll, dashboard):
+        confirmed, or proposed and not objected to for COMPLETION_OBJECTION_DAYS."""
+        return or_(cls.status == COMPLETED, cls.lapsed_completion(now))
+
+    @classmethod
+    def lapsed_completion(cls, now):
+        """The SQL rule for an active row whose completion counts already."""
+        return and_(cls.status == ACTIVE, cls.completion_proposed_at.is_not(None),
+                    cls.completion_proposed_at <= now - COMPLETION_OBJECTION)
 
     @property
     def parties(self):

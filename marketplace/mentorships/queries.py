@@ -186,6 +186,11 @@ class Progress:
         return self.minutes_confirmed / 60
 
     @property
+    def nothing_logged(self):
+        """Day 0, or nothing written down yet: the page says so in words, not zeros."""
+        return self.check_ins == 0
+
+    @property
     def on_cadence(self):
         return not self.overdue and self.check_ins >= self.check_ins_expected - 1
 
@@ -211,6 +216,7 @@ def progress(mentorship, check_ins, today=None):
         check_ins=len(check_ins),
         check_ins_expected=days // interval,
         next_due=next_due,
-        overdue=mentorship.status == ACTIVE
+        # With a completion proposed, no further check-in is expected.
+        overdue=mentorship.status == ACTIVE and not mentorship.completion_pending
         and today > next_due + timedelta(days=GRACE_DAYS),
     )

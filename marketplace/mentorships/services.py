@@ -30,13 +30,15 @@ from ..i18n import N_
 from ..invitations.models import Invitation
 from ..invitations.services import invitation_behind
 from ..mentors.models import MentorProfile
-from ..notifications.services import notify
+from ..notifications.services import mark_handled, notify
 from ..program.models import ProgramSettings
 from ..program.services import settings
 from .models import (
     ACCEPTED,
     ACTIVE,
     COMPLETED,
+    COMPLETION_OBJECTION,
+    COMPLETION_OBJECTION_DAYS,
     DECLINE_REASONS,
     DECLINED,
     ENDED,
@@ -191,9 +193,18 @@ def submit_request(profile, *, actor, area, **fields):
         raise RequestError(_("You already have an open request to this mentor.")) from None
     audit.record("request.sent", actor=actor, subject=profile.user, request_id=request.id,
                  profile_id=profile.id)
-    notify(profile.user, "request_received", url_for("mentorships.requests"),
-           person=actor)
+    notify(profile.user, "request_received", request_link(request), person=actor)
     return request
+
+
+def request_link(request):
+    """Where a request's notifications lead: the requests page, at that request. The
+    fragment also tells one request's notifications from another's (`mark_handled`)."""
+    return url_for("mentorships.requests", _anchor=f"request-{request.id}")
+
+
+# What a mentor's notifications about a request asked them to do: answer it.
+TO_ANSWER = ("request_received", "request_reminder")
 
 
 NO_LONGER_OPEN = _l("This request is no longer open: it has already been answered, "
@@ -237,6 +248,7 @@ def decline_request(request, *, actor, reason, note=None):
                    note=note or None)
     audit.record("request.declined", actor=actor, subject=request.mentee,
                  request_id=request.id, reason=reason)
+    mark_handled(actor, TO_ANSWER, request_link(request))
     notify(request.mentee, "request_declined", url_for("mentorships.requests"),
            person=request.profile.user)
 
@@ -306,6 +318,7 @@ def accept_request(request, *, actor, note=None):
     db.session.expire(request.profile)
     audit.record("request.accepted", actor=actor, subject=request.mentee,
                  request_id=request.id, mentorship_id=mentorship.id)
+    mark_handled(actor, TO_ANSWER, request_link(request))
     notify(request.mentee, "request_accepted",
            url_for("mentorships.mentorship", mentorship_id=mentorship.id),
            person=request.profile.user)
@@ -400,7 +413,18 @@ def log_check_in(mentorship, *, actor, held_on, minutes, summary, next_steps="")
             db.session.add(check_in)
     except IntegrityError:
         raise CheckInAlreadyRecorded(_("This check-in is already recorded.")) from None
+    notify(mentorship.other_side(actor), "check_in_to_confirm",
+           check_in_link(mentorship, check_in), person=actor)
+    for user in mentorship.parties:  # the overdue meeting took place: nothing to chase
+        mark_handled(user, "check_in_overdue", _link(mentorship))
     return check_in
+
+
+def check_in_link(mentorship, check_in):
+    """The mentorship page, at the check-in (one check-in's notification from
+    another's)."""
+    return url_for("mentorships.mentorship", mentorship_id=mentorship.id,
+                   _anchor=f"check-in-{check_in.id}")
 
 
 def confirm_check_in(check_in, mentorship, *, actor):
@@ -411,16 +435,19 @@ def confirm_check_in(check_in, mentorship, *, actor):
     if check_in.is_confirmed:
         raise MentorshipError(_("This check-in is already confirmed."))
     check_in.confirmed_at = utcnow()
+    mark_handled(actor, "check_in_to_confirm", check_in_link(mentorship, check_in))
 
 
-def _finish(mentorship, status, *, actor, reason=None, notice=None):
+def _finish(mentorship, status, *, actor, reason=None, notice=None, ended_at=None,
+            quiet=False, **condition):
     """Close an active mentorship once, and give the mentor back the place and hours.
     The other side is told who closed it, or only `notice` (a notification kind) when
-    given."""
+    given, or no one when `quiet`. `condition` (column=value) must hold too."""
     closed = db.session.execute(
         update(Mentorship)
-        .where(Mentorship.id == mentorship.id, Mentorship.status == ACTIVE)
-        .values(status=status, ended_at=utcnow(), end_reason=reason)
+        .where(Mentorship.id == mentorship.id, Mentorship.status == ACTIVE,
+               *(getattr(Mentorship, name) == value for name, value in condition.items()))
+        .values(status=status, ended_at=ended_at or utcnow(), end_reason=reason)
         .execution_options(synchronize_session=False))
     if closed.rowcount != 1:
         raise MentorshipError(_(OVER))
@@ -432,6 +459,8 @@ def _finish(mentorship, status, *, actor, reason=None, notice=None):
     db.session.refresh(mentorship)
     db.session.expire(mentorship.profile)
     audit.record(f"mentorship.{status}", actor=actor, mentorship_id=mentorship.id)
+    if quiet:
+        return
     other = mentorship.other_side(actor)
     link = url_for("mentorships.mentorship", mentorship_id=mentorship.id)
     if notice:
@@ -474,10 +503,136 @@ def close_everything_of(user):
     return closed, ended
 
 
-def complete_mentorship(mentorship, *, actor):
-    """The goal is reached."""
+# Completing: one side proposes, the other confirms or objects ----------------------------
+
+def _link(mentorship):
+    return url_for("mentorships.mentorship", mentorship_id=mentorship.id)
+
+
+def propose_completion(mentorship, *, actor, now=None):
+    """`actor` says the goal is reached. It counts once the other side confirms, or
+    when they have not objected within COMPLETION_OBJECTION_DAYS; until then the
+    mentorship goes on. When the other side had proposed it already, this is their
+    agreement: it is completed at once. Returns whether it is completed now."""
     _require_party(actor, mentorship)
-    _finish(mentorship, COMPLETED, actor=actor)
+    _require_active(mentorship)
+    if mentorship.completion_pending:
+        if mentorship.completion_proposed_by_id != actor.id:
+            confirm_completion(mentorship, actor=actor, now=now)
+            return True
+        raise MentorshipError(_("You have already proposed to complete this mentorship: "
+                                "the other side is asked to confirm it."))
+    now = now or utcnow()
+    proposed = db.session.execute(
+        update(Mentorship)
+        .where(Mentorship.id == mentorship.id, Mentorship.status == ACTIVE,
+               Mentorship.completion_proposed_at.is_(None))
+        .values(completion_proposed_by_id=actor.id, completion_proposed_at=now)
+        .execution_options(synchronize_session=False))
+    db.session.refresh(mentorship)
+    if proposed.rowcount != 1:  # the other side proposed, or ended it, meanwhile
+        _require_active(mentorship)
+        if mentorship.completion_pending and \
+                mentorship.completion_proposed_by_id != actor.id:
+            confirm_completion(mentorship, actor=actor, now=now)  # both clicked at once
+            return True
+        raise MentorshipError(_("This mentorship has just changed: look at it again."))
+    audit.record("mentorship.completion_proposed", actor=actor, mentorship_id=mentorship.id)
+    notify(mentorship.other_side(actor), "completion_proposed", _link(mentorship),
+           person=actor, days=COMPLETION_OBJECTION_DAYS)
+    return False
+
+
+def _require_answerable(mentorship, actor, now):
+    """`actor` may answer the pending completion: the other side, before it lapsed."""
+    _require_party(actor, mentorship)
+    _require_active(mentorship)
+    if not mentorship.completion_pending:
+        raise MentorshipError(_("No completion is waiting for an answer."))
+    if mentorship.completion_proposed_by_id == actor.id:
+        raise MentorshipError(_("You proposed to complete it: the other side confirms "
+                                "it."))
+    if mentorship.completion_lapsed(now):
+        raise MentorshipError(_("The time to object has passed: the mentorship counts "
+                                "as completed."))
+
+
+def confirm_completion(mentorship, *, actor, now=None):
+    """The other side agrees the goal is reached: the mentorship is completed, counts
+    for the mentor, and frees the place and hours. The proposer is told."""
+    now = now or utcnow()
+    _require_answerable(mentorship, actor, now)
+    _finish(mentorship, COMPLETED, actor=actor, ended_at=now,
+            completion_proposed_at=mentorship.completion_proposed_at)
+    mark_handled(actor, "completion_proposed", _link(mentorship))
+
+
+def object_to_completion(mentorship, *, actor, reason, now=None):
+    """The other side does not agree the goal is reached, saying why: the proposal is
+    withdrawn, the mentorship goes on, and the proposer is told."""
+    now = now or utcnow()
+    _require_answerable(mentorship, actor, now)
+    reason = (reason or "").strip()
+    if not reason:
+        raise MentorshipError(_("Say why the goal is not reached yet."))
+    objected = db.session.execute(
+        update(Mentorship)
+        .where(Mentorship.id == mentorship.id, Mentorship.status == ACTIVE,
+               Mentorship.completion_proposed_at == mentorship.completion_proposed_at)
+        .values(completion_proposed_at=None, completion_objected_at=now,
+                completion_objection=reason)
+        .execution_options(synchronize_session=False))
+    if objected.rowcount != 1:
+        raise MentorshipError(_("This mentorship has just changed: look at it again."))
+    proposer = mentorship.other_side(actor)
+    db.session.refresh(mentorship)
+    audit.record("mentorship.completion_objected", actor=actor, mentorship_id=mentorship.id)
+    mark_handled(actor, "completion_proposed", _link(mentorship))
+    notify(proposer, "completion_objected", _link(mentorship), person=actor)
+
+
+def settle_completion(mentorship, now=None):
+    """Record as completed a mentorship whose completion nobody objected to in time
+    (it counts already: this frees the mentor's place and hours, and opens feedback).
+    Settled lazily, when the mentorship is looked at; safe to call again and at once.
+    Its end is the day it began to count. Returns whether it settled it."""
+    now = now or utcnow()
+    if not mentorship.completion_lapsed(now):
+        return False
+    proposer = (mentorship.profile.user
+                if mentorship.completion_proposed_by_id == mentorship.profile.user_id
+                else mentorship.mentee)
+    try:
+        _finish(mentorship, COMPLETED, actor=proposer, quiet=True,
+                ended_at=mentorship.completion_proposed_at + COMPLETION_OBJECTION,
+                completion_proposed_at=mentorship.completion_proposed_at)
+    except MentorshipError:  # settled or ended at this very moment
+        return False
+    for user in mentorship.parties:
+        mark_handled(user, "completion_proposed", _link(mentorship))
+        notify(user, "completion_settled", _link(mentorship),
+               person=mentorship.other_side(user), days=COMPLETION_OBJECTION_DAYS)
+    return True
+
+
+def settle_completions_of(user, now=None):
+    """Settle the lapsed completions of `user`'s mentorships (their pages list them).
+    Returns how many it settled."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        select(Mentorship).join(MentorProfile)
+        .where(Mentorship.lapsed_completion(now),
+               or_(Mentorship.mentee_id == user.id, MentorProfile.user_id == user.id))
+        .order_by(Mentorship.id)).all()
+    return sum(settle_completion(mentorship, now) for mentorship in due)
+
+
+def complete_mentorship(mentorship, *, actor):
+    """Both sides agree at once that the goal is reached: `actor` proposes and the
+    other side confirms. For the demo data and for tests that need a completed
+    mentorship; the pages go through propose, confirm and object."""
+    if not propose_completion(mentorship, actor=actor):
+        confirm_completion(mentorship, actor=mentorship.other_side(actor))
 
 
 def end_mentorship(mentorship, *, actor, reason):

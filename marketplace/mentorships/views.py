@@ -1,12 +1,13 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from ..core import audit
+from ..i18n import N_
 from ..web.labels import REQUEST_STATE_LABELS
 from ..web.transaction import form_status, perform, refuse, transaction
 from . import ical, queries, services
@@ -17,6 +18,7 @@ from .forms import (
     DeclineForm,
     EndForm,
     FeedbackForm,
+    ObjectForm,
     RequestForm,
 )
 
@@ -144,7 +146,7 @@ def mentorship_or_404(mentorship_id):
 
 
 def _mentorship_page(mentorship, check_in_form=None, end_form=None, feedback_form=None,
-                     status=200):
+                     object_form=None, status=200):
     check_ins = mentorship.check_ins
     given = {feedback.author_id for feedback in mentorship.feedback}
     feedback, hidden_feedback = queries.visible_feedback(mentorship, current_user)
@@ -159,13 +161,19 @@ def _mentorship_page(mentorship, check_in_form=None, end_form=None, feedback_for
         feedback=feedback, hidden_feedback=hidden_feedback,
         feedback_revealed_on=queries.feedback_revealed_on(mentorship),
         check_in_form=check_in_form or CheckInForm(), end_form=end_form or EndForm(),
+        object_form=object_form or ObjectForm(),
+        objection_days=services.COMPLETION_OBJECTION_DAYS,
         feedback_form=feedback_form or FeedbackForm()), status
 
 
 @bp.get("/mentorships/<int:mentorship_id>")
 @login_required
 def mentorship(mentorship_id):
-    return _mentorship_page(mentorship_or_404(mentorship_id))
+    mentorship = mentorship_or_404(mentorship_id)
+    # A completion nobody objected to in time is recorded when it is next looked at.
+    with transaction():
+        services.settle_completion(mentorship)
+    return _mentorship_page(mentorship)
 
 
 @bp.get("/mentorships/<int:mentorship_id>/calendar.ics")
@@ -226,12 +234,48 @@ def confirm_check_in(mentorship_id, check_in_id):
     return _back(mentorship)
 
 
+COMPLETED_MESSAGE = N_("Congratulations: the mentorship is complete. Please leave your "
+                       "feedback.")
+
+
 @bp.post("/mentorships/<int:mentorship_id>/complete")
 @login_required
 def complete(mentorship_id):
+    """Propose completing (or agree, when the other side proposed it already)."""
     mentorship = mentorship_or_404(mentorship_id)
-    perform(lambda: services.complete_mentorship(mentorship, actor=current_user),
-            _("Congratulations: the mentorship is complete. Please leave your feedback."))
+    other = mentorship.other_side(current_user).full_name
+    perform(lambda: services.propose_completion(mentorship, actor=current_user),
+            lambda completed: _(COMPLETED_MESSAGE) if completed else ngettext(
+                "%(name)s is asked to confirm that the goal is reached. Without an "
+                "objection within %(num)d day, the mentorship counts as completed.",
+                "%(name)s is asked to confirm that the goal is reached. Without an "
+                "objection within %(num)d days, the mentorship counts as completed.",
+                services.COMPLETION_OBJECTION_DAYS, name=other))
+    return _back(mentorship)
+
+
+@bp.post("/mentorships/<int:mentorship_id>/complete/confirm")
+@login_required
+def confirm_completion(mentorship_id):
+    mentorship = mentorship_or_404(mentorship_id)
+    perform(lambda: services.confirm_completion(mentorship, actor=current_user),
+            _(COMPLETED_MESSAGE))
+    return _back(mentorship)
+
+
+@bp.post("/mentorships/<int:mentorship_id>/complete/object")
+@login_required
+def object_to_completion(mentorship_id):
+    mentorship = mentorship_or_404(mentorship_id)
+    if not mentorship.is_active:
+        return _over(mentorship)
+    form = ObjectForm()
+    if not form.validate():
+        return _mentorship_page(mentorship, object_form=form, status=422)
+    perform(lambda: services.object_to_completion(mentorship, actor=current_user,
+                                                  reason=form.reason.data),
+            _("You objected: the mentorship goes on, and %(name)s is told why.",
+              name=mentorship.other_side(current_user).full_name))
     return _back(mentorship)
 
 
@@ -275,6 +319,8 @@ def feedback(mentorship_id):
 @bp.get("/mentoring")
 @login_required
 def my_mentoring():
+    with transaction():  # completions nobody objected to in time, recorded (see above)
+        services.settle_completions_of(current_user)
     as_mentee, as_mentor, open_requests, waiting = queries.my_mentoring(current_user)
     return render_template(
         "mentorships/my_mentoring.html", as_mentee=as_mentee, as_mentor=as_mentor,

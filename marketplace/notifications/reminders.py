@@ -42,7 +42,10 @@ def _waiting_requests(now):
     ).all()
     for request in waiting:
         request.reminded_at = now
-        notify(request.profile.user, "request_reminder", url_for("mentorships.requests"),
+        # At the request, as its first notification (mentorships.services.request_link):
+        # answering it marks both read.
+        notify(request.profile.user, "request_reminder",
+               url_for("mentorships.requests", _anchor=f"request-{request.id}"),
                person=request.mentee)
     return len(waiting)
 

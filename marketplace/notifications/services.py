@@ -57,8 +57,18 @@ KINDS = {
                              "%(expiry_date)s: check that it is up to date."), VETTING),
     "approval_expired": (N_("The approval of your mentor profile has run out: it is "
                             "being reviewed again."), VETTING),
-    "mentorship_completed": (N_("%(name)s marked your mentorship as completed. Leave "
-                                "your feedback."), MENTORSHIPS),
+    "mentorship_completed": (N_("%(name)s confirmed that your mentorship is completed. "
+                                "Leave your feedback."), MENTORSHIPS),
+    "completion_proposed": (N_("%(name)s proposes to complete your mentorship: the goal "
+                               "is reached. Confirm it, or object within %(days)s days; "
+                               "without an answer it counts as completed."), MENTORSHIPS),
+    "completion_objected": (N_("%(name)s objected to completing your mentorship: it goes "
+                               "on. Their reason is on the mentorship page."), MENTORSHIPS),
+    "completion_settled": (N_("Your mentorship with %(name)s counts as completed: no "
+                              "objection came within %(days)s days. Leave your feedback."),
+                           MENTORSHIPS),
+    "check_in_to_confirm": (N_("%(name)s logged a check-in: confirm that it took place."),
+                            MENTORSHIPS),
     "mentorship_ended": (N_("%(name)s ended your mentorship early. Leave your "
                             "feedback."), MENTORSHIPS),
     "check_in_overdue": (N_("A check-in with %(name)s is overdue: it was due on "
@@ -115,14 +125,22 @@ def absolute(path):
     return f"{scheme}://{current_app.config.get('SERVER_NAME') or 'localhost'}{path}"
 
 
+def local(link):
+    """A link as stored: its path, query and fragment (outside a request, url_for gives
+    full addresses). The fragment points at the one item a notification is about
+    (`/requests#request-5`), so that handling it marks that notification only."""
+    parts = urlsplit(link)
+    return (parts.path + (f"?{parts.query}" if parts.query else "")
+            + (f"#{parts.fragment}" if parts.fragment else ""))
+
+
 def notify(user, kind, link, *, person=None, **params):
     """Tell `user` about an event: a notification, and an email if they want it.
 
     `person` is the user the words name, if any. Both are written in the current
     transaction, so they exist if and only if the event does.
     """
-    parts = urlsplit(link)  # outside a request, url_for gives full addresses
-    link = parts.path + (f"?{parts.query}" if parts.query else "")
+    link = local(link)
     notification = Notification(user_id=user.id, kind=kind, link=link, params=params,
                                 person=person)
     db.session.add(notification)
@@ -143,6 +161,19 @@ def mark_read(notification, *, actor):
                                   "read."))
     if notification.read_at is None:
         notification.read_at = utcnow()
+
+
+def mark_handled(user, kinds, link):
+    """`user` has dealt with what notifications of `kinds` about `link` asked of them
+    (answered the request, confirmed the check-in): they are marked read, so what is
+    left unread is what still waits for them. Returns how many were unread."""
+    kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
+    return db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.kind.in_(kinds),
+               Notification.link == local(link), Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount
 
 
 def mark_all_read(*, actor):

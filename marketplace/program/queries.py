@@ -5,9 +5,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from ..accounts.models import User
+from ..core.clock import utcnow
 from ..extensions import db
 from ..mentors.models import APPROVED, MentorProfile
-from ..mentorships.models import COMPLETED, CheckIn, Mentorship
+from ..mentorships.models import CheckIn, Mentorship
 from ..stories.models import PUBLISHED, SuccessStory
 from ..stories.queries import with_people
 
@@ -21,10 +22,12 @@ def published(limit=3):
 
 
 def honor_roll(limit=10):
-    """Listed mentors with the most mentees who reached their goal, then the most
-    confirmed hours: [(profile, completed, hours)]."""
+    """Listed mentors with the most mentees who reached their goal (both sides agreed,
+    see Mentorship.counts_as_completed), then the most confirmed hours:
+    [(profile, completed, hours)]."""
+    # Confirmed completions, and those nobody objected to in time (not yet settled).
     completed = (select(Mentorship.profile_id, func.count(Mentorship.id).label("completed"))
-                 .where(Mentorship.status == COMPLETED)
+                 .where(Mentorship.counts_as_completed(utcnow()))
                  .group_by(Mentorship.profile_id).subquery())
     minutes = (select(Mentorship.profile_id,
                       func.sum(CheckIn.minutes).label("minutes"))
