@@ -199,6 +199,12 @@ def world(app):
                                         email="ivo@example.net", message="Mentor me?",
                                         language="en")
         db.session.commit()
+        # Pia says the goal of her mentorship with Mara is reached: Mara's to answer.
+        proposer = factories.make_user(full_name="Pia Proposer")
+        proposed = factories.make_mentorship(proposer, profile, area)
+        mentoring.propose_completion(db.session.get(Mentorship, proposed.id),
+                                     actor=db.session.get(User, proposer.id))
+        db.session.commit()
         chart = directory.upload(b"email,full_name,manager_email,region,job_title\n"
                                  b"dora@example.com,Dora Directory,,,\n",
                                  actor=db.session.get(User, admin.id))
@@ -216,6 +222,7 @@ def world(app):
             story_version=db.session.get(SuccessStory, story.id).version,
             mentorship=mentorship.id, check_in=check_in.id, own_mentorship=own_mentorship.id,
             request=request_id, notification=notification_id, invitation=invitation.id,
+            proposed=proposed.id,
             directory_import=chart.id, directory_sha256=chart.sha256, hidden=hidden)
 
 
@@ -545,6 +552,7 @@ def test_hostile_text_is_shown_escaped_everywhere(app, outbox, payload):
         check_in_id = db.session.get(Mentorship, mentorship_id).check_ins[0].id
     hostile.act(mentor, f"{mentorship}/checkins/{check_in_id}/confirm")
     hostile.act(mentee, f"{mentorship}/complete")
+    hostile.act(mentor, f"{mentorship}/complete/confirm")
     hostile.act(mentee, f"{mentorship}/feedback",
                 {"rating": "5", "comment": value("mentee_comment")})
     hostile.act(mentor, f"{mentorship}/feedback", {
@@ -712,6 +720,11 @@ def fuzz_targets(world, links):
         "mentorships.end": ("mentee", {"mentorship_id": world.mentorship},
                             mentorship_forms.EndForm, {"reason": "A new role for me."}),
         "mentorships.complete": ("mentee", {"mentorship_id": world.mentorship}, set(), {}),
+        "mentorships.confirm_completion": ("mentor", {"mentorship_id": world.proposed},
+                                           set(), {}),
+        "mentorships.object_to_completion": ("mentor", {"mentorship_id": world.proposed},
+                                             mentorship_forms.ObjectForm,
+                                             {"reason": "Two more meetings, please."}),
         "mentorships.feedback": ("mentee", {"mentorship_id": world.finished},
                                  mentorship_forms.FeedbackForm,
                                  {"rating": "5", "comment": "Useful.", "gained": ""}),
@@ -796,7 +809,8 @@ FUZZ_PARTS = {
                   "mentors.my_profile", "mentors.submit_profile", "mentorships.new_request",
                   "mentorships.accept", "mentorships.decline", "mentorships.withdraw",
                   "mentorships.log_check_in", "mentorships.confirm_check_in",
-                  "mentorships.end", "mentorships.complete", "mentorships.feedback",
+                  "mentorships.end", "mentorships.complete", "mentorships.confirm_completion",
+                  "mentorships.object_to_completion", "mentorships.feedback",
                   "stories.write", "stories.ask", "stories.consent", "invitations.index",
                   "invitations.resend", "invitations.cancel"],
     "program-team": ["admin.areas", "admin.rename_area", "admin.retire_area",
@@ -922,6 +936,7 @@ STORED_IN = {
     "CheckInForm.summary": "check_ins.summary",
     "CheckInForm.next_steps": "check_ins.next_steps",
     "EndForm.reason": "mentorships.end_reason",
+    "ObjectForm.reason": "mentorships.completion_objection",
     "FeedbackForm.comment": "feedback.comment",
     "FeedbackForm.gained": "feedback.gained",
     "StoryForm.title": "success_stories.title",

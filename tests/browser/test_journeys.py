@@ -236,9 +236,17 @@ def test_a_mentorship_from_request_to_feedback(live, open_session, language):
     assert mentor.t("The check-in is confirmed.") in mentor.flashes()
     mentor.shot("mentorship")
 
+    # Completing takes both sides: the mentee proposes, behind a confirmation step...
     mentee.goto(f"/mentorships/{mentorship_id}")
+    mentee.page.locator("summary", has_text=mentee.t(
+        "The goal is reached: complete the mentorship")).click()
     mentee.submit(f"form[action='/mentorships/{mentorship_id}/complete']")
+    assert in_db(live, lambda: db.session.get(Mentorship, mentorship_id).status) != COMPLETED
+    # ...and the mentor confirms.
+    mentor.goto(f"/mentorships/{mentorship_id}")
+    mentor.submit(f"form[action='/mentorships/{mentorship_id}/complete/confirm']")
     assert in_db(live, lambda: db.session.get(Mentorship, mentorship_id).status) == COMPLETED
+    mentee.goto(f"/mentorships/{mentorship_id}")
     mentee.page.check("[name=rating][value='5']")
     mentee.page.fill("[name=comment]", "Marco asked the questions I was avoiding.")
     mentee.submit(f"form[action='/mentorships/{mentorship_id}/feedback']")
