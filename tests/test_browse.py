@@ -593,11 +593,11 @@ def sortable(app):
 
 
 @pytest.mark.parametrize(("sort", "expected"), [
-    # Years, then newest first among equals.
-    ("experience", ["Old Hand", "Booked Bo", "Middle Mia", "Middle Max", "Fresh Face"]),
+    # Years, then newest first among equals; Booked Bo, full, comes after whatever the sort.
+    ("experience", ["Old Hand", "Middle Mia", "Middle Max", "Fresh Face", "Booked Bo"]),
     # Free places, then free hours.
     ("availability", ["Fresh Face", "Middle Max", "Middle Mia", "Old Hand", "Booked Bo"]),
-    ("newest", ["Fresh Face", "Booked Bo", "Middle Mia", "Middle Max", "Old Hand"]),
+    ("newest", ["Fresh Face", "Middle Mia", "Middle Max", "Old Hand", "Booked Bo"]),
 ])
 def test_sorts(client, auth, sortable, sort, expected):
     login(auth)
@@ -606,7 +606,8 @@ def test_sorts(client, auth, sortable, sort, expected):
 
 def python_order(app, viewer_id):
     """Every listed mentor as [(name, score)], by `matching.match` for the viewer, ties
-    newest first: built here from the rows, independently of the search module."""
+    newest first, mentors the viewer cannot ask (paused or full here) after the others:
+    built here from the rows, independently of the search module."""
     with app.app_context():
         viewer = db.session.get(User, viewer_id)
         who = matching.Seeker(area_ids=frozenset(a.id for a in viewer.interests),
@@ -622,10 +623,12 @@ def python_order(app, viewer_id):
                 region=profile.region, languages=frozenset(profile.language_codes),
                 has_place=profile.accepting and profile.capacity > profile.active_mentees,
                 free_hours=max(profile.monthly_hours - profile.committed_hours, 0))
-            scored.append((matching.match(who, what).score, profile.approved_at, profile.id,
-                           profile.user.full_name))
-    scored.sort(key=lambda row: (row[0], row[1], row[2]), reverse=True)
-    return [(name, score) for score, _approved, _id, name in scored]
+            askable = (profile.accepting and profile.capacity > profile.active_mentees
+                       and profile.monthly_hours > profile.committed_hours)
+            scored.append((askable, matching.match(who, what).score, profile.approved_at,
+                           profile.id, profile.user.full_name))
+    scored.sort(key=lambda row: row[:4], reverse=True)
+    return [(name, score) for _askable, score, _approved, _id, name in scored]
 
 
 def shown_order(client, **params):
@@ -717,9 +720,9 @@ def test_a_card_shows_the_mentor(app, client, auth):
     assert "New mentor" in marco
     # 40 (1 of 1 area) + 20 (English) + 15 (region) + 15 (place) + 10 (hours).
     assert "Match 100%" in marco
+    # At most three reasons on a card, the weightiest first (the page has them all).
     assert reasons_of(marco) == ["Works on the area you chose: Negotiation",
-                                 "Mentors in English", "In your region", "Has a free place",
-                                 "Has time for the 2 hours a month you want"]
+                                 "Mentors in English", "In your region"]
     assert blocked_of(marco) is None
     xenia = cards["Xenia External"]
     assert ">External<" in xenia and "1 year" in xenia and "Full" in xenia
@@ -1234,8 +1237,7 @@ FILTER_LABELS = ["Find a mentor", "Search", "Name, headline or bio", "Focus area
                  "Sort by", "Best match", "Most experience", "Most availability", "Newest",
                  "Show mentors"]
 CARD_LABELS = ["Region", "Languages", "Experience", "Places", "Typical answer time", "Internal",
-               "External", "Why this mentor", "In your region", "Has a free place",
-               "New mentor", "Full", "Paused"]
+               "External", "Why this mentor", "In your region", "New mentor", "Full", "Paused"]
 
 
 def test_the_list_in_italian(app, client, auth):

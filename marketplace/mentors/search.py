@@ -1,5 +1,10 @@
 """Browsing listed mentors: the filters of /mentors, their query, and the cards.
 
+Mentors the viewer can ask come first, whatever the sort: those they cannot ask right
+now (their own profile, their reporting line, mentors they already asked or work with,
+paused or full ones) follow, each sort applying within both groups (`Later`), and their
+cards say why in a word (`later_because`).
+
 The page costs a fixed number of queries whatever its size and the number of mentors,
 and most of them only until the listing changes (see listing): the ranking (the
 page's ids and the total, in one query), the page's mentors (their profiles, areas and
@@ -13,7 +18,7 @@ from functools import cached_property
 
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from ..accounts.models import User
@@ -83,8 +88,63 @@ def listed_profiles():
                      selectinload(MentorProfile.formats)))
 
 
-def ranked(filters, seeker):
-    """The ids of the listed mentors that pass the filters, best first.
+@dataclass(frozen=True)
+class Later:
+    """Whom the list puts after the mentors the viewer can ask, besides paused and full
+    mentors (which come after for everyone): the part of the viewer's `Requester` the
+    order depends on, and so part of the key a ranked page is remembered under."""
+
+    user_ids: frozenset = frozenset()     # the viewer and their reporting line
+    profile_ids: frozenset = frozenset()  # mentors they asked or have a mentorship with
+
+
+def later_for(who):
+    """The `Later` of a viewer's `Requester`."""
+    return Later(user_ids=frozenset({who.user_id, *who.above_ids}),
+                 profile_ids=who.open_request_profile_ids | who.mentoring_profile_ids)
+
+
+# The short reasons a card gives for coming after the others (see `later_because`).
+OWN, MANAGER_LINE, MENTORING, ASKED, PAUSED, FULL = (
+    "own", "manager_line", "mentoring", "asked", "paused", "full")
+
+
+def later_because(who, mentor):
+    """Why the list puts `mentor` after the mentors `who` (a Requester) can ask, in one
+    of the words above, or None. The same rules as `_later_clause`, which orders the
+    list; `why_cannot_request` says it in a sentence."""
+    if mentor.user_id == who.user_id:
+        return OWN
+    if mentor.user_id in who.above_ids:
+        return MANAGER_LINE
+    if mentor.id in who.mentoring_profile_ids:
+        return MENTORING
+    if mentor.id in who.open_request_profile_ids:
+        return ASKED
+    if not mentor.accepting:
+        return PAUSED
+    if mentor.free_places == 0 or mentor.free_hours == 0:
+        return FULL
+    return None
+
+
+def _later_clause(later):
+    """True for the listed mentors that come after the others: paused, full (no free
+    place or no free hour), or named by `later`. An SQL condition, so that the order and
+    the page's slice stay in the database whatever the number of mentors."""
+    conditions = [MentorProfile.accepting.is_(False),
+                  MentorProfile.active_mentees >= MentorProfile.capacity,
+                  MentorProfile.committed_hours >= MentorProfile.monthly_hours]
+    if later.user_ids:
+        conditions.append(MentorProfile.user_id.in_(sorted(later.user_ids)))
+    if later.profile_ids:
+        conditions.append(MentorProfile.id.in_(sorted(later.profile_ids)))
+    return or_(*conditions)
+
+
+def ranked(filters, seeker, later=None):
+    """The ids of the listed mentors that pass the filters, best first: those the viewer
+    can ask before those they cannot (`later`), each group in the filters' sort.
 
     Only ids go through the filters and the sort, so ranking thousands of mentors
     moves integers rather than their texts; the page's profiles are loaded after.
@@ -121,7 +181,8 @@ def ranked(filters, seeker):
             MentorProfile.committed_hours < MentorProfile.monthly_hours))
     if filters.min_years is not None:
         statement = statement.where(MentorProfile.years_experience >= filters.min_years)
-    return statement.order_by(*_order(filters.sort, seeker))
+    return statement.order_by(case((_later_clause(later or Later()), 1), else_=0),
+                              *_order(filters.sort, seeker))
 
 
 def _with_area_named(word):
@@ -164,10 +225,11 @@ class Page(Pagination):
     listing changes (see listing), then loaded as profiles."""
 
     def _query_items(self):
-        filters, seeker = self._query_args["filters"], self._query_args["seeker"]
+        filters, seeker, later = (self._query_args[name]
+                                  for name in ("filters", "seeker", "later"))
         ids, self._total = listing.remembered(
-            ("page", filters, seeker, self.page, self.per_page),
-            lambda: self._rank(ranked(filters, seeker)))
+            ("page", filters, seeker, later, self.page, self.per_page),
+            lambda: self._rank(ranked(filters, seeker, later)))
         return mentors(ids)
 
     def _rank(self, statement):
@@ -296,6 +358,7 @@ class Card:
     seeker: matching.Seeker
     language: str
     blocked_because: str | None
+    later: str | None  # why the list puts this mentor after others, in a word (or None)
     invited: bool  # the viewer invited this mentor to the program (on their page only)
 
     @cached_property
@@ -318,11 +381,13 @@ def seeker_for(user):
                            hours=user.desired_hours)
 
 
-def cards(found, viewer, seeker, language):
-    """Everything a card shows, for a page of mentors, in a fixed number of queries."""
-    who = requester(viewer)
+def cards(found, viewer, seeker, language, who=None):
+    """Everything a card shows, for a page of mentors, in a fixed number of queries (one,
+    none when the viewer's `Requester` is given)."""
+    who = who or requester(viewer)
     return [Card(mentor=mentor, seeker=seeker, language=language,
                  blocked_because=why_cannot_request(who, mentor),
+                 later=later_because(who, mentor),
                  invited=mentor.user_id in who.invited_user_ids) for mentor in found]
 
 
@@ -335,23 +400,24 @@ def offer_of(profile, content):
 
 
 def browse(filters, viewer, language, page):
-    seeker = seeker_for(viewer)
-    pagination = Page(page=page, per_page=PER_PAGE, error_out=False, filters=filters,
-                      seeker=seeker)
+    """A page of cards, those the viewer can ask first. What the viewer may ask is read
+    once, before the ranking, which it orders, and the cards, which it words."""
+    seeker, who = seeker_for(viewer), requester(viewer)
+    ranking = {"filters": filters, "seeker": seeker, "later": later_for(who)}
+    pagination = Page(page=page, per_page=PER_PAGE, error_out=False, **ranking)
     if not pagination.items and pagination.pages and page > pagination.pages:
         # An old link past the end: show the last page rather than "no mentor".
-        pagination = Page(page=pagination.pages, per_page=PER_PAGE, filters=filters,
-                          seeker=seeker)
-    return pagination, cards(pagination.items, viewer, seeker, language)
+        pagination = Page(page=pagination.pages, per_page=PER_PAGE, **ranking)
+    return pagination, cards(pagination.items, viewer, seeker, language, who)
 
 
 def suggestions(viewer, language, area_id=None, exclude=(), limit=3):
     """The best-matching mentors the viewer can ask now, e.g. after a mentor declined."""
-    seeker = seeker_for(viewer)
-    statement = (ranked(Filters(area=area_id, available=True), seeker)
+    seeker, who = seeker_for(viewer), requester(viewer)
+    statement = (ranked(Filters(area=area_id, available=True), seeker, later_for(who))
                  .where(MentorProfile.id.not_in(list(exclude) or [0]))
                  .limit(limit * 4))
     found = [card for card in cards(mentors(db.session.scalars(statement).all()),
-                                    viewer, seeker, language)
+                                    viewer, seeker, language, who)
              if not card.blocked_because]
     return found[:limit]

@@ -1,3 +1,5 @@
+import unicodedata
+
 from flask import (
     Blueprint,
     abort,
@@ -112,7 +114,8 @@ def mentor_card(card):
     """A card as HTML, remembered until the listing changes: the same mentor, for a
     viewer who looks for the same and has the same reason not to ask, renders the same."""
     return listing.remembered(
-        ("card", card.mentor.id, card.language, card.seeker, card.blocked_because),
+        ("card", card.mentor.id, card.language, card.seeker, card.blocked_because,
+         card.later),
         lambda: get_template_attribute("macros/mentors.html", "card")(card, card.language))
 
 
@@ -156,3 +159,27 @@ def statement():
     return render_template("mentors/statement.html", profile=profile, rows=rows,
                            total=sum(hours for _mentorship, hours in rows),
                            today=utcnow())
+
+
+@bp.app_template_filter()
+def initials(name):
+    """Up to two letters for a person's circle (macros/people.html): the first letter
+    of their first and last words, capitalised, accents kept ("élise d'Ăngelo" → "ÉD"),
+    one for a one-word name, "?" for none. A word's letter is its first one that is a
+    letter (with any accent that follows it, when typed as a separate mark), so that
+    brackets or apostrophes before it do not count."""
+    letters = [letter for letter in map(_first_letter, unicodedata.normalize(
+        "NFC", name or "").split()) if letter]
+    if not letters:
+        return "?"
+    return "".join(letters[:1] + letters[1:][-1:]).upper()
+
+
+def _first_letter(word):
+    for index, char in enumerate(word):
+        if char.isalpha():
+            end = index + 1
+            while end < len(word) and unicodedata.combining(word[end]):
+                end += 1
+            return word[index:end]
+    return ""
