@@ -88,3 +88,13 @@ def test_a_form_under_another_name_gets_its_summary_too(app):
     assert targets == ["date", "summary"]
     with app.app_context():
         assert db.session.scalar(select(func.count(CheckIn.id))) == 0
+
+
+def test_a_filter_in_the_address_is_not_a_submit(app, client, auth, admin):
+    """The dashboard's period comes from the address: its errors stay by its fields,
+    and the focus stays where it was."""
+    auth.login(admin.email)
+    response = client.get("/admin?start=soon&end=tomorrow")
+    assert response.status_code == 200
+    assert 'aria-invalid="true"' in response.get_data(as_text=True)
+    assert summary_of(response) is None
