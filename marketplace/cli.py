@@ -17,6 +17,7 @@ from .directory import services as directory
 from .extensions import db
 from .i18n import EXTRACT_KEYWORDS
 from .mentorships.services import expire_requests as expire
+from .mentorships.services import settle_lapsed_completions
 from .notifications.reminders import send_reminders as send
 from .vetting.services import expire_approvals
 
@@ -111,8 +112,10 @@ def send_emails(budget):
 @with_appcontext
 def send_reminders():
     """Remind mentors of waiting requests, both sides of overdue check-ins, and mentors
-    of approvals about to run out (run hourly; each reminder is sent once)."""
-    counts = send()
+    of approvals about to run out (run hourly; each reminder is sent once). First, the
+    completions nobody objected to in time are settled: they have no check-ins due."""
+    settled = settle_lapsed_completions()
+    counts = {"completion_settled": settled, **send()}
     db.session.commit()
     click.echo(", ".join(f"{kind}: {count}" for kind, count in counts.items()))
 

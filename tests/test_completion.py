@@ -245,6 +245,23 @@ class TestNoObjection:
         assert unread(world.mentor_user.id, "completion_proposed") == []
         assert services.settle_completion(mentorship) is False  # once
 
+    def test_all_lapsed_completions_are_settled_at_once(self, request_ctx, world):
+        propose(world, days_ago=COMPLETION_OBJECTION_DAYS + 1)
+        assert services.settle_lapsed_completions() == 1
+        db.session.commit()
+        assert load(world).status == COMPLETED
+        assert services.settle_lapsed_completions() == 0
+
+    def test_the_hourly_command_settles_them(self, app, request_ctx, world, runner):
+        propose(world, days_ago=COMPLETION_OBJECTION_DAYS + 1)
+        db.session.commit()
+        result = runner.invoke(args=["send-reminders"])
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith("completion_settled: 1, ")
+        db.session.expire_all()
+        assert load(world).status == COMPLETED
+        assert db.session.get(MentorProfile, world.profile.id).active_mentees == 0
+
     def test_nothing_settles_within_the_period(self, request_ctx, world):
         propose(world, days_ago=COMPLETION_OBJECTION_DAYS - 1)
         assert services.settle_completion(load(world)) is False

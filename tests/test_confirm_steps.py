@@ -13,8 +13,8 @@ from datetime import date
 import pytest
 from flask_babel import force_locale, gettext
 
-from marketplace.accounts.models import EXTERNAL, User
 from marketplace.accounts import services as account_services
+from marketplace.accounts.models import EXTERNAL, User
 from marketplace.accounts.services import AccountError
 from marketplace.admin import services as admin_services
 from marketplace.extensions import db

@@ -806,8 +806,8 @@ class TestReminders:
 
         result = runner.invoke(args=["send-reminders"])
         assert result.exit_code == 0, result.output
-        assert result.output.strip() == ("request_reminder: 1, check_in_overdue: 1, "
-                                         "approval_expiring: 1")
+        assert result.output.strip() == ("completion_settled: 0, request_reminder: 1, "
+                                         "check_in_overdue: 1, approval_expiring: 1")
         kinds = Counter((user_id, kind) for user_id, kind, _link, _params
                         in new_notifications(since))
         assert kinds == Counter({(pair.mentor.id, "request_reminder"): 1,
@@ -827,8 +827,8 @@ class TestReminders:
         since = start_watching(outbox)
         again = runner.invoke(args=["send-reminders"])
         assert again.exit_code == 0, again.output
-        assert again.output.strip() == ("request_reminder: 0, check_in_overdue: 0, "
-                                        "approval_expiring: 0")
+        assert again.output.strip() == ("completion_settled: 0, request_reminder: 0, "
+                                        "check_in_overdue: 0, approval_expiring: 0")
         assert new_notifications(since) == [] and outbox == []
 
 

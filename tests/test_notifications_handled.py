@@ -154,3 +154,13 @@ class TestConfirmingACheckIn:
             # The author is not asked to confirm their own check-in.
             assert [item for item in unread(world.mentee.id)
                     if item[0] == "check_in_to_confirm"] == []
+
+
+def test_each_request_on_the_page_is_the_target_of_its_notifications_link(app, world):
+    """Both sides' lists give each request the id its notifications point at."""
+    with app.test_request_context():
+        request_id = submit(world.mentee.id, world.profile.id, world.area.id)
+        db.session.commit()
+    for email in (world.mentor_user.email, world.mentee.email):
+        page = login_client(app, email).get("/requests").get_data(as_text=True)
+        assert page.count(f'id="request-{request_id}"') == 1, email

@@ -627,6 +627,16 @@ def settle_completions_of(user, now=None):
     return sum(settle_completion(mentorship, now) for mentorship in due)
 
 
+def settle_lapsed_completions(now=None):
+    """Settle every lapsed completion, so that mentors' places and hours come free even
+    when nobody opens the mentorship (the hourly `send-reminders` runs it). Returns how
+    many it settled."""
+    now = now or utcnow()
+    due = db.session.scalars(select(Mentorship).where(Mentorship.lapsed_completion(now))
+                             .order_by(Mentorship.id)).all()
+    return sum(settle_completion(mentorship, now) for mentorship in due)
+
+
 def complete_mentorship(mentorship, *, actor):
     """Both sides agree at once that the goal is reached: `actor` proposes and the
     other side confirms. For the demo data and for tests that need a completed
