@@ -717,7 +717,7 @@ def test_a_card_shows_the_mentor(app, client, auth):
     assert ">Internal<" in marco and ">External<" not in marco
     assert "15 years" in marco
     assert "2 of 3 places free" in marco and "Paused" not in marco
-    assert "New mentor" in marco
+    assert "No requests answered yet" in marco
     # 40 (1 of 1 area) + 20 (English) + 15 (region) + 15 (place) + 10 (hours).
     assert "Match 100%" in marco
     # At most three reasons on a card, the weightiest first (the page has them all).
@@ -791,7 +791,7 @@ def test_typical_answer_time(app, client, auth):
         add_request(viewer_id, quick, created_at=ago - timedelta(days=40))
     login(auth)
     cards = page_cards(browse(client))
-    assert "New mentor" in cards["New Nina"]
+    assert "No requests answered yet" in cards["New Nina"]
     assert "Usually answers within a day" in cards["Quick Quinn"]
     assert "Usually answers within 3 days" in cards["Slow Sam"]
     assert "Usually answers within 2 days" in cards["Even Eve"]
@@ -927,7 +927,7 @@ def test_a_new_mentor_page(app, client, auth):
         profile_id = add_mentor("Nora New", areas=[make_area()], capacity=1, active_mentees=1)
     login(auth)
     page = client.get(f"/mentors/{profile_id}").get_data(as_text=True)
-    assert "New mentor" in page and "Full" in page
+    assert "No requests answered yet" in page and "Full" in page
     assert re.search(r"Mentees who reached their goal</dt><dd>0</dd>", page)
     assert str(escape(FULL)) in page and ASK not in page
 
@@ -1237,7 +1237,8 @@ FILTER_LABELS = ["Find a mentor", "Search", "Name, headline or bio", "Focus area
                  "Sort by", "Best match", "Most experience", "Most availability", "Newest",
                  "Show mentors"]
 CARD_LABELS = ["Region", "Languages", "Experience", "Places", "Typical answer time", "Internal",
-               "External", "Why this mentor", "In your region", "New mentor", "Full", "Paused"]
+               "External", "Why this mentor", "In your region", "No requests answered yet",
+               "Full", "Paused"]
 
 
 def test_the_list_in_italian(app, client, auth):
@@ -1301,7 +1302,7 @@ def test_the_empty_list_and_the_mentor_page_in_italian(app, client, auth):
                                   for text in (NO_MATCH, "Clear the filters")])
     page = client.get(f"/mentors/{profile_id}").get_data(as_text=True)
     assert_italian_ui(app, page, [(text, translated(app, text)) for text in (
-        ASK, "Mentees who reached their goal", "New mentor", "Why this mentor",
+        ASK, "Mentees who reached their goal", "No requests answered yet", "Why this mentor",
         "Has a free place")] + [
         ("2 of 2 places free", translated(app, "%(num)s of %(total)s places free",
                                           "%(num)s of %(total)s places free", 2, total=2))])

@@ -7,10 +7,12 @@ from datetime import timedelta
 
 from sqlalchemy import event
 
+from marketplace.accounts.models import User
 from marketplace.core.clock import utcnow
 from marketplace.extensions import db
 from marketplace.mentors.models import MentorProfile
-from marketplace.mentorships.models import COMPLETED
+from marketplace.mentorships import services as mentoring
+from marketplace.mentorships.models import COMPLETED, Mentorship
 from marketplace.vetting import services as vetting
 
 from .builders import assert_italian_ui, submit
@@ -94,9 +96,10 @@ def test_a_mentee_with_requests_and_mentorships(app, client, auth, user):
         make_mentorship(user, done, area, status=COMPLETED, started_days_ago=100)
     auth.login(user.email)
     text = page(client)
-    assert "Your requests waiting for an answer" in text and "New mentor" in text
+    assert "Your requests waiting for an answer" in text and "No requests answered yet" in text
     assert 'href="/requests"' in text
-    assert "Your last request" in text and "Open your mentorship" in text
+    # The last answer led to a mentorship that is over: its feedback is the next step.
+    assert "Your last request" not in text
     assert "Your mentorships" in text and "Check-in overdue" in text
     assert "Feedback to leave" in text and "Leave your feedback" in text
     assert "looking-for" not in text and "mentor-card" not in text
@@ -112,12 +115,67 @@ def test_a_mentor_sees_requests_check_ins_places_and_profile(app, client, auth):
         submit(make_user().id, profile.id, area.id)
     auth.login("mentor@example.com")
     text = page(client)
-    assert "Requests waiting for your answer" in text and "Answer" in text
+    assert "Requests waiting for your answer" in text and "Read and answer" in text
     assert "Mentorships with an overdue check-in" in text
     assert "2 of 3 places free" in text and "8 of 10 hours a month free" in text
     assert "Approved" in text and 'href="/profile/mentor"' in text
     assert "Check-ins to confirm" not in text
     assert "Find your mentor" not in text
+
+
+def test_the_last_answer_leads_to_the_first_meeting_until_it_is_logged(app, client, auth,
+                                                                         user):
+    with app.app_context():
+        area = make_area()
+        running = mentor(area)
+        mentorship = make_mentorship(user, running, area)
+        mentorship_id = mentorship.id
+    auth.login(user.email)
+    client.submit("/language", data={"language": "it"})
+    text = page(client)
+    assert "Your last request" not in text  # in Italian…
+    assert "La tua ultima richiesta" in text and " · Accettata</p>" in text
+    assert f'href="/mentorships/{mentorship_id}">Apri il tuo percorso di mentoring' in text
+    # Once a meeting is logged, the mentorship's own card is the way in, and it says
+    # that the check-in waits for the mentor.
+    with app.test_request_context():
+        mentoring.log_check_in(db.session.get(Mentorship, mentorship_id),
+                               actor=db.session.get(User, user.id),
+                               held_on=utcnow().date(), minutes=30,
+                               summary="We mapped the buying committee together.")
+        db.session.commit()
+    text = page(client)
+    assert "La tua ultima richiesta" not in text
+    assert "aspetta la conferma di" in text
+
+
+def test_a_mentor_reaches_every_mentee_and_each_thing_to_answer(app, client, auth):
+    with app.app_context():
+        area = make_area()
+        me = make_user(email="mentor@example.com")
+        profile = make_profile(me, areas=[area], capacity=3, monthly_hours=10)
+        quiet = make_mentorship(make_user(full_name="Quinn Quiet"), profile, area)
+        busy = make_mentorship(make_user(full_name="Bea Busy"), profile, area,
+                               started_days_ago=1)
+        request_id = submit(make_user().id, profile.id, area.id)
+        quiet_id, busy_id = quiet.id, busy.id
+    with app.test_request_context():
+        check_in = mentoring.log_check_in(
+            db.session.get(Mentorship, busy_id),
+            actor=db.session.get(Mentorship, busy_id).mentee, held_on=utcnow().date(),
+            minutes=30, summary="We prepared the quarterly business review.")
+        db.session.commit()
+        check_in_id = check_in.id
+    auth.login("mentor@example.com")
+    text = page(client)
+    assert f'href="/requests#request-{request_id}">Read and answer</a>' in text
+    assert (f'href="/mentorships/{busy_id}#check-in-{check_in_id}">Review and confirm</a>'
+            in text)
+    # Nothing to do for Quinn: listed quietly, with the next check-in's date.
+    mentees = text[text.index("Your mentees"):]
+    assert "Quinn Quiet" in mentees and "Bea Busy" not in mentees
+    assert f'href="/mentorships/{quiet_id}">Open the mentorship</a>' in mentees
+    assert "Next check-in due on" in mentees
 
 
 def test_a_mentor_sees_the_reviewers_notes(app, client, auth, admin):

@@ -296,7 +296,7 @@ def test_remembered_cards_and_pages_follow_what_they_show(app, client, auth, lis
     login(auth)
     anna = ids["Anna Rossi"]
     card = page_cards(browse(client))["Anna Rossi"]
-    assert "New mentor" in card and 'class="blocked"' not in card
+    assert "No requests answered yet" in card and 'class="blocked"' not in card
     page = client.get(f"/mentors/{anna}").get_data(as_text=True)
     with app.app_context():
         area = db.session.get(MentorProfile, anna).published.areas[0]

@@ -57,7 +57,8 @@ class Running:
 
     mentorship: Mentorship
     progress: object
-    to_confirm: list
+    to_confirm: list  # the other side's check-ins the viewer has to confirm
+    waiting_on_other: list  # the viewer's check-ins the other side has not confirmed
     # A completion waiting for an answer: "to_answer" when the other side proposed it
     # (the viewer's next action), "proposed" when the viewer did; None otherwise.
     completion: str | None = None
@@ -88,6 +89,14 @@ class Mentor:
     completions: list = field(default_factory=list)  # [Running]: the mentee proposed it
     overdue: list = field(default_factory=list)  # [Running]
     active: list = field(default_factory=list)
+
+    @property
+    def on_track(self):
+        """The running mentorships with nothing to do now, listed quietly so that every
+        mentee has a way in from the home page."""
+        busy = {item.mentorship.id for item in self.completions + self.to_confirm
+                + self.overdue}
+        return [item for item in self.active if item.mentorship.id not in busy]
 
     @property
     def change_notes(self):
@@ -159,6 +168,9 @@ def _running(mentorship, user, today):
                    progress=progress(mentorship, mentorship.check_ins, today=today),
                    to_confirm=[check_in for check_in in mentorship.check_ins
                                if not check_in.is_confirmed and check_in.author_id != user.id],
+                   waiting_on_other=[check_in for check_in in mentorship.check_ins
+                                     if not check_in.is_confirmed
+                                     and check_in.author_id == user.id],
                    completion=completion)
 
 
@@ -194,10 +206,21 @@ def _mentee(user, language, now, mentorships, newcomer):
         last_mentorship_id=last[1] if last else None,
         active=[_running(m, user, today) for m in mine if _running_now(m, now)],
         feedback_due=[m for m in mine if not _running_now(m, now)])
+    if home.last_mentorship_id is not None and not _just_started(
+            home.last_mentorship_id, home.active):
+        # The answer led to a mentorship that is under way or over: the mentorship's
+        # own card says what to do next, not "agree on your first meeting".
+        home.last_answer = home.last_mentorship_id = None
     home.starting = newcomer and home.nothing_yet
     if home.starting and user.sees_directory:
         home.suggested = suggestions(user, language, limit=SUGGESTED)
     return home
+
+
+def _just_started(mentorship_id, active):
+    """Whether the mentorship is running with no check-in logged yet."""
+    return any(item.mentorship.id == mentorship_id and not item.mentorship.check_ins
+               for item in active)
 
 
 def _mentor(user, profile, now, mentorships):
@@ -219,6 +242,7 @@ def _mentor(user, profile, now, mentorships):
                   to_confirm=[item for item in running if item.to_confirm],
                   overdue=[item for item in running if item.progress.overdue],
                   active=running)
+
 
 
 def _admin(now):

@@ -124,9 +124,9 @@ def typical_answer_times(profile_ids):
 
 
 def answer_time_text(wait):
-    """'usually answers within 2 days', or 'new mentor' without history."""
+    """'usually answers within 2 days', or that none was answered yet."""
     if wait is None:
-        return _("New mentor")
+        return _("No requests answered yet")
     days = math.ceil(wait.total_seconds() / 86400)
     if days <= 1:
         return _("Usually answers within a day")

@@ -5,6 +5,7 @@ the view. Other packages' views and the templates of every package need them, so
 are here, where any view may import them."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 
 from ..geography import region_label
 from ..i18n import language_name
@@ -89,6 +90,19 @@ mentorship_state = label_filter("mentorship_state", MENTORSHIP_STATE_LABELS)
 
 
 request_state = label_filter("request_state", REQUEST_STATE_LABELS)
+
+
+@template_filter("request_answer")
+def request_answer(status):
+    """One request's state, as a word about it ("Accepted" alone, not as a heading over
+    several: Italian makes it agree with "richiesta")."""
+    labels = {
+        mentorships.ACCEPTED: pgettext("one request", "Accepted"),
+        mentorships.DECLINED: pgettext("one request", "Declined"),
+        mentorships.WITHDRAWN: pgettext("one request", "Withdrawn"),
+        mentorships.EXPIRED: pgettext("one request", "Expired"),
+    }
+    return labels.get(status) or request_state(status)
 
 
 cadence_label = label_filter("cadence_label", CADENCE_LABELS)
