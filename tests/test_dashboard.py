@@ -459,10 +459,12 @@ def italian_admin(app):
 
 @pytest.fixture(scope="module")
 def italian():
-    """msgid → Italian msgstr, from the project's messages.po."""
+    """msgid → Italian msgstr, from the project's messages.po (the plain gettext ones:
+    a message with a context, such as one request's "Accepted", is another word)."""
     with PO_FILE.open("rb") as po:
         catalog = read_po(po, locale="it")
-    return {message.id: message.string for message in catalog if message.id}
+    return {message.id: message.string for message in catalog
+            if message.id and message.context is None}
 
 
 # 1. The figures, computed by the service -------------------------------------------------

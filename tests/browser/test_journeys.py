@@ -299,7 +299,8 @@ NOT_TRANSLATED = {"Mentor Marketplace", "English", "Italiano", "Mentor", "Mentee
 
 
 def person_data():
-    return {"Giulia Greco", "Rita Rossi", "Closing", "Chiusura", HEADLINE}
+    """What people wrote, and their initials in the circles beside their names."""
+    return {"Giulia Greco", "Rita Rossi", "GG", "RR", "Closing", "Chiusura", HEADLINE}
 
 
 # Time zones are shown by their IANA names (Europe/Rome), the same in every language.
