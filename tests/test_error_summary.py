@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from marketplace.accounts.models import User
 from marketplace.extensions import db
-from marketplace.mentorships.models import CheckIn
+from marketplace.mentorships import services as mentoring
+from marketplace.mentorships.models import CheckIn, Mentorship
 
 from .builders import start_mentorship
 from .factories import make_area, make_profile, make_user
@@ -88,6 +89,32 @@ def test_a_form_under_another_name_gets_its_summary_too(app):
     assert targets == ["date", "summary"]
     with app.app_context():
         assert db.session.scalar(select(func.count(CheckIn.id))) == 0
+
+
+def test_every_form_the_page_has_counts_whatever_its_name(app):
+    """No list of names to keep up to date: the objection to a completion (passed as
+    `object_form`) gets its summary like any other."""
+    with app.app_context():
+        area = make_area("Negotiation", "Negoziazione")
+        mentee = make_user(email="rita@example.com", full_name="Rita Rep")
+        mentor = make_profile(make_user(email="marco@example.com", full_name="Marco Mentor"),
+                              areas=[area])
+        mentorship_id = start_mentorship(mentee.id, mentor.id, area.id)
+    with app.test_request_context():
+        mentoring.propose_completion(db.session.get(Mentorship, mentorship_id),
+                                     actor=db.session.get(User, mentee.id))
+        db.session.commit()
+    browser = login_client(app, "marco@example.com")
+    response = browser.submit(f"/mentorships/{mentorship_id}/complete/object",
+                              data={"reason": ""})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert [target for target, _text in links_of(summary_of(response))] == [
+        "objection-reason"]
+    # The early end's reason is on the page too: each field keeps an id of its own.
+    assert page.count('id="objection-reason"') == 1 and page.count('id="reason"') == 1
+    with app.app_context():
+        assert db.session.get(Mentorship, mentorship_id).completion_objection is None
 
 
 def test_a_filter_in_the_address_is_not_a_submit(app, client, auth, admin):

@@ -28,9 +28,9 @@ DECLINE_LABELS = {
 }
 
 
-def text(label, minimum, maximum, description=None):
+def text(label, minimum, maximum, description=None, **options):
     return TextAreaField(label, filters=[strip], description=description, validators=[
-        DataRequired(), Length(min=minimum, max=maximum)])
+        DataRequired(), Length(min=minimum, max=maximum)], **options)
 
 
 class RequestForm(BaseForm):
@@ -125,8 +125,10 @@ class EndForm(BaseForm):
 
 
 class ObjectForm(BaseForm):
+    # Its own id: the page shows the early end's `reason` too.
     reason = text(_l("Why the goal is not reached yet"), 10, 1000, _l(
-        "At least 10 characters. The other side reads it on the mentorship page."))
+        "At least 10 characters. The other side reads it on the mentorship page."),
+        id="objection-reason")
 
 
 class FeedbackForm(BaseForm):
