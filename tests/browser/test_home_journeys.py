@@ -68,15 +68,18 @@ def build_world(live, language):
 
         mentorship = make_mentorship(nina, marco_profile, accounts, started_days_ago=20)
         row = db.session.get(Mentorship, mentorship.id)
-        mentoring.log_check_in(row, actor=db.session.get(User, nina.id),
-                               held_on=utcnow().date() - timedelta(days=6), minutes=45,
-                               summary="We mapped the buying committee of both accounts.")
+        check_in = mentoring.log_check_in(
+            row, actor=db.session.get(User, nina.id),
+            held_on=utcnow().date() - timedelta(days=6), minutes=45,
+            summary="We mapped the buying committee of both accounts.")
         db.session.commit()
+        check_in_id = check_in.id
         submit(nina.id, giulia_profile.id, negotiation.id)
-        submit(paolo.id, marco_profile.id, accounts.id)
+        paolos = submit(paolo.id, marco_profile.id, accounts.id)
         make_story(make_mentorship(sara, bruno_profile, negotiation, status=COMPLETED,
                                    started_days_ago=120), status=SUBMITTED)
-    return SimpleNamespace(mentorship_id=mentorship.id)
+    return SimpleNamespace(mentorship_id=mentorship.id, check_in_id=check_in_id,
+                           paolos_request_id=paolos)
 
 
 @pytest.fixture
@@ -183,14 +186,17 @@ def test_a_mentee_sees_their_request_and_mentorship(live, world, open_session, l
     waiting = card(region(mentee, "Your requests waiting for an answer"), "Giulia Greco")
     assert ("Negoziazione" if language == "it" else "Negotiation") in waiting.inner_text()
     action(mentee, waiting, "See your request", "/requests")
-    last = card(region(mentee, "Your last request"), "Marco Moretti")
-    assert mentee.t("Your mentorship has started: agree on your first meeting.") \
-        in last.inner_text()
-    action(mentee, last, "Open your mentorship", mentorship)
     running = card(region(mentee, "Your mentorships"), "Marco Moretti")
+    # Her check-in waits for Marco: the card says so.
+    with live.app.test_request_context(), force_locale(language):
+        held_on = live.app.jinja_env.filters["dateformat"](
+            utcnow().date() - timedelta(days=6), "medium")
+    assert mentee.t("Your check-in of %(date)s is waiting for %(name)s to confirm it.",
+                    date=held_on, name="Marco Moretti") in running.inner_text()
     log = action(mentee, running, "Log a check-in", mentorship)
-    absent(mentee, "Find your mentor", "As a mentor", "Running the program",
-           "Feedback to leave")
+    # The answer that started it is old news once the mentorship is under way.
+    absent(mentee, "Your last request", "Find your mentor", "As a mentor",
+           "Running the program", "Feedback to leave")
     shoot(mentee, "mentee", "home")
 
     follow(mentee, log)
@@ -213,22 +219,24 @@ def test_a_mentor_sees_a_request_to_answer_and_a_check_in_to_confirm(live, world
     assert mentor.t("%(free)s of %(capacity)s places free", free="2", capacity="3") in status
     action(mentor, section, "Open your mentor profile", "/profile/mentor")
     request = card(listing(mentor, "Requests waiting for your answer"), "Paolo Pini")
-    answer = action(mentor, request, "Answer", "/requests")
+    answer = action(mentor, request, "Read and answer",
+                    f"/requests#request-{world.paolos_request_id}")
     to_confirm = card(listing(mentor, "Check-ins to confirm"), "Nina Neri")
     assert plural(mentor, "%(num)s check-in to confirm", "%(num)s check-ins to confirm",
                   1) in to_confirm.inner_text()
-    confirm = action(mentor, to_confirm, "Confirm", mentorship)
+    confirm = action(mentor, to_confirm, "Review and confirm",
+                     f"{mentorship}#check-in-{world.check_in_id}")
     absent(mentor, "Find your mentor", "Your mentorships", "Running the program")
     shoot(mentor, "mentor", "home")
 
     follow(mentor, answer)
-    assert path_of(mentor) == "/requests"
+    assert path_of(mentor) == f"/requests#request-{world.paolos_request_id}"
     assert mentor.page.locator("form[action$='/accept']").count() == 1
     assert "Paolo Pini" in mentor.text()
 
     mentor.goto("/home")
     follow(mentor, confirm)
-    assert path_of(mentor) == mentorship
+    assert path_of(mentor) == f"{mentorship}#check-in-{world.check_in_id}"
     assert mentor.page.locator("form[action*='/confirm']").count() == 1
     shoot(mentor, "mentor", "mentorship")
 

@@ -9,6 +9,7 @@ submit the focus is on the error summary. Axe checks each page on the way (conft
 
 import pytest
 from flask_babel import force_locale, gettext, ngettext
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from marketplace.accounts.models import User
@@ -195,7 +196,8 @@ def test_a_failed_submit_puts_the_focus_on_the_error_summary(live, open_session,
     session.page.fill("[name=confirm]", "different")
     session.submit()
     summary = session.page.locator(".error-summary")
-    assert session.page.evaluate("document.activeElement.className") == "error-summary"
+    # The browser runs autofocus in its next rendering step after the load: wait for it.
+    expect(summary).to_be_focused()
     problems = summary.locator("li").count()
     assert problems >= 2  # the two passwords: too short, and different
     assert said(live, language, "There is %(num)s problem to fix",
