@@ -344,6 +344,37 @@ def test_placeholders_are_the_same_in_msgid_and_msgstr(catalog):
     assert not problems, "\n".join(problems)
 
 
+# An article or preposition glued to a date, number or email is wrong for some values:
+# "il 8", "fino al 11", "dal 1", "sui 1", "a anna@…". Say "il giorno %(date)s",
+# "all’indirizzo %(email)s", or rebuild the sentence with a colon ("Inviata: %(date)s").
+# "da %(min)s a %(max)s" stays: a range takes no article.
+GLUED = re.compile(
+    r"(?<![\w'’])(?:il|al|dal|del|nel|sul|sui|ai|dai|entro il|fino al)\s+%\(\w+\)[sd]"
+    r"|(?<![\w'’])a\s+%\((?:email|date|when|due_date|expiry_date)\)s", re.IGNORECASE)
+
+
+def test_no_article_or_preposition_is_glued_to_a_placeholder(catalog):
+    glued = [(form, match.group(0)) for message in entries(catalog)
+             for form in forms(message) for match in GLUED.finditer(form or "")]
+    assert glued == []
+
+
+@pytest.mark.parametrize("text", [
+    "Il link è valido fino al %(date)s.", "Entro il %(date)s.", "Inviata il %(date)s",
+    "Hai %(num)s inviti aperti sui %(limit)s consentiti.", "un link a %(email)s",
+    "conta dal %(date)s"])
+def test_the_glued_pattern_is_found(text):
+    assert GLUED.search(text)
+
+
+@pytest.mark.parametrize("text", [
+    "fino al giorno %(date)s", "Inviata: %(date)s", "all’indirizzo %(email)s",
+    "da %(min)d a %(max)d caratteri", "Inviti aperti: %(num)s su un massimo di %(limit)s.",
+    "la conferma di %(name)s"])
+def test_what_reads_well_is_not_flagged(text):
+    assert not GLUED.search(text)
+
+
 def test_plural_forms_are_the_italian_ones(catalog, po_bytes):
     header = re.search(r'^"Plural-Forms: *(.*?)\\n"$', po_bytes.decode(), re.MULTILINE)
     assert header and header.group(1) == PLURAL_FORMS

@@ -535,8 +535,8 @@ class TestRepViews:
         response = client.submit("/invitations", data=self.form())
         assert response.status_code == 302 and response.location.endswith("/invitations")
         assert flashed(client) == [
-            "Abbiamo inviato il tuo invito a marco@outside.example.com. Ti avviseremo quando "
-            "Marco Bianchi sarà un mentore approvato."]
+            "Abbiamo inviato il tuo invito all’indirizzo marco@outside.example.com. Ti "
+            "avviseremo quando Marco Bianchi sarà un mentore approvato."]
         with app.app_context():
             assert count(Invitation, Invitation.inviter_id == rep.id) == 1
         assert [mail.to for mail in outbox] == ["marco@outside.example.com"]
@@ -591,7 +591,8 @@ class TestRepViews:
         response = client.submit(f"/invitations/{invitation_id}/resend")
         assert response.status_code == 302
         assert flashed(client) == [
-            "Abbiamo inviato di nuovo l'invito a marco@outside.example.com, con un nuovo link."]
+            "Abbiamo inviato di nuovo l’invito all’indirizzo marco@outside.example.com, con un "
+            "nuovo link."]
         assert len(outbox) == 2
         response = client.submit(f"/invitations/{invitation_id}/cancel")
         assert response.status_code == 302
