@@ -1,6 +1,6 @@
 """Initials in a coloured circle beside every person's name (issue 21, "The directory").
 
-The initials (`mentors.views.initials`, the `initials` filter), the macro
+The initials (`web.labels.initials`, the `initials` filter), the macro
 (templates/macros/people.html): hidden from screen readers, its colour picked from the
 user's id out of a palette whose every colour carries white text at 4.5:1 or more
 (read from app.css); and the pages that show it: the directory's cards, the mentor
@@ -14,7 +14,7 @@ import pytest
 from flask import render_template_string
 
 from marketplace.extensions import db
-from marketplace.mentors.views import initials
+from marketplace.web.labels import initials
 
 from .factories import make_area, make_mentorship, make_profile, make_user
 from .test_browse import add_viewer, browse, login, page_cards

@@ -1,5 +1,3 @@
-import unicodedata
-
 from flask import (
     Blueprint,
     abort,
@@ -160,26 +158,3 @@ def statement():
                            total=sum(hours for _mentorship, hours in rows),
                            today=utcnow())
 
-
-@bp.app_template_filter()
-def initials(name):
-    """Up to two letters for a person's circle (macros/people.html): the first letter
-    of their first and last words, capitalised, accents kept ("élise d'Ăngelo" → "ÉD"),
-    one for a one-word name, "?" for none. A word's letter is its first one that is a
-    letter (with any accent that follows it, when typed as a separate mark), so that
-    brackets or apostrophes before it do not count."""
-    letters = [letter for letter in map(_first_letter, unicodedata.normalize(
-        "NFC", name or "").split()) if letter]
-    if not letters:
-        return "?"
-    return "".join(letters[:1] + letters[1:][-1:]).upper()
-
-
-def _first_letter(word):
-    for index, char in enumerate(word):
-        if char.isalpha():
-            end = index + 1
-            while end < len(word) and unicodedata.combining(word[end]):
-                end += 1
-            return word[index:end]
-    return ""

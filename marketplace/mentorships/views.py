@@ -266,31 +266,31 @@ def confirm_completion(mentorship_id):
 @bp.post("/mentorships/<int:mentorship_id>/complete/object")
 @login_required
 def object_to_completion(mentorship_id):
-    mentorship = mentorship_or_404(mentorship_id)
-    if not mentorship.is_active:
-        return _over(mentorship)
-    form = ObjectForm()
-    if not form.validate():
-        return _mentorship_page(mentorship, object_form=form, status=422)
-    perform(lambda: services.object_to_completion(mentorship, actor=current_user,
-                                                  reason=form.reason.data),
-            _("You objected: the mentorship goes on, and %(name)s is told why.",
-              name=mentorship.other_side(current_user).full_name))
-    return _back(mentorship)
+    return _with_reason(mentorship_id, ObjectForm, "object_form",
+                        services.object_to_completion, lambda mentorship: _(
+                            "You objected: the mentorship goes on, and %(name)s is told "
+                            "why.", name=mentorship.other_side(current_user).full_name))
 
 
 @bp.post("/mentorships/<int:mentorship_id>/end")
 @login_required
 def end(mentorship_id):
+    return _with_reason(mentorship_id, EndForm, "end_form", services.end_mentorship,
+                        lambda _mentorship: _("The mentorship has ended. Please leave "
+                                              "your feedback."))
+
+
+def _with_reason(mentorship_id, form_class, form_name, change, message):
+    """A step on an active mentorship that needs a reason (`form_class`'s `reason`):
+    the page again with the form's errors, or `change` made and `message` shown."""
     mentorship = mentorship_or_404(mentorship_id)
     if not mentorship.is_active:
         return _over(mentorship)
-    form = EndForm()
+    form = form_class()
     if not form.validate():
-        return _mentorship_page(mentorship, end_form=form, status=422)
-    perform(lambda: services.end_mentorship(mentorship, actor=current_user,
-                                            reason=form.reason.data),
-            _("The mentorship has ended. Please leave your feedback."))
+        return _mentorship_page(mentorship, **{form_name: form}, status=422)
+    perform(lambda: change(mentorship, actor=current_user, reason=form.reason.data),
+            message(mentorship))
     return _back(mentorship)
 
 

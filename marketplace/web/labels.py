@@ -2,7 +2,10 @@
 label with its filter (`{{ mentorship.status|mentorship_state }}`), and only a list of
 options to choose from (the states to filter by, the reasons to decline) is passed by
 the view. Other packages' views and the templates of every package need them, so they
-are here, where any view may import them."""
+are here, where any view may import them; so is the `initials` filter of the circles
+beside people's names."""
+
+import unicodedata
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import pgettext
@@ -132,3 +135,27 @@ STORY_STATES = {
     stories.RETURNED: _l("Returned by the program team with a note."),
 }
 story_state = label_filter("story_state", STORY_STATES)
+
+
+@template_filter("initials")
+def initials(name):
+    """Up to two letters for a person's circle (macros/people.html): the first letter
+    of their first and last words, capitalised, accents kept ("élise d'Ăngelo" → "ÉD"),
+    one for a one-word name, "?" for none. A word's letter is its first one that is a
+    letter (with any accent that follows it, when typed as a separate mark), so that
+    brackets or apostrophes before it do not count."""
+    letters = [letter for letter in map(_first_letter, unicodedata.normalize(
+        "NFC", name or "").split()) if letter]
+    if not letters:
+        return "?"
+    return "".join(letters[:1] + letters[1:][-1:]).upper()
+
+
+def _first_letter(word):
+    for index, char in enumerate(word):
+        if char.isalpha():
+            end = index + 1
+            while end < len(word) and unicodedata.combining(word[end]):
+                end += 1
+            return word[index:end]
+    return ""
