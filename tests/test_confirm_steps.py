@@ -84,7 +84,7 @@ class TestWithdraw:
         auth.login(mentee.email)
         page = client.get("/requests").get_data(as_text=True)
         block = confirm_step(page, f"/requests/{request_id}/withdraw")
-        assert "Vuoi ritirare la tua richiesta a Marco Mentor?" in block
+        assert "Vuoi ritirare la tua richiesta? Marco Mentor non la vedrà più" in block
         assert italian(app, "Yes, withdraw it") in block
 
 
@@ -224,7 +224,7 @@ class TestGrantAdminService:
                 admin_services.grant_admin(get(User, outside.id),
                                            actor=get(User, admin.id))
             assert refused.value.message == (
-                "L'account di Olga Outside è esterno: solo chi lavora nell'azienda può "
+                "L’account di Olga Outside è esterno: solo chi lavora nell’azienda può "
                 "essere admin.")
 
 

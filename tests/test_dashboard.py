@@ -786,7 +786,7 @@ class TestItalian:
             "Ore registrate / concordate": "5,5 / 11,2",
             "Tasso di completamento": "67%",
             "Check-in in ritardo": "2",
-            "Inviti spediti": "0", "Accettati: la persona invitata si è registrata": "0",
+            "Inviti inviati": "0", "Accettati: la persona invitata si è registrata": "0",
             "Diventati mentori approvati": "0",
             "Tasso di conversione in mentori approvati": NO_DATA,
         }
@@ -796,7 +796,7 @@ class TestItalian:
         regions = table_rows(page, "Per area geografica dei mentee")
         assert regions["Italia – Nord"] == ["4", "50%", "3 giorni", "3", "3,8 / 7,2", "100%",
                                             "2"]
-        assert ("rientra nell'area geografica in cui si trovava il mentee quando l'ha inviata"
+        assert ("rientra nell’area geografica in cui si trovava il mentee quando l’ha inviata"
                 in text_of(page.split("Per area geografica dei mentee", 1)[1]))
         assert chart(page, "Richieste per stato")[0] == ("In attesa di risposta", 50.0, "1")
         assert chart(page, "Ore registrate per area di sviluppo")[0] == (

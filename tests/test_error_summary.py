@@ -62,7 +62,7 @@ def test_one_problem_is_said_in_the_singular_and_in_italian(app, client):
                              headers={"Accept-Language": "it"})
     assert response.status_code == 422
     summary = summary_of(response)
-    assert "C'è 1 problema da correggere" in summary
+    assert "C’è 1 problema da correggere" in summary
     assert links_of(summary)[0][0] == "full_name"
 
 

@@ -525,7 +525,7 @@ class TestRepViews:
     def test_page_and_empty_state(self, app, client, auth, rep):
         auth.login(rep.email)
         page = client.get("/invitations").get_data(as_text=True)
-        assert "Invita un mentore esterno all'azienda" in page
+        assert "Invita un mentore esterno all’azienda" in page
         assert "Non hai ancora invitato nessuno." in page
         # The email's language starts as the rep's.
         assert re.search(r'<input checked[^>]*name="language"[^>]*value="it"', page)
@@ -597,7 +597,7 @@ class TestRepViews:
         response = client.submit(f"/invitations/{invitation_id}/cancel")
         assert response.status_code == 302
         assert flashed(client) == [
-            "L'invito a Marco Bianchi è annullato: il suo link non funziona più."]
+            "L’invito per Marco Bianchi è stato annullato: il suo link non funziona più."]
         with app.app_context():
             assert get(Invitation, invitation_id).cancelled_at is not None
         client.submit(f"/invitations/{invitation_id}/cancel")

@@ -1510,12 +1510,13 @@ class TestItalian:
             "Mentorship", "The agreement", "Focus area", "Goal", "By when",
             "How success is measured", "Commitment", "Started", "Planned end", "Progress",
             "Hours logged", "Check-ins", "Next check-in", "Overdue", "In progress",
-            "Every two weeks", "Video call", "Log a check-in", "Date of the meeting",
+            "Log a check-in", "Date of the meeting",
             "Minutes", "What you discussed", "Next steps (optional)", "Log the check-in",
             "Confirm this check-in", "not confirmed yet", "Next steps:", "Finishing",
             "The goal is reached: complete the mentorship", "End the mentorship early",
             "Why the mentorship ends early", "End the mentorship now",
             "Propose to complete the mentorship"])
+        assert "ogni due settimane · videochiamata" in page  # words in running text
         for day_ in (mentorship.started_on, mentorship.planned_end_on, mentorship.target_date):
             assert formatted(app, day_, "long", "it") in page
         for english in (">The agreement<", ">Progress<", ">Log a check-in<", ">Goal<",

@@ -883,7 +883,7 @@ class TestListPage:
         assert page.count(f'<span class="tag">{new}</span>') == 2
         # The time in the reader's zone and language.
         assert items[0][3] == str(escape(format_datetime(
-            reader.times[reader.received], "medium", tzinfo=ZoneInfo("Europe/Rome"),
+            reader.times[reader.received], "d MMM y, HH:mm", tzinfo=ZoneInfo("Europe/Rome"),
             locale="it")))
         assert reader.theirs not in [item[0] for item in items]  # Olga's is hers alone
 

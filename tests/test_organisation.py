@@ -678,7 +678,7 @@ class TestInvitations:
     @pytest.mark.parametrize("language, names, expected", [
         ("en", ("Acme Sales", "Acme Vendite"), "works in the sales organisation of Acme Sales"),
         ("it", ("Acme Sales", "Acme Vendite"),
-         "lavora nell'organizzazione commerciale di Acme Vendite"),
+         "lavora nell’organizzazione commerciale di Acme Vendite"),
         ("en", ("", ""), "works in the sales organisation and takes part"),
     ])
     def test_the_invitees_page_names_the_company(self, app, request_ctx, outbox, user,

@@ -31,7 +31,7 @@ from marketplace.mentors.models import (
 from marketplace.program import services as program
 from marketplace.program.models import FocusArea, ProgramSettings
 from marketplace.vetting import services as vetting
-from marketplace.web.labels import decision_label, status_label
+from marketplace.web.labels import decision_label, version_status
 
 from .builders import field_html, row_of, settings_form
 from .factories import make_area, make_profile, make_user
@@ -652,7 +652,7 @@ class TestDecideViews:
         version_1 = history[history.index("Version 1"):]
         asked, approved, rejected = (labels(app, decision_label, decision)
                                      for decision in (REQUEST_CHANGES, APPROVE, REJECT))
-        assert labels(app, status_label, REJECTED) in version_3
+        assert labels(app, version_status, REJECTED) in version_3
         assert f"{rejected} · Ada Admin" in version_3
         assert "Pricing is not one of your areas." in version_3
         assert f"{approved} · Bruno Admin" in version_2

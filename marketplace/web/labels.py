@@ -7,8 +7,8 @@ beside people's names."""
 
 import unicodedata
 
+from flask_babel import format_datetime, get_locale, pgettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import pgettext
 
 from ..geography import region_label
 from ..i18n import language_name
@@ -55,21 +55,64 @@ PROFILE_STATUS_LABELS = {
 status_label = label_filter("status_label", PROFILE_STATUS_LABELS)
 
 
-# Decisions as they read in a profile's history (the form offers them as actions).
-DECISIONS_TAKEN = {
-    profiles.APPROVE: _l("Approved"),
-    profiles.REQUEST_CHANGES: _l("Changes requested"),
-    profiles.REJECT: _l("Rejected"),
-}
-decision_label = label_filter("decision_label", DECISIONS_TAKEN)
+
+
+@template_filter("version_status")
+def version_status(status):
+    """A profile version's state: Italian makes it agree with "versione" (feminine),
+    where the profile's own state agrees with "profilo"."""
+    labels = {
+        profiles.DRAFT: pgettext("profile version", "Draft"),
+        profiles.PENDING: pgettext("profile version", "Waiting for review"),
+        profiles.APPROVED: pgettext("profile version", "Approved"),
+        profiles.CHANGES_REQUESTED: pgettext("profile version", "Changes requested"),
+        profiles.REJECTED: pgettext("profile version", "Not approved"),
+        profiles.SUSPENDED: pgettext("profile version", "Suspended"),
+        profiles.SUPERSEDED: pgettext("profile version", "Replaced by a newer version"),
+    }
+    return labels.get(status, status)
+
+
+@template_filter("decision_label")
+def decision_label(decision):
+    """A decision as it reads in a profile's history, about the version it was taken
+    on (the form offers them as actions)."""
+    labels = {
+        profiles.APPROVE: pgettext("profile version", "Approved"),
+        profiles.REQUEST_CHANGES: pgettext("profile version", "Changes requested"),
+        profiles.REJECT: pgettext("profile version", "Rejected"),
+    }
+    return labels.get(decision, decision)
 
 
 format_label = label_filter("format_label", FORMAT_LABELS)
 
 
 @template_filter("language_name")
-def language_name_filter(code):
-    return language_name(code)
+def language_name_filter(code, capitalize=True):
+    """`code|language_name(False)` inside running text or a list: "inglese, italiano"
+    in Italian, "English, Italian" in English (each language's own rule)."""
+    return language_name(code, capitalize=capitalize)
+
+
+@template_filter("inline")
+def inline(label):
+    """A label as a word inside running text ("3 mesi · settimanale · videochiamata"):
+    Italian writes such words in lower case, English keeps its capital."""
+    text = str(label)
+    if str(get_locale() or "") == "it":
+        return text[:1].lower() + text[1:]
+    return text
+
+
+# One format for a moment in time, without seconds, in the reader's time zone:
+# "7 dic 2026, 14:05" / "7 Dec 2026, 14:05".
+TIMESTAMP = "d MMM y, HH:mm"
+
+
+@template_filter("timestamp")
+def timestamp(value):
+    return format_datetime(value, TIMESTAMP) if value else ""
 
 
 @template_filter("region_label")
