@@ -4,9 +4,10 @@ A file is in the admin's language: its headers, and the names of areas, regions,
 and cadences, are the words the dashboard shows, never codes (`it-north`, `open`). Its
 form follows what Excel expects in that language: where numbers take a decimal comma
 (Italian), Excel splits a CSV file on semicolons, so the file does; elsewhere on commas.
-Numbers are written without thousands separators (Excel in Italian would read a lone
-"1.234" in some files as a date or as text) and dates in ISO form, which Excel reads as
-dates in every language.
+Numbers are written without thousands separators (a grouped "1.234" is a thousand in
+Italian and a little over one in English, and a program reading the file without the
+locale takes it for text), and days in ISO form, which Excel reads as dates in every
+language.
 
 Every file starts with a UTF-8 byte order mark, the English one too: without it, Excel
 on Windows reads the file in the machine's legacy code page, and every accented name and
@@ -87,12 +88,12 @@ def figures_csv(figures, language):
         groups += [(_("Region"), region_label(code), values)
                    for code, values in figures.by_region]
         for scope, name, values in groups:
-            answer = values.median_answer
+            answer = values.median_answer  # a timedelta: zero, answered at once, is false
             rows.append([
                 scope, name, values.requests,
                 *(values.requests_by_state[state] for state in REQUEST_STATE_LABELS),
                 _rounded(values.acceptance_rate, 2),
-                _rounded(answer.total_seconds() / 3600 if answer else None, 1),
+                _rounded(None if answer is None else answer.total_seconds() / 3600, 1),
                 values.active_mentorships, _rounded(values.hours_logged, 1),
                 _rounded(values.hours_committed, 1), _rounded(values.completion_rate, 2),
                 values.overdue_check_ins])
