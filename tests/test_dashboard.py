@@ -120,12 +120,15 @@ NO_DATA = "–"  # what the page shows for a rate or a time without any data
 # The invitations' cards, when nobody has been invited (tested in test_invitations.py).
 NO_INVITATIONS = {"Invitations sent": "0", "Accepted: the invitee signed up": "0",
                   "Became approved mentors": "0", "Conversion to approved mentors": NO_DATA}
-CSV_HEADER = ["scope", "name", "requests", "open", "accepted", "declined", "withdrawn",
-              "expired", "acceptance_rate", "median_answer_hours", "active_mentorships",
-              "hours_logged", "hours_committed", "completion_rate", "overdue_check_ins"]
-MENTORSHIPS_HEADER = ["id", "mentee", "mentee_email", "mentor", "mentor_email", "area",
-                      "status", "started_on", "planned_end_on", "ended_on",
-                      "hours_per_month", "cadence", "hours_logged", "hours_confirmed"]
+# The exports' headers, in the admin's language (English here; both languages are tested
+# in test_exports.py).
+CSV_HEADER = ["Breakdown", "Name", "Requests sent", "Waiting for an answer", "Accepted",
+              "Declined", "Withdrawn", "Expired", "Acceptance rate",
+              "Median time to first answer (hours)", "Active mentorships", "Hours logged",
+              "Hours committed", "Completion rate", "Check-ins overdue"]
+MENTORSHIPS_HEADER = ["ID", "Mentee", "Mentee’s email", "Mentor", "Mentor’s email",
+                      "Focus area", "Status", "Started", "Planned end", "Ended",
+                      "Hours a month", "Meeting cadence", "Hours logged", "Hours confirmed"]
 REQUEST = {"goal": "Close my first multi-year deal with a manufacturing customer.",
            "current_situation": "I win renewals but multi-year deals stall at procurement.",
            "success_measures": "One signed multi-year contract.", "hours_per_month": 1,
@@ -423,8 +426,11 @@ def chart(page, title):
                        r'([^<]*)</strong></span>\s*<svg [^>]*><rect width="([\d.]+)"', figure)]
 
 
-def read_csv(response):
-    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+def read_csv(response, delimiter=","):
+    """The rows of a CSV export, which starts with a byte order mark for Excel."""
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:]), delimiter=delimiter))
 
 
 @contextmanager
@@ -840,16 +846,19 @@ class TestItalian:
         page = client.get("/admin").get_data(as_text=True)
         assert "Tasso di accettazione" in page and "Acceptance rate" not in page
 
-    def test_csv_headers_stay_machine_readable_in_italian(self, client, auth, italian_admin):
+    def test_csv_headers_are_italian(self, client, auth, italian_admin, italian):
+        # Semicolons, as Excel set to Italian expects (see test_exports.py).
         auth.login(italian_admin.email)
-        assert read_csv(client.get("/admin/export/figures.csv"))[0] == CSV_HEADER
-        assert read_csv(client.get("/admin/export/mentorships.csv"))[0] == MENTORSHIPS_HEADER
+        assert read_csv(client.get("/admin/export/figures.csv"), ";")[0] == [
+            italian[label] for label in CSV_HEADER]
+        assert read_csv(client.get("/admin/export/mentorships.csv"), ";")[0] == [
+            italian[label] for label in MENTORSHIPS_HEADER]
 
 
 # 3. The CSV exports ----------------------------------------------------------------------
 
 def csv_row(scope, name, figures):
-    """A figures row as the export writes it, from the hand-checked values."""
+    """A figures row as the export writes it in English, from the hand-checked values."""
     by_state = figures["requests_by_state"]
     median = figures["median_answer"]
 
@@ -871,7 +880,7 @@ class TestFiguresExport:
         auth.login(admin.email)
         response = client.get(f"/admin/export/figures.csv?{period_query(data, 29, 0)}")
         assert response.status_code == 200
-        assert response.mimetype == "text/csv"
+        assert response.content_type == "text/csv; charset=utf-8"
         assert response.headers["Content-Disposition"] == (
             f'attachment; filename="figures-{data.today - timedelta(days=29)}-{data.today}.csv"')
 
@@ -881,16 +890,20 @@ class TestFiguresExport:
         assert rows[0] == CSV_HEADER
         assert len(rows) == 1 + 1 + 3 + len(REGIONS)
         by_key = {(row[0], row[1]): row for row in rows[1:]}
-        assert by_key[("overall", "")] == csv_row("overall", "", LAST_30["overall"])
-        assert by_key[("overall", "")] == [
-            "overall", "", "6", "1", "2", "1", "1", "1", "0.5", "42.0", "3", "5.5", "11.2",
+        assert by_key[("Total", "")] == csv_row("Total", "", LAST_30["overall"])
+        assert by_key[("Total", "")] == [
+            "Total", "", "6", "1", "2", "1", "1", "1", "0.5", "42.0", "3", "5.5", "11.2",
             "0.67", "2"]
         for name, key in (("Negotiation", "NEG"), ("Key accounts", "KEY"),
                           ("Prospecting", "PRO")):
-            assert by_key[("area", name)] == csv_row("area", name, LAST_30[key])
-        for code in ("it-north", "dach", "france"):
-            assert by_key[("region", code)] == csv_row("region", code, LAST_30[code])
-        assert by_key[("area", "Prospecting")][8:10] == ["", ""]  # no data, not 0
+            assert by_key[("Focus area", name)] == csv_row("Focus area", name, LAST_30[key])
+        # Regions by their names, in the order of the list people choose from.
+        assert [row[1] for row in rows[1:] if row[0] == "Region"] == [
+            str(label) for _code, label in REGIONS]
+        for name, code in (("Italy – North", "it-north"),
+                           ("Germany, Austria and Switzerland", "dach"), ("France", "france")):
+            assert by_key[("Region", name)] == csv_row("Region", name, LAST_30[code])
+        assert by_key[("Focus area", "Prospecting")][8:10] == ["", ""]  # no data, not 0
 
     def test_figures_match_the_page(self, client, auth, admin, data):
         auth.login(admin.email)
@@ -898,27 +911,27 @@ class TestFiguresExport:
         cards = stat_cards(client.get(f"/admin?{query}").get_data(as_text=True))
         overall = dict(zip(CSV_HEADER, read_csv(
             client.get(f"/admin/export/figures.csv?{query}"))[1], strict=True))
-        assert cards["Requests sent"] == overall["requests"]
-        assert cards["Acceptance rate"] == f"{float(overall['acceptance_rate']):.0%}"
-        assert cards["Active mentorships"] == overall["active_mentorships"]
+        assert cards["Requests sent"] == overall["Requests sent"]
+        assert cards["Acceptance rate"] == f"{float(overall['Acceptance rate']):.0%}"
+        assert cards["Active mentorships"] == overall["Active mentorships"]
         assert cards["Hours logged / committed"] == (
-            f"{overall['hours_logged']} / {overall['hours_committed']}")
-        assert cards["Completion rate"] == f"{float(overall['completion_rate']):.0%}"
-        assert cards["Check-ins overdue"] == overall["overdue_check_ins"]
+            f"{overall['Hours logged']} / {overall['Hours committed']}")
+        assert cards["Completion rate"] == f"{float(overall['Completion rate']):.0%}"
+        assert cards["Check-ins overdue"] == overall["Check-ins overdue"]
 
     def test_the_period_is_respected(self, client, auth, admin, data):
         auth.login(admin.email)
         rows = read_csv(client.get(f"/admin/export/figures.csv?{period_query(data, 15, 5)}"))
-        assert rows[1] == csv_row("overall", "", NARROW["overall"])
+        assert rows[1] == csv_row("Total", "", NARROW["overall"])
         rows = read_csv(client.get(f"/admin/export/figures.csv?{period_query(data, 14, 6)}"))
-        assert rows[1] == csv_row("overall", "", INNER["overall"])
+        assert rows[1] == csv_row("Total", "", INNER["overall"])
 
     def test_no_data_at_all(self, client, auth, admin):
         auth.login(admin.email)
         response = client.get("/admin/export/figures.csv")
         assert response.status_code == 200
         rows = read_csv(response)
-        assert rows[1] == ["overall", "", "0", "0", "0", "0", "0", "0", "", "", "0", "0.0",
+        assert rows[1] == ["Total", "", "0", "0", "0", "0", "0", "0", "", "", "0", "0.0",
                            "0.0", "", "0"]
         assert len(rows) == 2 + len(REGIONS)
 
@@ -928,7 +941,7 @@ class TestMentorshipsExport:
         auth.login(admin.email)
         response = client.get("/admin/export/mentorships.csv")
         assert response.status_code == 200
-        assert response.mimetype == "text/csv"
+        assert response.content_type == "text/csv; charset=utf-8"
         assert response.headers["Content-Disposition"] == (
             'attachment; filename="mentorships.csv"')
 
@@ -948,20 +961,23 @@ class TestMentorshipsExport:
             planned = {m.id: str(m.planned_end_on) for m in db.session.query(Mentorship)}
         anna = by_id[made["MA"].id]
         assert anna == {
-            "id": str(made["MA"].id), "mentee": "Anna Mentee", "mentee_email": "anna@example.com",
-            "mentor": "Mario Mentor", "mentor_email": "mario@example.com",
-            "area": "Negotiation", "status": "active", "started_on": day(20),
-            "planned_end_on": planned[made["MA"].id], "ended_on": "",
-            "hours_per_month": "4", "cadence": "biweekly",
-            "hours_logged": "1.5", "hours_confirmed": "1.0"}  # 30 min not confirmed
+            "ID": str(made["MA"].id), "Mentee": "Anna Mentee",
+            "Mentee’s email": "anna@example.com", "Mentor": "Mario Mentor",
+            "Mentor’s email": "mario@example.com", "Focus area": "Negotiation",
+            "Status": "In progress", "Started": day(20),
+            "Planned end": planned[made["MA"].id], "Ended": "", "Hours a month": "4",
+            "Meeting cadence": "Every two weeks",
+            "Hours logged": "1.5", "Hours confirmed": "1.0"}  # 30 min not confirmed
         carla = by_id[made["MC"].id]
-        assert (carla["status"], carla["ended_on"], carla["hours_logged"],
-                carla["hours_confirmed"]) == ("completed", day(10), "3.0", "3.0")
+        assert (carla["Status"], carla["Ended"], carla["Hours logged"],
+                carla["Hours confirmed"], carla["Meeting cadence"]) == (
+            "Completed", day(10), "3.0", "3.0", "Monthly")
         dario = by_id[made["MD"].id]
-        assert (dario["status"], dario["ended_on"], dario["hours_logged"],
-                dario["area"]) == ("ended", day(5), "0.7", "Key accounts")  # 40 min
-        assert by_id[made["MF"].id]["planned_end_on"] == day(10)
-        assert by_id[made["MG"].id]["hours_logged"] == "2.5"  # 60 + 30 + 60 min
+        assert (dario["Status"], dario["Ended"], dario["Hours logged"],
+                dario["Focus area"]) == ("Ended early", day(5), "0.7", "Key accounts")  # 40 min
+        assert by_id[made["MB"].id]["Meeting cadence"] == "Weekly"
+        assert by_id[made["MF"].id]["Planned end"] == day(10)
+        assert by_id[made["MG"].id]["Hours logged"] == "2.5"  # 60 + 30 + 60 min
 
     def test_no_mentorship(self, client, auth, admin):
         auth.login(admin.email)
@@ -996,7 +1012,7 @@ class TestCsvInjection:
         assert {row[3] for row in rows[1:]} == {"'+SUM(1+1)"}
         assert {row[5] for row in rows[1:]} == {"'=HYPERLINK(\"http://evil.example\")"}
         figures = read_csv(client.get("/admin/export/figures.csv"))
-        assert figures[2][:2] == ["area", "'=HYPERLINK(\"http://evil.example\")"]
+        assert figures[2][:2] == ["Focus area", "'=HYPERLINK(\"http://evil.example\")"]
 
     def test_ordinary_values_are_untouched(self, client, auth, admin, data):
         auth.login(admin.email)

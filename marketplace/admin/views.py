@@ -1,6 +1,3 @@
-import csv
-import io
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -12,7 +9,7 @@ from ..web.forms import CONTROL_CHARACTERS
 from ..web.labels import REQUEST_STATE_LABELS
 from ..web.session import require_admin
 from ..web.transaction import form_status, perform
-from . import queries, services
+from . import exports, queries, services
 from .forms import AreaForm, PeriodForm, ReturnForm, SettingsForm, program_texts_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -227,69 +224,23 @@ def index():
         region_rows=[(region_label(code), values) for code, values in figures.by_region])
 
 
-# A spreadsheet opening the file runs a cell that starts with one of these as a formula
-# (CSV injection, e.g. a user named "=HYPERLINK(…)"): such text goes behind an apostrophe,
-# which makes it plain text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def _csv(rows, filename):
-    out = io.StringIO()
-    csv.writer(out).writerows([_cell(value) for value in row] for row in rows)
-    return Response(out.getvalue(), mimetype="text/csv", headers={
+def _csv(text, filename):
+    return Response(text, content_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="{filename}"'})
-
-
-def _number(value, digits=2):
-    return "" if value is None else round(value, digits)
 
 
 @bp.get("/export/figures.csv")
 def export_figures():
     _form, figures = _dashboard()
-    header = ["scope", "name", "requests", *REQUEST_STATE_LABELS, "acceptance_rate",
-              "median_answer_hours", "active_mentorships", "hours_logged", "hours_committed",
-              "completion_rate", "overdue_check_ins"]
-    rows = [header]
-    groups = [("overall", "", figures.overall)]
-    groups += [("area", area.name_en, values) for area, values in figures.by_area]
-    groups += [("region", code, values) for code, values in figures.by_region]
-    for scope, name, values in groups:
-        answer = values.median_answer
-        rows.append([scope, name, values.requests,
-                     *(values.requests_by_state[state] for state in REQUEST_STATE_LABELS),
-                     _number(values.acceptance_rate),
-                     _number(answer.total_seconds() / 3600 if answer else None, 1),
-                     values.active_mentorships, _number(values.hours_logged, 1),
-                     _number(values.hours_committed, 1), _number(values.completion_rate),
-                     values.overdue_check_ins])
     period = figures.period
-    return _csv(rows, f"figures-{period.start}-{period.end}.csv")
+    return _csv(exports.figures_csv(figures, str(get_locale())),
+                f"figures-{period.start}-{period.end}.csv")
 
 
 @bp.get("/export/mentorships.csv")
 def export_mentorships():
-    rows = [["id", "mentee", "mentee_email", "mentor", "mentor_email", "area", "status",
-             "started_on", "planned_end_on", "ended_on", "hours_per_month", "cadence",
-             "hours_logged", "hours_confirmed"]]
-    for mentorship in queries.mentorships_for_export():
-        check_ins = mentorship.check_ins
-        rows.append([
-            mentorship.id, mentorship.mentee.full_name, mentorship.mentee.email,
-            mentorship.profile.user.full_name, mentorship.profile.user.email,
-            mentorship.area.name_en, mentorship.status, mentorship.started_on,
-            mentorship.planned_end_on,
-            mentorship.ended_at.date() if mentorship.ended_at else "",
-            mentorship.hours_per_month, mentorship.cadence,
-            round(sum(c.minutes for c in check_ins) / 60, 1),
-            round(sum(c.minutes for c in check_ins if c.is_confirmed) / 60, 1)])
-    return _csv(rows, "mentorships.csv")
+    return _csv(exports.mentorships_csv(queries.mentorships_for_export(), str(get_locale())),
+                "mentorships.csv")
 
 
 # Success stories -------------------------------------------------------------------------
