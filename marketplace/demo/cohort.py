@@ -42,13 +42,13 @@ EXTERNAL_COMPANIES = ("Vendere Meglio Srl", "Brightline Advisory", "Studio March
 # By area position: (English, Italian) headline of a mentor strong in it.
 HEADLINES = {
     1: ("Winning and keeping customers for the long run",
-        "Conquistare e fidelizzare i clienti nel tempo"),
+        "Conquistare i clienti e fidelizzarli nel tempo"),
     2: ("Building a sales team's skills, one habit at a time",
-        "Sviluppare le competenze di un team commerciale, un'abitudine alla volta"),
+        "Sviluppare le competenze di un team commerciale, un’abitudine alla volta"),
     3: ("Selling safely: contracts, credit and compliance",
         "Vendere in sicurezza: contratti, crediti e conformità"),
     4: ("Opening conversations on LinkedIn that lead to meetings",
-        "Aprire conversazioni su LinkedIn che portano a un incontro"),
+        "Aprire su LinkedIn conversazioni che portano a un incontro"),
     5: ("Selling across borders and cultures",
         "Vendere oltre i confini, tra culture diverse"),
     6: ("A full pipeline without waiting for marketing",
@@ -56,36 +56,93 @@ HEADLINES = {
     7: ("Negotiating price without giving the margin away",
         "Negoziare il prezzo senza regalare il margine"),
     8: ("Closing: from the last objection to the signature",
-        "Chiusura: dall'ultima obiezione alla firma"),
+        "Chiusura: dall’ultima obiezione alla firma"),
     9: ("Growing the accounts you already have",
-        "Far crescere i clienti che hai già"),
+        "Più fatturato dai clienti che hai già"),
     10: ("From top seller to leader of sellers",
-         "Da miglior venditore a guida di venditori"),
+         "Dai risultati personali alla guida di un team commerciale"),
 }
+# Every text below comes in each language, written as a sales person of that language
+# would write it (data, not UI: no gettext). A person writes in their own language;
+# a bilingual mentor fills both versions of the profile texts that have two.
 BIOS = {
     "en": ("I have sold for {years} years, the last {lead} leading a team. I like to start "
-           "from your real deals and leave you with one thing to try before we meet again."),
+           "from your real deals and leave you with one thing to try before we meet again.",
+           "{years} years in sales, {lead} of them as a team lead. Bring me the deal that "
+           "keeps you up at night: we will take it apart together, step by step."),
     "it": ("Vendo da {years} anni, gli ultimi {lead} alla guida di un team. Mi piace partire "
            "dalle tue trattative reali e lasciarti ogni volta una cosa da provare prima del "
-           "prossimo incontro."),
+           "prossimo incontro.",
+           "Lavoro nelle vendite da {years} anni e da {lead} guido un team. Portami la "
+           "trattativa che ti toglie il sonno: la smontiamo insieme, un passo alla volta."),
+}
+WORKING_STYLES = {
+    "en": ("Monthly or every two weeks, always with an agenda we agree on beforehand.",
+           "One-hour video calls every two weeks: we start from a real deal and end with "
+           "one thing for you to try before the next call.",
+           "Short, frequent sessions, phone calls included. Between them you can message me "
+           "whenever you need to."),
+    "it": ("Un incontro al mese o ogni due settimane, sempre con un ordine del giorno "
+           "concordato prima.",
+           "Videochiamate di un’ora ogni due settimane: partiamo da una trattativa reale e "
+           "chiudiamo con una cosa da provare prima dell’incontro successivo.",
+           "Incontri brevi e frequenti, anche al telefono. Tra un incontro e l’altro puoi "
+           "scrivermi quando ti serve."),
+}
+MOTIVATIONS = {
+    "en": ("Giving back what I was given early in my career, and staying close to the "
+           "field.",
+           "Younger colleagues ask the questions I stopped asking myself: they make me "
+           "rethink my own habits.",
+           "I love seeing a rep close, on their own, a deal we prepared together."),
+    "it": ("Restituire quello che ho ricevuto all’inizio della carriera e restare vicino al "
+           "lavoro sul campo.",
+           "I colleghi più giovani fanno le domande che io non mi faccio più: mi "
+           "costringono a rimettere in discussione le mie abitudini.",
+           "Mi piace vedere un commerciale chiudere in autonomia la trattativa che abbiamo "
+           "preparato insieme."),
+}
+CONFLICTS = {"en": "None: I do not work for the company's competitors, customers or "
+                   "suppliers.",
+             "it": "Nessuno: non lavoro per concorrenti, clienti o fornitori dell’azienda."}
+# By area position: what a rep wants to get better at, as an Italian phrase with its
+# article (the area's name alone does not fit into a sentence).
+TOPICS_IT = {
+    1: "l’acquisizione e la fidelizzazione dei clienti",
+    2: "l’organizzazione del lavoro",
+    3: "la gestione dei rischi su contratti e crediti",
+    4: "la vendita tramite social media",
+    5: "la vendita sui mercati esteri",
+    6: "la ricerca di nuovi clienti",
+    7: "la negoziazione",
+    8: "la chiusura delle trattative",
+    9: "la gestione dei clienti",
+    10: "la leadership commerciale",
 }
 GOALS = {
     "en": ("Reach my quarterly target in {area} with a plan I can repeat every quarter.",
            "Lead my first strategic deal in {area} from the first meeting to the signature."),
-    "it": ("Raggiungere l'obiettivo trimestrale in {area} con un metodo ripetibile ogni "
-           "trimestre.",
-           "Portare da solo la mia prima trattativa strategica in {area} dal primo "
-           "incontro alla firma."),
+    "it": ("Raggiungere ogni trimestre il mio obiettivo con un metodo ripetibile, "
+           "migliorando {area}.",
+           "Gestire in autonomia la mia prima trattativa strategica, dal primo incontro "
+           "alla firma: il mio punto debole è {area}."),
 }
 SITUATIONS = {
-    "en": "I have been in sales for two years. I know the product well and my customers "
-          "like me, but my results depend on luck: some quarters go well, others do not, "
-          "and I do not know why. I have read books and followed a course, with little "
-          "change so far.",
-    "it": "Lavoro nelle vendite da due anni. Conosco bene il prodotto e i clienti mi "
-          "apprezzano, ma i risultati dipendono dalla fortuna: alcuni trimestri vanno bene, "
-          "altri no, e non so perché. Ho letto libri e seguito un corso, con pochi "
-          "cambiamenti finora.",
+    "en": ("I have been in sales for two years. I know the product well and my customers "
+           "like me, but my results depend on luck: some quarters go well, others do not, "
+           "and I do not know why. I have read books and followed a course, with little "
+           "change so far.",
+           "I moved into sales from customer service last year. I am good at looking after "
+           "existing customers, but I freeze when a new buyer pushes back, and my manager "
+           "wants me to open new accounts this year."),
+    "it": ("Lavoro nelle vendite da due anni. Conosco bene il prodotto e i clienti mi "
+           "apprezzano, ma i risultati dipendono dalla fortuna: alcuni trimestri vanno bene, "
+           "altri no, e non so perché. Ho letto libri e seguito un corso, ma finora è "
+           "cambiato poco.",
+           "L’anno scorso ho lasciato l’assistenza clienti per le vendite. Con i clienti "
+           "che già abbiamo me la cavo bene, ma quando un nuovo buyer mi mette in "
+           "difficoltà mi blocco, e quest’anno il mio responsabile mi chiede di aprire "
+           "nuovi clienti."),
 }
 MEASURES = {"en": "Target reached two quarters in a row, with a written plan.",
             "it": "Obiettivo raggiunto per due trimestri di fila, con un piano scritto."}
@@ -94,10 +151,21 @@ SUMMARIES = {"en": ("We reviewed my open deals and chose the two that matter mos
                     "We looked back at what worked this month and what to change."),
              "it": ("Abbiamo rivisto le trattative aperte e scelto le due più importanti.",
                     "Simulazione del prossimo incontro con il cliente e piano per il seguito.",
-                    "Abbiamo guardato a cosa ha funzionato nel mese e cosa cambiare.")}
-FEEDBACK = {"en": "Practical, patient and always prepared. I would recommend it to anyone.",
-            "it": "Concreto, paziente e sempre preparato. Lo consiglierei a chiunque."}
-
+                    "Abbiamo ripercorso cosa ha funzionato nel mese e cosa cambiare.")}
+FEEDBACK = {"en": ("Practical, patient and always prepared: every session left me with "
+                   "something to try with a customer. I would recommend this mentoring to "
+                   "any colleague.",
+                   "Asked the right questions instead of handing me the answers. In three "
+                   "months I changed the way I prepare for every meeting.",
+                   "Lots of patience and real examples. The most useful habit: writing "
+                   "down before each meeting what I want to get out of it."),
+            "it": ("Incontri concreti e sempre ben preparati: ogni volta avevo qualcosa da "
+                   "provare subito con un cliente. Consiglio questo percorso a tutti i "
+                   "colleghi.",
+                   "Mi ha fatto le domande giuste invece di darmi le risposte. In tre mesi "
+                   "ho cambiato il modo in cui preparo ogni incontro.",
+                   "Tanta pazienza e tanti esempi pratici. L’abitudine più utile: scrivere "
+                   "prima di ogni incontro che cosa voglio ottenere.")}
 
 def load_cohort(users, password_hash, rng=None):
     """Add the cohort to the named people of seed.py (`users`, by email)."""
@@ -131,34 +199,37 @@ def load_cohort(users, password_hash, rng=None):
         return user
 
     # Mentors: twelve, a quarter of them from outside; the last two still in vetting.
+    # The Italians all mentor in English too, and every third English one in Italian:
+    # whoever mentors in both languages writes the profile in both.
     new_mentors = []
     for number in range(12):
         language = "it" if number % 2 else "en"
+        other = "en" if language == "it" else "it"
         user = person(language, mentor=True, external=number % 4 == 3)
         db.session.flush()
         positions = rng.sample(sorted(areas), 2)
         years = rng.randint(8, 25)
-        headline = HEADLINES[positions[0]]
-        own = 0 if language == "en" else 1
-        content = {f"headline_{language}": headline[own],
-                   f"bio_{language}": BIOS[language].format(years=years, lead=years // 3)}
-        if number % 3 == 0:  # some write in both languages
-            other = "it" if language == "en" else "en"
-            content[f"headline_{other}"] = headline[1 - own]
-            content[f"bio_{other}"] = BIOS[other].format(years=years, lead=years // 3)
+        spoken = [language, "en"] if language == "it" else (
+            ["en", "it"] if number % 3 == 0 else ["en"])
+        content = {"headline_en": None, "headline_it": None, "bio_en": None,
+                   "bio_it": None}
+        for written in (language, other) if other in spoken else (language,):
+            content[f"headline_{written}"] = HEADLINES[positions[0]][
+                ("en", "it").index(written)]
+            content[f"bio_{written}"] = _pick(BIOS[written], number // 2).format(
+                years=years, lead=years // 3)
         profile, _outcome = mentors.save_profile(actor=user, content={
-            "headline_en": None, "headline_it": None, "bio_en": None, "bio_it": None,
             **content, "areas": [areas[position] for position in positions],
             "affiliation": user.affiliation, "company": user.company,
             "confidentiality": user.is_external,
-            "conflicts": "None." if user.is_external else None,
+            "conflicts": CONFLICTS[language] if user.is_external else None,
         }, details={
             "years_experience": years, "region": user.region,
-            "working_style": "Monthly or every two weeks, always with an agenda.",
-            "motivation": "Giving back, and staying close to the field.",
+            "working_style": _pick(WORKING_STYLES[language], number),
+            "motivation": _pick(MOTIVATIONS[language], number // 2),
             "capacity": rng.randint(2, 4), "monthly_hours": rng.choice((6, 8, 10)),
-            "accepting": number != 5, "languages": [language, "en"] if language == "it"
-            else ["en"], "formats": ["video", "phone"] if number % 2 else ["video"],
+            "accepting": number != 5, "languages": spoken,
+            "formats": ["video", "phone"] if number % 2 else ["video"],
         })
         mentors.submit_profile(profile, actor=user)
         if number < 10:
@@ -185,8 +256,10 @@ def load_cohort(users, password_hash, rng=None):
             "elena.ferri@example.org", "roberto.conti@example.com")]
     for rep, outcome in zip(reps, outcomes, strict=False):
         rng.shuffle(all_mentors)
+        # A rep writes in their own language, so only to a mentor who reads it.
         for profile in all_mentors:
-            if _request(rep, profile, outcome, areas, rng, now):
+            if rep.language in profile.language_codes and _request(
+                    rep, profile, outcome, areas, rng, now):
                 break
     db.session.flush()
 
@@ -203,9 +276,10 @@ def _request(rep, profile, outcome, areas, rng, now):
     try:
         request = mentoring.submit_request(
             profile, actor=rep, area=area,
-            goal=rng.choice(GOALS[language]).format(area=area.name(language).lower()),
+            goal=rng.choice(GOALS[language]).format(area=_topic(area, language)),
             target_date=(now + timedelta(days=60)).date(),
-            current_situation=SITUATIONS[language], success_measures=MEASURES[language],
+            current_situation=_pick(SITUATIONS[language], rep.id),
+            success_measures=MEASURES[language],
             hours_per_month=2, duration_months=months,
             cadence=rng.choice(("weekly", "biweekly", "monthly")),
             meeting_format=profile.format_codes[0], message="")
@@ -244,7 +318,7 @@ def _check_ins(mentorship, rep, mentor, outcome, rng, now):
     while day < end - timedelta(days=step // 2):
         author = rep if number % 2 == 0 else mentor
         # Logged on its real day: the same words on two days are two meetings, not one
-        # check-in sent twice.
+        # check-in sent twice. In the rep's language, which the mentor reads and writes.
         check_in = mentoring.log_check_in(
             mentorship, actor=author, held_on=day,
             minutes=rng.choice((45, 60, 60, 90)),
@@ -261,4 +335,17 @@ def _check_ins(mentorship, rep, mentor, outcome, rng, now):
         mentoring.complete_mentorship(mentorship, actor=rep)
         mentorship.ended_at = now - timedelta(days=(now.date() - end).days)
         mentoring.leave_feedback(mentorship, actor=rep, rating=rng.choice((4, 5, 5)),
-                                 comment=FEEDBACK[rep.language])
+                                 comment=_pick(FEEDBACK[rep.language], mentorship.id))
+
+
+def _pick(texts, number):
+    """One of `texts`, the same for the same number: variety without drawing from the
+    random generator, whose sequence decides the cohort's names and emails."""
+    return texts[number % len(texts)]
+
+
+def _topic(area, language):
+    """The area as words that fit into a rep's goal."""
+    if language == "it":
+        return TOPICS_IT.get(area.position, area.name("it").lower())
+    return area.name("en").lower()

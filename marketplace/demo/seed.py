@@ -86,23 +86,26 @@ def load():
 
 # email, outcome, decision notes, headline (en, it), bio (en, it), areas (positions in
 # the default taxonomy), years, languages, formats, capacity, hours, working style,
-# motivation, conflicts of interest (external mentors)
+# motivation, conflicts of interest (external mentors). A mentor writes in their own
+# language, and the headline and bio in each of English and Italian they mentor in.
 PROFILES = (
     ("giulia.romano@example.com", "approved", "",
      ("Twenty years of enterprise deals in Northern Italy",
-      "Vent'anni di trattative con le grandi aziende del Nord Italia"),
-     (None,
+      "Vent’anni di trattative con le grandi aziende del Nord Italia"),
+     ("I lead a team of fifteen sales people between Milan and Turin. I started out "
+      "selling door to door and have closed multi-year contracts with industrial groups: "
+      "I can help you prepare a complex negotiation and handle the most demanding "
+      "customers.",
       "Guido un team di quindici commerciali tra Milano e Torino. Ho iniziato porta a porta "
       "e ho chiuso contratti pluriennali con gruppi industriali: posso aiutarti a "
       "preparare una negoziazione complessa e a gestire i clienti più esigenti."),
      (7, 8, 10), 20, ["it", "en"], ["in_person", "video"], 3, 8,
      "Un incontro ogni due settimane, con un obiettivo per volta e un breve resoconto "
      "scritto dopo ogni sessione.",
-     "Mi costringe a mettere in parole quello che faccio d'istinto, e imparo molto dalle "
+     "Mi costringe a mettere in parole quello che faccio d’istinto, e imparo molto dalle "
      "domande dei più giovani.", None),
     ("sarah.collins@example.com", "approved", "",
-     ("From cold calls to a team of twelve: prospecting that works",
-      "Dalle chiamate a freddo a un team di dodici persone"),
+     ("From cold calls to a team of twelve: prospecting that works", None),
      ("I built our UK inside-sales team from scratch. I can help you design a prospecting "
       "routine, write outreach that gets answers, and turn first meetings into pipeline.",
       None),
@@ -119,9 +122,9 @@ PROFILES = (
       "dopo dieci anni come key account manager. Mi concentro sulla preparazione e sulla "
       "conversazione sul prezzo."),
      (7, 8, 3), 25, ["it", "en", "fr"], ["video", "in_person"], 2, 5,
-     "Sessioni mensili di un'ora e mezza, con simulazioni di trattativa.",
+     "Sessioni mensili di un’ora e mezza, con simulazioni di trattativa.",
      "Conoscere da vicino nuovi settori e restituire quello che i miei mentori mi hanno "
-     "dato.", "Nessuno: non lavoro per concorrenti, clienti o fornitori dell'azienda."),
+     "dato.", "Nessuno: non lavoro per concorrenti, clienti o fornitori dell’azienda."),
     ("roberto.conti@example.com", "approved", "",
      (None, "Gestione dei grandi clienti nel Centro Italia"),
      (None,
@@ -157,13 +160,14 @@ PROFILES = (
       "Consulente commerciale con esperienza nel settore industriale. Aiuto le aziende a "
       "strutturare la forza vendita e ad aprire nuovi mercati."),
      (5,), 18, ["it"], ["in_person"], 2, 4,
-     "Incontri in presenza.", "Ampliare la mia rete.",
-     "Seguo come consulente un'azienda concorrente."),
+     "Incontri in presenza, una volta al mese.", "Ampliare la mia rete.",
+     "Seguo come consulente un’azienda concorrente."),
 )
 
 
 def load_profiles(users):
-    """Profiles in every state, vetted through the real services."""
+    """Profiles in every state, vetted through the real services: by an admin who
+    writes the notes in the mentor's language when one can."""
     areas = {position: area for position, area in enumerate(program.areas(), start=1)}
     reviewers = [users["alex.morgan@example.com"], users["giulia.romano@example.com"]]
     for (email, outcome, notes, headlines, bios, area_positions, years, languages, formats,
@@ -183,14 +187,16 @@ def load_profiles(users):
         mentors.submit_profile(profile, actor=user)
         if outcome == "pending":
             continue
-        reviewer = next(admin for admin in reviewers if admin.id != user.id)
+        reviewer = min((admin for admin in reviewers if admin.id != user.id),
+                       key=lambda admin: admin.language != user.language)
         decision = {"approved": APPROVE, "changes_requested": REQUEST_CHANGES,
                     "rejected": REJECT}[outcome]
         vetting.decide(profile, actor=reviewer, decision=decision, notes=notes)
 
 
 # mentee, mentor, outcome, days ago sent, days to answer, area position, goal,
-# situation, measures, hours, months, cadence, format
+# situation, measures, hours, months, cadence, format, the mentor's answer. Each person
+# writes in their own language: Marco writes to Sarah in Italian, which she does not read.
 REQUESTS = (
     ("marco.bianchi@example.com", "elena.ferri@example.org", "active", 40, 1, 7,
      "Chiudere entro giugno il mio primo contratto pluriennale con un cliente "
@@ -199,33 +205,40 @@ REQUESTS = (
      "concedo sconti troppo presto e i clienti lo sanno. Ho seguito un corso di "
      "negoziazione, ma non riesco ad applicarlo sotto pressione.",
      "Un contratto firmato di almeno tre anni, con uno sconto sotto il 10%.",
-     3, 6, "biweekly", "video"),
+     3, 6, "biweekly", "video",
+     "Volentieri, Marco: partiamo dalla trattativa più vicina alla chiusura."),
     ("francesca.esposito@example.com", "roberto.conti@example.com", "completed", 230, 3, 9,
      "Costruire un piano per ciascuno dei miei cinque clienti principali entro la fine "
      "del trimestre.",
      "Gestisco cinque grandi clienti della distribuzione ma lavoro in modo reattivo: "
-     "rispondo alle richieste e non ho un piano. Due rinnovi l'anno scorso sono arrivati "
-     "all'ultimo momento.",
+     "rispondo alle richieste e non ho un piano. Due rinnovi l’anno scorso sono arrivati "
+     "all’ultimo momento.",
      "Cinque piani cliente approvati dal mio responsabile e nessun rinnovo in ritardo.",
-     2, 6, "monthly", "in_person"),
+     2, 6, "monthly", "in_person",
+     "Volentieri: ci vediamo a Roma per il primo incontro. Porta i dati dei tuoi cinque "
+     "clienti."),
     ("tom.fletcher@example.com", "elena.ferri@example.org", "open", 3, None, 8,
      "Learn to handle price objections so that I can close my first deals this quarter.",
      "I book plenty of first meetings, but my proposals stall when the buyer asks for a "
      "discount. My manager says I give in too fast, and my win rate is half the team's.",
      "Win rate from 10% to 20% by the end of the quarter.",
-     2, 3, "weekly", "video"),
+     2, 3, "weekly", "video", None),
     ("marco.bianchi@example.com", "sarah.collins@example.com", "declined", 12, 2, 6,
-     "Build a prospecting routine that fills my pipeline for the next two quarters.",
-     "My pipeline depends on the leads marketing sends me; when they slow down I have "
-     "nothing. I have never prospected on my own in a structured way.",
-     "Twenty qualified first meetings booked by me in three months.",
-     2, 3, "weekly", "video"),
+     "Costruire un metodo per cercare nuovi clienti che riempia la mia pipeline per i "
+     "prossimi due trimestri.",
+     "La mia pipeline dipende dai contatti che mi passa il marketing: quando rallentano, "
+     "resto senza niente. Non ho mai cercato nuovi clienti da solo in modo strutturato.",
+     "Venti primi incontri qualificati fissati da me in tre mesi.",
+     2, 3, "weekly", "video",
+     "Thank you, Marco. I only mentor in English, and a request like yours deserves a "
+     "mentor who can follow every detail of your deals: someone who mentors in Italian "
+     "will be a better fit."),
     ("tom.fletcher@example.com", "giulia.romano@example.com", "expired", 20, None, 10,
      "Prepare for my first team-lead role in the next six months.",
      "I have been offered to lead two new reps from next year. I have never managed "
      "anyone and want to avoid the usual mistakes of first-time managers.",
      "A development plan for both reps agreed with them in my first month.",
-     2, 6, "monthly", "video"),
+     2, 6, "monthly", "video", None),
 )
 
 
@@ -274,7 +287,7 @@ def load_mentoring(users):
         "elena.ferri@example.org", "roberto.conti@example.com",
         "sarah.collins@example.com", "giulia.romano@example.com")}
     for (mentee_email, mentor_email, outcome, days_ago, answer_days, area_position, goal,
-         situation, measures, hours, months, cadence, fmt) in REQUESTS:
+         situation, measures, hours, months, cadence, fmt, answer) in REQUESTS:
         mentee, profile = users[mentee_email], profiles[mentor_email]
         sent = now - timedelta(days=days_ago)
         area = next(area for area in profile.published.areas
@@ -287,14 +300,12 @@ def load_mentoring(users):
         request.created_at = sent
         mentor = users[mentor_email]
         if outcome == "declined":
-            mentoring.decline_request(request, actor=mentor, reason="no_time",
-                                      note="I am full until the spring, sorry: try "
-                                           "again then, or ask Elena.")
+            mentoring.decline_request(request, actor=mentor, reason="better_fit",
+                                      note=answer)
         elif outcome == "expired":
             mentoring.expire_requests(now=now)
         elif outcome in ("active", "completed"):
-            mentorship = mentoring.accept_request(request, actor=mentor,
-                                                  note="Volentieri: partiamo subito.")
+            mentorship = mentoring.accept_request(request, actor=mentor, note=answer)
             started = (sent + timedelta(days=answer_days)).date()
             mentorship.started_on = started
             mentorship.planned_end_on = started + timedelta(days=30 * months)
@@ -306,11 +317,11 @@ def load_mentoring(users):
 
 def load_check_ins(mentorship, mentee, mentor, outcome):
     meetings = (
-        (mentee, "Abbiamo definito l'obiettivo e le tre trattative su cui lavorare.",
+        (mentee, "Abbiamo definito l’obiettivo e le tre trattative su cui lavorare.",
          "Preparare la mappa degli interlocutori per ciascun cliente."),
         (mentor, "Simulazione della trattativa sul prezzo con il cliente principale.",
          "Scrivere le tre concessioni possibili e il loro valore."),
-        (mentee, "Revisione della proposta economica prima dell'incontro.",
+        (mentee, "Revisione della proposta economica prima dell’incontro.",
          "Inviare la proposta e fissare la riunione di chiusura."),
         (mentor, "Bilancio finale: obiettivo raggiunto, piano di mantenimento.", ""),
     )
@@ -335,7 +346,7 @@ def load_check_ins(mentorship, mentee, mentor, outcome):
             "Francesca è sempre arrivata preparata."), gained=(
             "Ho rimesso in ordine il mio modo di pianificare i clienti."))
         story = stories.write_story(mentorship, actor=mentee, title=(
-            "Da cliente reattiva a piano per ogni cliente"), body=STORY)
+            "Dall’inseguire le richieste a un piano per ogni cliente"), body=STORY)
         stories.ask_consent(story, actor=mentee)
         stories.give_consent(story, actor=mentor, version=story.version)
         stories.publish(story, actor=next(user for user in db.session.scalars(
@@ -344,11 +355,11 @@ def load_check_ins(mentorship, mentee, mentor, outcome):
 
 STORY = (
     "Quando ho chiesto a Roberto di farmi da mentore gestivo cinque grandi clienti della "
-    "distribuzione inseguendo le loro richieste, e due rinnovi l'anno prima erano arrivati "
-    "all'ultimo momento. In sei mesi, un incontro al mese a Roma, abbiamo costruito un piano "
+    "distribuzione inseguendo le loro richieste, e due rinnovi l’anno prima erano arrivati "
+    "all’ultimo momento. In sei mesi, un incontro al mese a Roma, abbiamo costruito un piano "
     "per ogni cliente: chi decide, cosa gli serve davvero, quando parlarne. Roberto non mi "
     "ha mai dato la risposta: mi ha fatto le domande giuste. Oggi i cinque piani sono "
-    "approvati dal mio responsabile e quest'anno nessun rinnovo è arrivato in ritardo.")
+    "approvati dal mio responsabile e quest’anno nessun rinnovo è arrivato in ritardo.")
 
 
 def logins_text():
