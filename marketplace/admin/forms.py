@@ -28,10 +28,10 @@ def setting(label, minimum, maximum, required, out_of_range, description=None):
 
 class AreaForm(BaseForm):
     name_en = StringField(_l("Name in English"), filters=[strip], validators=[
-        DataRequired(message=_l("Enter the area's name in English.")),
+        DataRequired(message=_l("Enter the name of the area in English.")),
         TextLength(max=AREA_NAME_MAX, too_long=NAME_TOO_LONG)])
     name_it = StringField(_l("Name in Italian"), filters=[strip], validators=[
-        DataRequired(message=_l("Enter the area's name in Italian.")),
+        DataRequired(message=_l("Enter the name of the area in Italian.")),
         TextLength(max=AREA_NAME_MAX, too_long=NAME_TOO_LONG)])
 
 
