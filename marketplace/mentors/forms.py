@@ -135,9 +135,8 @@ class MentorProfileForm(BaseForm):
         TextLength(max=CONFLICTS_MAX, too_long=N_plural(
             "Describe your conflicts of interest in at most %(num)d character.",
             "Describe your conflicts of interest in at most %(num)d characters."))],
-        description=_l(
-        "For example, working for a competitor, a customer or a supplier. Write “none” "
-        "if there are none."))
+        description=_l("For example, working for a competitor, a customer or a supplier. "
+                       "Write “none” if there are none."))
 
     def __init__(self, language, areas, *args, **kwargs):
         super().__init__(*args, **kwargs)
