@@ -63,9 +63,9 @@ class TestRegister:
     @pytest.mark.parametrize("changes, error", [
         ({"confirm": "something else entirely"}, "The two passwords are different."),
         ({"password": "password1234", "confirm": "password1234"}, "too easy to guess"),
-        ({"email": "not-an-email"}, "Invalid email address."),
-        ({"full_name": ""}, "This field is required."),
-        ({"full_name": "x" * 121}, "Field cannot be longer than 120 characters."),
+        ({"email": "not-an-email"}, "Enter a valid email address, like name@example.com."),
+        ({"full_name": ""}, "Enter your first name and surname."),
+        ({"full_name": "x" * 121}, "Shorten the name to at most 120 characters."),
     ])
     def test_errors_shown_next_to_fields_and_input_kept(self, app, client, changes, error):
         response = client.submit("/auth/register", data={**REGISTRATION, **changes})

@@ -51,7 +51,7 @@ def test_registration_with_errors_shows_a_focused_summary_linking_each_field(app
     page = response.get_data(as_text=True)
     for target in targets:
         assert f'id="{target}"' in page
-    assert "Full name: This field is required." in summary
+    assert "Full name: Enter your first name and surname." in summary
     # Above the form: the first thing read after the header and the messages.
     assert page.index('class="error-summary"') < page.index('name="full_name"')
     assert count_users(app) == before

@@ -593,17 +593,20 @@ def test_empty_login_form_says_required_in_italian(client, catalog):
     speak(client, "it")
     response = client.submit("/auth/login", data={"email": "", "password": ""})
     assert response.status_code == 422
-    required = italian(catalog, "This field is required.")
-    assert visible_text(field_errors(response, "email")) == required
-    assert visible_text(field_errors(response, "password")) == required
-    assert "This field is required." not in response.get_data(as_text=True)
+    assert visible_text(field_errors(response, "email")) == italian(
+        catalog, "Enter your email address.")
+    assert visible_text(field_errors(response, "password")) == italian(
+        catalog, "Enter your password.")
+    page = response.get_data(as_text=True)
+    assert "This field is required." not in page
+    assert italian(catalog, "This field is required.") not in page
 
 
 def test_empty_login_form_says_required_in_english(client):
     speak(client, "en")
     response = client.submit("/auth/login", data={"email": "", "password": ""})
     assert response.status_code == 422
-    assert visible_text(field_errors(response, "email")) == "This field is required."
+    assert visible_text(field_errors(response, "email")) == "Enter your email address."
 
 
 def test_wtforms_messages_in_italian_with_values_and_plurals(client, catalog):
@@ -612,10 +615,10 @@ def test_wtforms_messages_in_italian_with_values_and_plurals(client, catalog):
         "email": "not-an-email", "full_name": "N" * 121, "password": NEW_PASSWORD,
         "confirm": NEW_PASSWORD, "language": "it"})
     assert response.status_code == 422
-    assert visible_text(field_errors(response, "email")) == italian(catalog,
-                                                                    "Invalid email address.")
+    assert visible_text(field_errors(response, "email")) == italian(
+        catalog, "Enter a valid email address, like name@example.com.")
     assert visible_text(field_errors(response, "full_name")) == italian(
-        catalog, "Field cannot be longer than %(max)d character.", 120, max=120)
+        catalog, "Shorten the name to at most %(num)d character.", 120)
 
 
 # 4. Which language a request gets ----------------------------------------------------------

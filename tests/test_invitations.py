@@ -545,8 +545,10 @@ class TestRepViews:
         assert "&lt;b&gt;negotiation&lt;/b&gt;" in page
 
     @pytest.mark.parametrize("changes, error", [
-        ({"message": ""}, "Questo campo è obbligatorio."),
-        ({"email": "not an address"}, "Inserisci un indirizzo email valido."),
+        ({"message": ""}, "Scrivi un messaggio: perché proprio questa persona e su cosa "
+                          "speri di lavorare insieme."),
+        ({"email": "not an address"}, "Inserisci un indirizzo email valido, come "
+                                      "nome@esempio.it."),
         ({"language": "fr"}, "Scelta non valida."),
     ])
     def test_bad_input_is_shown_next_to_the_field(self, app, client, auth, rep, outbox,

@@ -613,17 +613,18 @@ class TestProfileForm:
             assert count_profiles() == 0
 
     BAD_INPUT = [
-        ("capacity", "0", "Number must be between 1 and 10."),
-        ("capacity", "11", "Number must be between 1 and 10."),
+        ("capacity", "0", "Choose from 1 to 10 mentees."),
+        ("capacity", "11", "Choose from 1 to 10 mentees."),
         ("capacity", "abc", "Not a valid integer value."),
-        ("capacity", "", "This field is required."),
-        ("monthly_hours", "0", "Number must be between 1 and 40."),
-        ("monthly_hours", "41", "Number must be between 1 and 40."),
+        ("capacity", "", "Enter how many mentees you can take on at the same time."),
+        ("monthly_hours", "0", "Enter from 1 to 40 hours a month."),
+        ("monthly_hours", "41", "Enter from 1 to 40 hours a month."),
         ("monthly_hours", "4.5", "Not a valid integer value."),
-        ("years_experience", "-1", "Number must be between 0 and 60."),
-        ("years_experience", "61", "Number must be between 0 and 60."),
+        ("years_experience", "-1", "Enter from 0 to 60 years."),
+        ("years_experience", "61", "Enter from 0 to 60 years."),
         ("years_experience", "ten", "Not a valid integer value."),
-        ("bio", "Too short.", "Field must be at least 80 characters long."),
+        ("bio", "Too short.", "Write at least 80 characters about yourself, so mentees can "
+                              "tell whether you are the mentor for them."),
         ("headline", "", "Write a headline."),
         ("areas", [], "Choose at least one focus area."),
         ("areas", ["abc"], "Invalid choice(s)"),
@@ -631,7 +632,7 @@ class TestProfileForm:
         ("languages", ["xx"], "is not a valid choice for this field."),
         ("formats", [], "Choose at least one way of meeting."),
         ("formats", ["carrier pigeon"], "is not a valid choice for this field."),
-        ("region", "", "This field is required."),
+        ("region", "", "Choose your region."),
         ("region", "atlantis", "Not a valid choice."),
     ]
 
@@ -662,7 +663,7 @@ class TestProfileForm:
         response = client.submit("/profile/mentor", data=form_data(
             area_ids[:1], headline="Something new", capacity="11"))
         assert response.status_code == 422
-        assert "Number must be between 1 and 10." in field_errors(
+        assert "Choose from 1 to 10 mentees." in field_errors(
             response.get_data(as_text=True), "capacity")
         with app.app_context():
             profile = db.session.get(MentorProfile, profile.id)
@@ -1164,7 +1165,7 @@ def test_profile_form_errors_in_italian(app, client, auth, area_ids):
         area_ids, capacity="11", formats=[]))
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert italian(app, "Number must be between %(min)s and %(max)s.") % {
+    assert italian(app, "Choose from %(min)s to %(max)s mentees.") % {
         "min": 1, "max": 10} in field_errors(page, "capacity")
     assert italian(app, "Choose at least one way of meeting.") in field_errors(page, "formats")
 

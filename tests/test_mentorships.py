@@ -87,9 +87,12 @@ ALREADY_GAVE_FEEDBACK = "You have already left your feedback."
 ONLY_PARTIES = "Only the mentor and the mentee can do this."
 NO_PLACE = ("You have no free place: end a mentorship, or offer more places, to accept "
             "this request.")
-REQUIRED = "This field is required."
+DATE_REQUIRED = "Enter the date of the meeting."
+MINUTES_REQUIRED = "Enter how many minutes the meeting lasted."
+SUMMARY_REQUIRED = "Write what you discussed."
+END_REASON_REQUIRED = "Say why the mentorship ends early."
 NOT_A_CHOICE = "Not a valid choice."
-MINUTES_RANGE = "Number must be between 5 and 480."
+MINUTES_RANGE = "Enter from 5 to 480 minutes."
 OVERDUE = "Overdue"
 COMPLETED_COUNT = "Mentees who reached their goal"
 
@@ -479,21 +482,22 @@ class TestLogCheckInPage:
             assert db.session.scalar(select(CheckIn.minutes)) == int(minutes)
 
     @pytest.mark.parametrize(("changes", "name", "message"), [
-        ({"date": ""}, "date", REQUIRED),
-        ({"date": None}, "date", REQUIRED),
+        ({"date": ""}, "date", DATE_REQUIRED),
+        ({"date": None}, "date", DATE_REQUIRED),
         ({"date": "31/12/2025"}, "date", "Not a valid date value."),
         ({"minutes": "4"}, "minutes", MINUTES_RANGE),
         ({"minutes": "481"}, "minutes", MINUTES_RANGE),
         ({"minutes": "0"}, "minutes", MINUTES_RANGE),
         ({"minutes": "an hour"}, "minutes", "Not a valid integer value."),
-        ({"minutes": ""}, "minutes", REQUIRED),
-        ({"summary": ""}, "summary", REQUIRED),
-        ({"summary": "   "}, "summary", REQUIRED),
-        ({"summary": None}, "summary", REQUIRED),
-        ({"summary": "Talked."}, "summary", "Field must be between 10 and 3000 characters long."),
-        ({"summary": "x" * 3001}, "summary",
-         "Field must be between 10 and 3000 characters long."),
-        ({"next_steps": "x" * 2001}, "next_steps", "Field cannot be longer than 2000 characters."),
+        ({"minutes": ""}, "minutes", MINUTES_REQUIRED),
+        ({"summary": ""}, "summary", SUMMARY_REQUIRED),
+        ({"summary": "   "}, "summary", SUMMARY_REQUIRED),
+        ({"summary": None}, "summary", SUMMARY_REQUIRED),
+        ({"summary": "Talked."}, "summary",
+         "Write at least 10 characters on what you discussed."),
+        ({"summary": "x" * 3001}, "summary", "Shorten the summary to at most 3000 characters."),
+        ({"next_steps": "x" * 2001}, "next_steps",
+         "Shorten the next steps to at most 2000 characters."),
     ])
     def test_validation_errors_next_to_the_field(self, app, world, mentee_client, changes,
                                                  name, message):
@@ -895,8 +899,8 @@ class TestFinishPage:
         assert "Why it ended early" in page
 
     @pytest.mark.parametrize(("reason", "message"), [
-        (None, REQUIRED), ("", REQUIRED), ("   ", REQUIRED),
-        ("Bored.", "Field must be between 10 and 2000 characters long.")])
+        (None, END_REASON_REQUIRED), ("", END_REASON_REQUIRED), ("   ", END_REASON_REQUIRED),
+        ("Bored.", "Write at least 10 characters so the other side understands why it ends.")])
     def test_end_early_needs_a_reason(self, app, world, mentee_client, reason, message):
         before = snapshot(app)
         data = {} if reason is None else {"reason": reason}
@@ -1528,9 +1532,9 @@ class TestItalian:
         response = italian_mentee.submit(url, data=check_in_data(summary="", minutes="481"))
         page = response.get_data(as_text=True)
         assert response.status_code == 422
-        assert shows(field_errors(page, "summary"), italian(app, REQUIRED))
+        assert shows(field_errors(page, "summary"), italian(app, SUMMARY_REQUIRED))
         assert shows(field_errors(page, "minutes"), italian(
-            app, "Number must be between %(min)s and %(max)s.") % {"min": 5, "max": 480})
+            app, "Enter from %(min)s to %(max)s minutes.") % {"min": 5, "max": 480})
 
         italian_mentee.submit(url, data=check_in_data())
         assert flashed(italian_mentee) == [italian(app, LOGGED)]

@@ -98,7 +98,8 @@ NOTE = "Please leave out the customer's name."
 PROGRAM_SAVED = "The program page has been saved."
 NOTHING_CHANGED = "Nothing has changed."
 SETTINGS_SAVED = "The settings have been saved."
-REQUIRED = "This field is required."
+WRITE_IN_ENGLISH = "Write this part in English."
+WRITE_IN_ITALIAN = "Write this part in Italian."
 STORY_SAVED = "Your story is saved. Ask the other side to agree when it is ready."
 CONSENT_ASKED = "We have asked the other side to agree to your story."
 CONSENT_THANKS = "Thank you: the story goes to the program team for publication."
@@ -513,14 +514,14 @@ class TestProgramTextsAdmin:
             assert event.details == {"changed": ["mentor_gains", "pilot_starts_on"]}
 
     @pytest.mark.parametrize("field, value, error", [
-        ("purpose_en", "", REQUIRED),
-        ("scope_it", "   \n ", REQUIRED),
-        ("outcomes_en", "x" * 4001, "Field cannot be longer than 4000 characters."),
+        ("purpose_en", "", WRITE_IN_ENGLISH),
+        ("scope_it", "   \n ", WRITE_IN_ITALIAN),
+        ("outcomes_en", "x" * 4001, "Shorten this text to at most 4000 characters."),
         ("difference_it", "Testo con \x00 nascosto", CONTROL_CHARACTERS),
         ("mentor_duties_en", "Bell\x07", CONTROL_CHARACTERS),
         ("pilot_starts_on", "2026-02-30", "Not a valid date value."),
         ("rollout_starts_on", "next spring", "Not a valid date value."),
-        ("timeline_it", None, REQUIRED),
+        ("timeline_it", None, WRITE_IN_ITALIAN),
     ])
     def test_bad_input_is_refused_with_the_form_kept(self, app, client, auth, admin,
                                                      defaults, field, value, error):
@@ -547,7 +548,7 @@ class TestProgramTextsAdmin:
         auth.login("giulia@example.com")
         response = client.submit("/admin/program", data=program_form(defaults, scope_en=""))
         assert response.status_code == 422
-        assert escape(italian(REQUIRED)) in field_html(response.get_data(as_text=True),
+        assert escape(italian(WRITE_IN_ENGLISH)) in field_html(response.get_data(as_text=True),
                                                        "scope_en")
 
     def test_extra_fields_are_ignored(self, app, client, auth, admin, defaults):
@@ -1187,16 +1188,16 @@ class TestStoryViews:
                                  data=story_data(body="Too short to tell anything."))
         assert response.status_code == 422
         page = response.get_data(as_text=True)
-        assert "Field must be between 200 and 5000 characters long." in page
+        assert "Write at least 200 characters so readers understand what changed." in page
         assert f'value="{TITLE}"' in page and "Too short to tell anything." in page
         with app.app_context():
             assert count(SuccessStory) == 0
 
     @pytest.mark.parametrize("field, value, error", [
-        ("title", "", REQUIRED),
-        ("title", "x" * 161, "Field cannot be longer than 160 characters."),
-        ("body", "   ", REQUIRED),
-        ("body", "x" * 5001, "Field must be between 200 and 5000 characters long."),
+        ("title", "", "Give your story a title."),
+        ("title", "x" * 161, "Shorten the title to at most 160 characters."),
+        ("body", "   ", "Write your story."),
+        ("body", "x" * 5001, "Shorten your story to at most 5000 characters."),
         ("body", STORY_BODY + "\x00", CONTROL_CHARACTERS),
         ("title", "Tab\x0bbed", CONTROL_CHARACTERS),
     ])

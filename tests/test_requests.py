@@ -93,7 +93,9 @@ WITHDRAWN_MESSAGE = "Your request has been withdrawn."
 COMMITMENT_NOTICE = "A request is a commitment with a goal, not a chat over lunch."
 SUGGESTIONS_TITLE = "Other mentors who may fit"
 NOT_VALID_CHOICE = "Not a valid choice."
-REQUIRED = "This field is required."
+GOAL_REQUIRED = "Write the goal you want to reach."
+DATE_REQUIRED = "Choose the date by which you want to reach your goal."
+HOURS_RANGE = "Enter from 1 to 20 hours a month."
 
 
 def sent_message(name):
@@ -537,13 +539,14 @@ class TestRequestPage:
 
     @pytest.mark.parametrize(("changes", "field", "message"), [
         ({"goal": "Sell more."}, "goal",
-         "Field must be between 40 and 1000 characters long."),
-        ({"goal": "x" * 1001}, "goal", "Field must be between 40 and 1000 characters long."),
-        ({"goal": "   "}, "goal", REQUIRED),
+         "Write at least 40 characters so your mentor understands what you want to achieve."),
+        ({"goal": "x" * 1001}, "goal", "Shorten your goal to at most 1000 characters: the "
+                                       "details go under “Where you are now”."),
+        ({"goal": "   "}, "goal", GOAL_REQUIRED),
         ({"current_situation": "Things could be better."}, "current_situation",
-         "Field must be between 80 and 3000 characters long."),
+         "Write at least 80 characters so your mentor understands where you stand."),
         ({"success_measures": "More deals."}, "success_measures",
-         "Field must be between 30 and 1500 characters long."),
+         "Write at least 30 characters so you and your mentor can check the results."),
         ({"target_date": (date.today() - timedelta(days=1)).isoformat()}, "target_date",
          "Choose a date in the future."),
         ({"target_date": date.today().isoformat()}, "target_date",
@@ -552,11 +555,11 @@ class TestRequestPage:
          "Choose a date within the duration of the mentoring."),
         ({"target_date": in_months(4).isoformat(), "duration_months": "3"}, "target_date",
          "Choose a date within the duration of the mentoring."),
-        ({"target_date": ""}, "target_date", REQUIRED),
+        ({"target_date": ""}, "target_date", DATE_REQUIRED),
         ({"target_date": "next spring"}, "target_date", "Not a valid date value."),
-        ({"hours_per_month": "0"}, "hours_per_month", "Number must be between 1 and 20."),
-        ({"hours_per_month": "21"}, "hours_per_month", "Number must be between 1 and 20."),
-        ({"hours_per_month": "-3"}, "hours_per_month", "Number must be between 1 and 20."),
+        ({"hours_per_month": "0"}, "hours_per_month", HOURS_RANGE),
+        ({"hours_per_month": "21"}, "hours_per_month", HOURS_RANGE),
+        ({"hours_per_month": "-3"}, "hours_per_month", HOURS_RANGE),
         ({"duration_months": "2"}, "duration_months", NOT_VALID_CHOICE),
         ({"duration_months": "13"}, "duration_months", NOT_VALID_CHOICE),
         ({"cadence": "daily"}, "cadence", NOT_VALID_CHOICE),

@@ -1077,7 +1077,9 @@ class TestAreas:
         response = client.submit("/admin/areas", data=data)
         assert response.status_code == 422
         field = field_html(response.get_data(as_text=True), missing)
-        assert f'id="{missing}-error"' in field and "This field is required." in field
+        language = {"name_en": "English", "name_it": "Italian"}[missing]
+        assert f'id="{missing}-error"' in field
+        assert f"Enter the name of the area in {language}." in field
         with app.app_context():
             assert db.session.scalar(select(func.count(FocusArea.id))) == 0
             assert events("area.added") == []

@@ -14,16 +14,15 @@ from wtforms.validators import (
     Email,
     EqualTo,
     InputRequired,
-    Length,
     NumberRange,
     Optional,
     ValidationError,
 )
 
 from ..geography import REGIONS, timezones
-from ..i18n import LANGUAGES
+from ..i18n import LANGUAGES, N_plural
 from ..program.services import areas as program_areas
-from ..web.forms import BaseForm, MultiCheckboxField, choices, strip
+from ..web.forms import BaseForm, MultiCheckboxField, TextLength, choices, strip
 from .models import (
     EMAIL_MAX,
     EXTERNAL,
@@ -45,20 +44,45 @@ AFFILIATION_CHOICES = choices([
 PASSWORD_HELP = _l("At least %(min)d characters. A few unrelated words are easy to remember "
                    "and hard to guess.", min=PASSWORD_MIN)
 
+# What to do when a validator fails, for the fields several forms share.
+VALID_EMAIL = Email(message=_l("Enter a valid email address, like name@example.com."))
+EMAIL_TOO_LONG = N_plural("Enter a shorter email address: at most %(num)d character.",
+                          "Enter a shorter email address: at most %(num)d characters.")
+NAME_TOO_LONG = N_plural("Shorten the name to at most %(num)d character.",
+                         "Shorten the name to at most %(num)d characters.")
+COMPANY_TOO_LONG = N_plural("Shorten the company name to at most %(num)d character.",
+                            "Shorten the company name to at most %(num)d characters.")
+# A password typed to prove who you are, rather than chosen.
+TYPED_PASSWORD_LENGTH = TextLength(max=PASSWORD_MAX, too_long=N_plural(
+    "A password has at most %(num)d character: check what you typed.",
+    "A password has at most %(num)d characters: check what you typed."))
+CHOOSE_LANGUAGE = InputRequired(message=_l("Choose a language."))
 
-def email_field(label=None):
-    return EmailField(label or _l("Email"), filters=[strip],
-                      validators=[DataRequired(), Email(), Length(max=EMAIL_MAX)])
+
+def email_field(label=None, required=None):
+    return EmailField(label or _l("Email"), filters=[strip], validators=[
+        DataRequired(message=required or _l("Enter your email address.")), VALID_EMAIL,
+        TextLength(max=EMAIL_MAX, too_long=EMAIL_TOO_LONG)])
+
+
+def full_name_field():
+    return StringField(_l("Full name"), filters=[strip], validators=[
+        DataRequired(message=_l("Enter your first name and surname.")),
+        TextLength(max=NAME_MAX, too_long=NAME_TOO_LONG)])
 
 
 def new_password_field(label):
-    return PasswordField(label, description=PASSWORD_HELP,
-                         validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+    return PasswordField(label, description=PASSWORD_HELP, validators=[
+        DataRequired(message=_l("Choose a password.")),
+        TextLength(max=PASSWORD_MAX, too_long=N_plural(
+            "Choose a shorter password: at most %(num)d character.",
+            "Choose a shorter password: at most %(num)d characters."))])
 
 
 def confirm_field():
     return PasswordField(_l("Repeat the password"), validators=[
-        DataRequired(), EqualTo("password", message=_l("The two passwords are different."))])
+        DataRequired(message=_l("Type the password again.")),
+        EqualTo("password", message=_l("The two passwords are different."))])
 
 
 class PasswordPolicyMixin:
@@ -75,18 +99,17 @@ class PasswordPolicyMixin:
 
 class RegistrationForm(PasswordPolicyMixin, BaseForm):
     email = email_field()
-    full_name = StringField(_l("Full name"), filters=[strip],
-                            validators=[DataRequired(), Length(max=NAME_MAX)])
+    full_name = full_name_field()
     password = new_password_field(_l("Password"))
     confirm = confirm_field()
     language = RadioField(_l("Language"), choices=LANGUAGE_CHOICES, default="en",
-                          validators=[InputRequired()])
+                          validators=[CHOOSE_LANGUAGE])
 
 
 class LoginForm(BaseForm):
     email = email_field()
-    password = PasswordField(_l("Password"), validators=[DataRequired(),
-                                                         Length(max=PASSWORD_MAX)])
+    password = PasswordField(_l("Password"), validators=[
+        DataRequired(message=_l("Enter your password.")), TYPED_PASSWORD_LENGTH])
     remember = BooleanField(_l("Keep me logged in on this device"))
 
 
@@ -109,8 +132,11 @@ class ResetPasswordForm(PasswordPolicyMixin, BaseForm):
 
 
 class ChangePasswordForm(ResetPasswordForm):
-    current_password = PasswordField(_l("Current password"),
-                                     validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+    current_password = PasswordField(_l("Current password"), validators=[
+        DataRequired(message=_l("Enter your current password.")), TYPED_PASSWORD_LENGTH])
+
+
+HOURS_A_MONTH = _l("Enter from %(min)s to %(max)s hours a month.")
 
 
 class LookingForForm(BaseForm):
@@ -119,7 +145,7 @@ class LookingForForm(BaseForm):
     interests = MultiCheckboxField(_l("Areas you want to work on"), coerce=int)
     desired_hours = IntegerField(
         _l("Hours a month you can give to mentoring"),
-        validators=[Optional(), NumberRange(min=1, max=20)],
+        validators=[Optional(), NumberRange(min=1, max=20, message=HOURS_A_MONTH)],
         description=_l("From 1 to 20. Leave empty if you do not know yet."))
 
     def __init__(self, language, *args, **kwargs):
@@ -135,17 +161,18 @@ class LookingForForm(BaseForm):
 class AccountForm(BaseForm):
     # The fields the company directory owns for this person (see directory_owned).
     directory_fields = ()
-    full_name = StringField(_l("Full name"), filters=[strip],
-                            validators=[DataRequired(), Length(max=NAME_MAX)])
+    full_name = full_name_field()
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
     timezone = SelectField(_l("Time zone"))
     region = SelectField(_l("Region"), validators=[Optional()])
     job_title = StringField(_l("Job title"), filters=[strip],
-                            validators=[Length(max=JOB_TITLE_MAX)])
+                            validators=[TextLength(max=JOB_TITLE_MAX, too_long=N_plural(
+                               "Shorten the job title to at most %(num)d character.",
+                               "Shorten the job title to at most %(num)d characters."))])
     manager_email = EmailField(
         _l("Your manager's email"), filters=[strip],
         description=_l("The person you report to now. Leave empty if you have none."),
-        validators=[Optional(), Email(), Length(max=EMAIL_MAX)])
+        validators=[Optional(), VALID_EMAIL, TextLength(max=EMAIL_MAX, too_long=EMAIL_TOO_LONG)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

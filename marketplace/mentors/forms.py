@@ -11,17 +11,16 @@ from wtforms import (
 from wtforms.validators import (
     DataRequired,
     InputRequired,
-    Length,
     NumberRange,
     Optional,
     ValidationError,
 )
 
-from ..accounts.forms import AFFILIATION_CHOICES
+from ..accounts.forms import AFFILIATION_CHOICES, COMPANY_TOO_LONG, HOURS_A_MONTH
 from ..accounts.models import COMPANY_MAX, EXTERNAL, INTERNAL
 from ..geography import REGIONS
-from ..i18n import language_name
-from ..web.forms import BaseForm, MultiCheckboxField, choices, strip
+from ..i18n import N_plural, language_name
+from ..web.forms import BaseForm, MultiCheckboxField, TextLength, choices, strip
 from .models import (
     BIO_MAX,
     BIO_MIN,
@@ -50,10 +49,18 @@ def at_least_one(message):
     return check
 
 
-class LengthIfGiven(Length):
-    """Length, but an empty field passes: the bio may be written in the other language
-    only (see validate_bio). A class rather than a lambda, so the minimum can be read
-    (the hints test checks each minimum is stated in its field's hint)."""
+YEARS = _l("Enter from %(min)s to %(max)s years.")
+HEADLINE_LENGTH = TextLength(max=HEADLINE_MAX, too_long=N_plural(
+    "Keep your headline to one line: at most %(num)d character.",
+    "Keep your headline to one line: at most %(num)d characters."))
+BIO_TOO_LONG = N_plural("Shorten your bio to at most %(num)d character.",
+                        "Shorten your bio to at most %(num)d characters.")
+
+
+class LengthIfGiven(TextLength):
+    """TextLength, but an empty field passes: the bio may be written in the other
+    language only (see validate_bio). A class rather than a lambda, so the minimum can
+    be read (the hints test checks each minimum is stated in its field's hint)."""
 
     def __call__(self, form, field):
         if field.data:
@@ -65,53 +72,71 @@ class MentorProfileForm(BaseForm):
     the site in; `headline_other` and `bio_other`, optional, in the other one."""
 
     # A headline and a bio in at least one of the two languages (see validate_*).
-    headline = StringField(_l("Headline"), filters=[strip], validators=[
-        Length(max=HEADLINE_MAX)],
+    headline = StringField(_l("Headline"), filters=[strip], validators=[HEADLINE_LENGTH],
         description=_l("One line on what you can help with, e.g. “Twenty years of "
                        "enterprise deals in manufacturing”."))
-    headline_other = StringField(filters=[strip], validators=[Optional(),
-                                                              Length(max=HEADLINE_MAX)])
+    headline_other = StringField(filters=[strip], validators=[Optional(), HEADLINE_LENGTH])
     bio = TextAreaField(_l("About you"), filters=[strip], validators=[
-        Length(max=BIO_MAX), LengthIfGiven(min=BIO_MIN)],
+        LengthIfGiven(min=BIO_MIN, max=BIO_MAX, too_short=N_plural(
+            "Write at least %(num)d character about yourself, so mentees can tell whether "
+            "you are the mentor for them.",
+            "Write at least %(num)d characters about yourself, so mentees can tell whether "
+            "you are the mentor for them."), too_long=BIO_TOO_LONG)],
         description=_l("Your experience, what you have learned and how you like to "
                        "mentor. At least %(num)d characters.", num=BIO_MIN))
     bio_other = TextAreaField(filters=[strip], validators=[
-        Optional(), Length(min=BIO_MIN, max=BIO_MAX)],
+        Optional(), TextLength(min=BIO_MIN, max=BIO_MAX, too_short=N_plural(
+            "Write at least %(num)d character in the other language too, or leave it empty.",
+            "Write at least %(num)d characters in the other language too, or leave it "
+            "empty."), too_long=BIO_TOO_LONG)],
         description=_l("At least %(num)d characters, if you write it.", num=BIO_MIN))
     areas = MultiCheckboxField(_l("Focus areas"), coerce=int, validators=[
         at_least_one(_l("Choose at least one focus area."))])
     years_experience = IntegerField(_l("Years of experience in sales"), validators=[
-        InputRequired(), NumberRange(min=0, max=YEARS_MAX)])
-    region = SelectField(_l("Region"), validators=[DataRequired()])
+        InputRequired(message=_l("Enter your years of experience in sales.")),
+        NumberRange(min=0, max=YEARS_MAX, message=YEARS)])
+    region = SelectField(_l("Region"), validators=[
+        DataRequired(message=_l("Choose your region."))])
     languages = MultiCheckboxField(_l("Languages you can mentor in"), validators=[
         at_least_one(_l("Choose at least one language."))])
     formats = MultiCheckboxField(_l("Meeting formats"), validators=[
         at_least_one(_l("Choose at least one way of meeting."))])
     capacity = IntegerField(_l("Mentees at the same time"), validators=[
-        InputRequired(), NumberRange(min=CAPACITY_MIN, max=CAPACITY_MAX)],
+        InputRequired(message=_l("Enter how many mentees you can take on at the same time.")),
+        NumberRange(min=CAPACITY_MIN, max=CAPACITY_MAX,
+                    message=_l("Choose from %(min)s to %(max)s mentees."))],
         description=_l("From 1 to 10. You will never be given more."))
     monthly_hours = IntegerField(_l("Hours a month you can give"), validators=[
-        InputRequired(), NumberRange(min=HOURS_MIN, max=HOURS_MAX)],
+        InputRequired(message=_l("Enter how many hours a month you can give.")),
+        NumberRange(min=HOURS_MIN, max=HOURS_MAX, message=HOURS_A_MONTH)],
         description=_l("In total, for all your mentees."))
     working_style = TextAreaField(_l("Working style"), filters=[strip], validators=[
-        DataRequired(), Length(max=WORKING_STYLE_MAX)],
+        DataRequired(message=_l("Describe how you like to work with a mentee.")),
+        TextLength(max=WORKING_STYLE_MAX, too_long=N_plural(
+            "Describe your working style in at most %(num)d character.",
+            "Describe your working style in at most %(num)d characters."))],
         description=_l("How you like to work with a mentee: frequency, preparation, "
                        "follow-up."))
-    motivation = TextAreaField(_l("What you get out of mentoring"), filters=[strip],
-                               validators=[DataRequired(), Length(max=MOTIVATION_MAX)])
+    motivation = TextAreaField(_l("What you get out of mentoring"), filters=[strip], validators=[
+        DataRequired(message=_l("Tell mentees what you get out of mentoring.")),
+        TextLength(max=MOTIVATION_MAX, too_long=N_plural(
+            "Say what you get out of mentoring in at most %(num)d character.",
+            "Say what you get out of mentoring in at most %(num)d characters."))])
     accepting = BooleanField(_l("I accept new requests now"), default=True)
     affiliation = RadioField(_l("Where you work"), choices=AFFILIATION_CHOICES,
-                             validators=[InputRequired()])
+                             validators=[InputRequired(message=_l("Choose where you work."))])
     company = StringField(_l("Company"), filters=[strip],
                           description=_l("Only if you are external."),
-                          validators=[Length(max=COMPANY_MAX)])
+                          validators=[TextLength(max=COMPANY_MAX, too_long=COMPANY_TOO_LONG)])
     confidentiality = BooleanField(_l(
         "I will keep confidential everything I learn about the company, its customers "
         "and its people through mentoring."))
     conflicts = TextAreaField(_l("Conflicts of interest"), filters=[strip], validators=[
-        Length(max=CONFLICTS_MAX)], description=_l(
-        "For example, working for a competitor, a customer or a supplier. Write “none” "
-        "if there are none."))
+        TextLength(max=CONFLICTS_MAX, too_long=N_plural(
+            "Describe your conflicts of interest in at most %(num)d character.",
+            "Describe your conflicts of interest in at most %(num)d characters."))],
+        description=_l("For example, working for a competitor, a customer or a supplier. "
+                       "Write “none” if there are none."))
 
     def __init__(self, language, areas, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -203,7 +228,8 @@ class BrowseForm(BaseForm):
     format = SelectField(_l("Meeting format"), validators=[Optional()])
     available = BooleanField(_l("Only mentors with a free place"))
     min_years = IntegerField(_l("Minimum years of experience"),
-                             validators=[Optional(), NumberRange(min=0, max=YEARS_MAX)])
+                             validators=[Optional(), NumberRange(min=0, max=YEARS_MAX,
+                                                                 message=YEARS)])
     sort = SelectField(_l("Sort by"), choices=choices(SORTS.items()), default="match",
                        validators=[Optional()])
 

@@ -1,21 +1,25 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
-from ..accounts.models import EMAIL_MAX, PASSWORD_MAX
-from ..web.forms import BaseForm
+from ..accounts.forms import EMAIL_TOO_LONG, TYPED_PASSWORD_LENGTH
+from ..accounts.models import EMAIL_MAX
+from ..web.forms import BaseForm, TextLength
 
 
 class DeleteAccountForm(BaseForm):
     """Confirmed with the password, or, for an account without one (single sign-on),
     with its email address typed in."""
 
-    password = PasswordField(_l("Your password"),
-                             validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+    password = PasswordField(_l("Your password"), validators=[
+        DataRequired(message=_l("Enter your password to confirm.")), TYPED_PASSWORD_LENGTH])
     email = EmailField(_l("Your email address"),
                        description=_l("You sign in with your company account: type the "
                                       "email address of your account to confirm."),
-                       validators=[DataRequired(), Length(max=EMAIL_MAX)])
+                       validators=[
+                           DataRequired(message=_l("Type the email address of your account "
+                                                   "to confirm.")),
+                           TextLength(max=EMAIL_MAX, too_long=EMAIL_TOO_LONG)])
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,9 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, InputRequired, ValidationError
 
+from ..i18n import N_plural
 from ..mentors.models import NOTES_MAX, REJECT, REQUEST_CHANGES
-from ..web.forms import BaseForm, choices, strip
+from ..web.forms import BaseForm, TextLength, choices, strip
 
 DECISION_LABELS = {"approve": _l("Approve"), "request_changes": _l("Request changes"),
                    "reject": _l("Reject")}
@@ -11,9 +12,11 @@ DECISION_LABELS = {"approve": _l("Approve"), "request_changes": _l("Request chan
 
 class DecisionForm(BaseForm):
     decision = RadioField(_l("Decision"), choices=choices(DECISION_LABELS.items()),
-                          validators=[InputRequired()])
+                          validators=[InputRequired(message=_l("Choose a decision."))])
     notes = TextAreaField(_l("Notes for the mentor"), filters=[strip], validators=[
-        Length(max=NOTES_MAX)], description=_l(
+        TextLength(max=NOTES_MAX, too_long=N_plural(
+            "Shorten your notes to at most %(num)d character.",
+            "Shorten your notes to at most %(num)d characters."))], description=_l(
         "Required when you request changes or reject. The mentor will read them."))
 
     def validate_notes(self, field):
@@ -24,4 +27,7 @@ class DecisionForm(BaseForm):
 
 class SuspendForm(BaseForm):
     reason = TextAreaField(_l("Reason for the suspension"), filters=[strip], validators=[
-        DataRequired(), Length(max=NOTES_MAX)])
+        DataRequired(message=_l("Write why you suspend the profile.")),
+        TextLength(max=NOTES_MAX, too_long=N_plural(
+            "Shorten the reason to at most %(num)d character.",
+            "Shorten the reason to at most %(num)d characters."))])

@@ -3,8 +3,10 @@
 import re
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectMultipleField
+from wtforms.validators import Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..i18n import form_translations
@@ -39,6 +41,31 @@ class BaseForm(FlaskForm):
                                                   "from this text.")]
                 valid = False
         return valid
+
+
+class TextLength(Length):
+    """Length, with a message for each end that says what to do about this field.
+
+    WTForms' Length has one message for both ends ("Field must be between 40 and 1000
+    characters long."), though who wrote too little needs other advice than who pasted
+    too much. `too_short` and `too_long` are `N_plural` pairs with `%(num)d`, the bound,
+    put through ngettext when shown ("1 carattere", "80 caratteri"). Each bound needs its
+    message, so no field falls back to the generic text. A Length still, so the checks
+    that read `min` and `max` (hints, column sizes) and the HTML attributes keep working.
+    """
+
+    def __init__(self, min=-1, max=-1, *, too_short=None, too_long=None):
+        if (min > 0) != (too_short is not None) or (max != -1) != (too_long is not None):
+            raise TypeError("TextLength needs a message for each of its bounds, and only those")
+        super().__init__(min, max)
+        self.too_short, self.too_long = too_short, too_long
+
+    def __call__(self, form, field):
+        length = len(field.data) if field.data else 0
+        if length < self.min:
+            raise ValidationError(ngettext(*self.too_short, self.min))
+        if self.max != -1 and length > self.max:
+            raise ValidationError(ngettext(*self.too_long, self.max))
 
 
 class EmptyForm(BaseForm):
