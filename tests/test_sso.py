@@ -597,13 +597,31 @@ def test_the_account_page_offers_no_password_to_those_who_use_single_sign_on(sso
     client = login_client_by_session(sso_only, "ida@acme.com")
     page = client.get("/account").get_data(as_text=True)
     assert "/account/password" not in page
-    assert shows(page, "You sign in with your company account: your account here has "
-                       "no password.")
+    assert shows(page, "You sign in with your company account, not with a password here.")
     response = client.get("/account/password")
     assert response.status_code == 302 and response.location == "/account"
     assert flashed(client) == [str(accounts.NO_PASSWORD_HERE)]
     outsider = login_client(sso_only, "otto@partner.example")
     assert "/account/password" in outsider.get("/account").get_data(as_text=True)
+
+
+def test_an_internal_account_with_an_old_password_is_deleted_by_typing_its_address(
+        sso_only):
+    """With external-only, a company address that had a password before cannot use it
+    (nor reset it): deleting the account asks for the address instead."""
+    with sso_only.app_context():
+        ida_id = db.session.scalar(select(User.id).where(User.email == "ida@acme.com"))
+    client = login_client_by_session(sso_only, "ida@acme.com")
+    delete = client.get("/account/delete").get_data(as_text=True)
+    assert 'name="password"' not in delete and 'name="email"' in delete
+    done = client.submit("/account/delete", data={"email": "ida@acme.com"})
+    assert done.status_code == 302
+    with sso_only.app_context():
+        assert db.session.get(User, ida_id).deleted_at is not None
+    # Outside people still confirm with their password.
+    outsider = login_client(sso_only, "otto@partner.example")
+    page = outsider.get("/account/delete").get_data(as_text=True)
+    assert 'name="password"' in page and 'name="email"' not in page
 
 
 def login_client_by_session(app, email):

@@ -21,6 +21,8 @@ class DeleteAccountForm(BaseForm):
                                                    "to confirm.")),
                            TextLength(max=EMAIL_MAX, too_long=EMAIL_TOO_LONG)])
 
-    def __init__(self, user, *args, **kwargs):
+    def __init__(self, uses_password, *args, **kwargs):
+        """`uses_password`: the account signs in with a password here; otherwise (single
+        sign-on) typing its address confirms."""
         super().__init__(*args, **kwargs)
-        del self[("email" if user.has_password else "password")]
+        del self[("email" if uses_password else "password")]

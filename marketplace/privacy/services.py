@@ -13,7 +13,13 @@ from sqlalchemy import delete, func, or_, select, update
 from werkzeug.security import check_password_hash
 
 from ..accounts.models import AccountToken, SsoIdentity, User, user_interests
-from ..accounts.services import AccountError, end_sessions, hash_password, normalise_email
+from ..accounts.services import (
+    AccountError,
+    end_sessions,
+    hash_password,
+    may_use_password,
+    normalise_email,
+)
 from ..core import audit
 from ..core.audit import AuditEvent
 from ..core.clock import utcnow
@@ -145,7 +151,7 @@ def delete_account(*, actor, password=None, email=None):
     about them; every session ends. Others' notifications name them through their
     account, so they read "Deleted user" from now on.
     """
-    if actor.has_password:
+    if may_use_password(actor):  # else single sign-on: the address confirms
         if not check_password_hash(actor.password_hash, password or ""):
             raise AccountError(_("Your password is incorrect."), field="password")
     elif normalise_email(email) != actor.email:
