@@ -140,6 +140,12 @@ def _name_through_account(user):
                                if key != "name"}
 
 
+def confirms_with_password(user):
+    """Whether deleting `user`'s account asks for their password; otherwise (single
+    sign-on) typing their address confirms."""
+    return may_use_password(user)
+
+
 def delete_account(*, actor, password=None, email=None):
     """Delete `actor`'s own account for good, once they confirm with their password, or
     with their email address when the account has no password (single sign-on).
@@ -151,7 +157,7 @@ def delete_account(*, actor, password=None, email=None):
     about them; every session ends. Others' notifications name them through their
     account, so they read "Deleted user" from now on.
     """
-    if may_use_password(actor):  # else single sign-on: the address confirms
+    if confirms_with_password(actor):
         if not check_password_hash(actor.password_hash, password or ""):
             raise AccountError(_("Your password is incorrect."), field="password")
     elif normalise_email(email) != actor.email:

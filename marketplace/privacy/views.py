@@ -4,7 +4,6 @@ from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from ..accounts.services import may_use_password
 from ..extensions import limiter
 from ..web.session import current_user_key, failed, login_limit
 from ..web.transaction import form_status, perform
@@ -27,7 +26,7 @@ def export():
 @login_required
 @limiter.limit(login_limit, key_func=current_user_key, methods=["POST"], deduct_when=failed)
 def delete_account():
-    form = DeleteAccountForm(may_use_password(current_user))
+    form = DeleteAccountForm(services.confirms_with_password(current_user))
     if form.validate_on_submit() and perform(
             lambda: services.delete_account(
                 actor=current_user, password=form.password.data if form.password else None,
