@@ -71,8 +71,8 @@ def test_a_colleague_signs_in_with_the_company_account(open_session, live, oidc_
     # The account page offers no password to someone who signs in this way.
     colleague.goto("/account")
     assert colleague.page.locator("a[href='/account/password']").count() == 0
-    assert colleague.t("You sign in with your company account: your account here has "
-                       "no password.") in colleague.text()
+    assert colleague.t("You sign in with your company account, not with a password "
+                       "here.") in colleague.text()
     colleague.page.set_viewport_size(PHONE)
     colleague.shot("account-phone")
 
