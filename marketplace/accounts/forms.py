@@ -19,7 +19,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..geography import REGIONS, timezones
+from ..geography import REGIONS, timezone_choices
 from ..i18n import LANGUAGES, N_plural
 from ..program.services import areas as program_areas
 from ..web.forms import BaseForm, MultiCheckboxField, TextLength, choices, strip
@@ -176,7 +176,8 @@ class AccountForm(BaseForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.timezone.choices = choices((name, name) for name in timezones())
+        # The common zones in the reader's language, and the one saved if not among them.
+        self.timezone.choices = choices(timezone_choices(keep=self.timezone.object_data))
         self.region.choices = choices([("", _l("Not set")), *REGIONS])
 
     def directory_owned(self, user):

@@ -21,6 +21,7 @@ from ..core import audit, mail
 from ..core.clock import utcnow
 from ..errors import DomainError, require_admin
 from ..extensions import db
+from ..geography import default_timezone
 from ..i18n import LANGUAGES
 from ..notifications.services import notify
 from ..program import services as program
@@ -262,7 +263,7 @@ def new_user(*, email, full_name, password, language, affiliation, company=None,
     company = (company or "").strip() if affiliation == EXTERNAL else ""
     return User(email=email, full_name=full_name.strip(),
                 password_hash=no_password() if password is None else hash_password(password),
-                language=language, timezone="Europe/Rome" if language == "it" else "UTC",
+                language=language, timezone=default_timezone(language),
                 affiliation=affiliation, company=company or None,
                 email_verified_at=verified_at)
 

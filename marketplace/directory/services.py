@@ -44,7 +44,7 @@ from ..core import audit, mail
 from ..core.clock import utcnow
 from ..errors import DomainError, require_admin
 from ..extensions import db
-from ..geography import REGIONS
+from ..geography import REGIONS, default_timezone
 from ..program.models import ProgramSettings
 from ..program.services import internal_domains, is_internal_address
 from .models import FILENAME_MAX, DirectoryImport
@@ -515,7 +515,7 @@ def _write(plan, now):
               # No password opens it: the mail's link sets one.
               "password_hash": no_password(),
               "language": row.language or "en",
-              "timezone": "Europe/Rome" if row.language == "it" else "UTC",
+              "timezone": default_timezone(row.language or "en", row.region),
               "region": row.region, "job_title": row.job_title, "affiliation": INTERNAL,
               "active": row.active is not False, "in_directory": True,
               "email_verified_at": now, "session_token": new_session_token(),

@@ -10,7 +10,7 @@ import unicodedata
 from flask_babel import format_datetime, get_locale, pgettext
 from flask_babel import lazy_gettext as _l
 
-from ..geography import region_label
+from ..geography import region_label, timezone_label
 from ..i18n import language_name
 from ..invitations import models as invitations
 from ..mentors import models as profiles
@@ -118,6 +118,9 @@ def timestamp(value):
 @template_filter("region_label")
 def region_label_filter(code):
     return region_label(code)
+
+
+template_filter("timezone_label")(timezone_label)
 
 
 MENTORSHIP_STATE_LABELS = {

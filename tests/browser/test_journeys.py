@@ -15,6 +15,7 @@ from sqlalchemy import select
 from marketplace.accounts.models import User
 from marketplace.core.clock import add_months, utcnow
 from marketplace.extensions import db
+from marketplace.geography import timezone_choices
 from marketplace.mentors.models import APPROVED, PENDING, MentorProfile
 from marketplace.mentorships.models import COMPLETED, Feedback, Mentorship, MentorshipRequest
 
@@ -284,7 +285,7 @@ def test_the_language_switcher_changes_every_string_and_keeps_the_page(live, ope
         assert path_of(person) == path
         assert person.page.locator("html").get_attribute("lang") == other
         after = visible_lines(person)
-        unchanged = (before & after) - NOT_TRANSLATED - person_data()
+        unchanged = (before & after) - NOT_TRANSLATED - person_data() - same_zone_labels(live.app)
         assert unchanged == set(), f"{path}: not translated: {sorted(unchanged)}"
         person.submit("form.language-switcher", f"button[value={start}]")
         assert person.page.locator("html").get_attribute("lang") == start
@@ -298,12 +299,19 @@ NOT_TRANSLATED = {"Mentor Marketplace", "English", "Italiano", "Mentor", "Mentee
                   "Benelux", "Hindi"}
 
 
+def same_zone_labels(app):
+    """Time zones CLDR names alike in both languages ("Australia – Sydney")."""
+    with app.test_request_context():
+        return set.intersection(*({label for _zone, label in timezone_choices(locale=language)}
+                                  for language in LANGUAGES))
+
+
 def person_data():
     """What people wrote, and their initials in the circles beside their names."""
     return {"Giulia Greco", "Rita Rossi", "GG", "RR", "Closing", "Chiusura", HEADLINE}
 
 
-# Time zones are shown by their IANA names (Europe/Rome), the same in every language.
+# Time zones, UTC aside, are shown by their labels ("Italia – Roma").
 IDENTIFIERS = re.compile(r"UTC|[A-Z][\w+-]+/[\w/+-]+|\S+@\S+|[\d\s.,:/–\-()%·]+")
 
 
