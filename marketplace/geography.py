@@ -1,5 +1,6 @@
 """Regions and time zones people choose from."""
 
+import re
 import unicodedata
 from functools import cache
 
@@ -156,7 +157,11 @@ def _cldr_label(zone, locale):
     city = next((locale.time_zones[name]["city"] for name in names
                  if "city" in locale.time_zones.get(name, {})),
                 canonical.rsplit("/", 1)[-1].replace("_", " "))
-    return f"{locale.territories[territory]} – {city}"
+    country = locale.territories[territory]
+    # A city that names its country is said once: "Singapore", "RAS di Hong Kong".
+    if re.search(rf"\b{re.escape(city.casefold())}\b", country.casefold()):
+        return country
+    return f"{country} – {city}"
 
 
 def _sort_key(label):

@@ -112,6 +112,11 @@ def test_the_labels_are_computed_once_per_language(app):
     ("en", "Etc/UTC", "UTC – Coordinated Universal Time"),
     # In no country: its IANA name, as nothing better is known.
     ("en", "Etc/GMT+5", "Etc/GMT+5"),
+    # A city that names its country is said once; one that merely begins like it is not.
+    ("it", "Asia/Hong_Kong", "RAS di Hong Kong"),
+    ("en", "Asia/Singapore", "Singapore"),
+    ("it", "Africa/Algiers", "Algeria – Algeri"),
+    ("en", "Africa/Tunis", "Tunisia – Tunis"),
 ])
 def test_label(app, language, zone, label):
     with app.test_request_context():
