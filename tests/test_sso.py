@@ -36,6 +36,7 @@ from marketplace.program import services as program
 from .builders import audit_actions, field_errors, italian, shows
 from .factories import PASSWORD, make_user
 from .helpers import count, flashed, free_port, get, login_client, run_together
+from .test_directory import CHART, post_file
 
 ISSUER = "https://id.acme.test"
 CLIENT_ID = "mentor-marketplace"
@@ -622,6 +623,18 @@ def test_an_internal_account_with_an_old_password_is_deleted_by_typing_its_addre
     outsider = login_client(sso_only, "otto@partner.example")
     page = outsider.get("/account/delete").get_data(as_text=True)
     assert 'name="password"' in page and 'name="email"' not in page
+
+
+def test_the_directory_preview_says_new_people_sign_in_with_the_company_account(sso_only):
+    with sso_only.app_context():
+        make_user(email="admin@acme.com", is_admin=True)
+    admin = login_client_by_session(sso_only, "admin@acme.com")
+    response = post_file(admin, CHART)
+    page = admin.get(response.location).get_data(as_text=True)
+    assert shows(page, "Each gets an internal account, confirmed by the directory, and an "
+                       "email in their language telling them to sign in with their company "
+                       "account.")
+    assert "choose a password" not in page
 
 
 def login_client_by_session(app, email):
