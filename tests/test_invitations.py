@@ -107,7 +107,7 @@ class TestInvite:
         assert invitation.expires_at - invitation.sent_at == timedelta(days=14)
         [mail] = outbox
         assert mail.subject == "Rita Rossi vorrebbe averti come mentore"
-        assert "Ciao Marco Bianchi," in mail.text and MESSAGE in mail.text
+        assert "Ciao Marco," in mail.text and MESSAGE in mail.text
         # The other language's line, in English.
         assert ("Rita Rossi has invited you to be their mentor: the page behind the link "
                 "is in English too.") in mail.text
@@ -446,8 +446,7 @@ class TestAfterVetting:
         assert notification.kind == "invited_mentor_approved"
         assert notification.link == f"/mentors/{profile.id}"
         [mail] = [m for m in outbox if m.to == rep.email]
-        assert mail.subject == ("Marco Bianchi, che hai invitato, ora è un mentore approvato: "
-                                "puoi inviare la tua richiesta.")
+        assert mail.subject == "Il profilo da mentore di Marco Bianchi è approvato"
         assert get(Invitation, invitation_id).approved_at is not None
 
     def test_told_once(self, app, app_ctx, rep, admin, invited):

@@ -366,8 +366,8 @@ class TestDeletedUserName:
             assert rows[0].subject == "" and rows[0].about_user_id == people.rita.id
         send_emails(quiet)
         assert [message.subject for message in delivered(quiet)[1:]] == [
-            "Your mentor profile is approved and listed.",
-            "A request was closed because the other person deleted their account."]
+            "Your mentor profile is approved",
+            "Request closed: the other person deleted their account"]
 
     def test_an_invitation_queued_by_the_leaver_is_gone(self, app, quiet, people):
         with quiet.app_context():

@@ -52,6 +52,13 @@ def no_password():
     return NO_PASSWORD + secrets.token_hex(16)
 
 
+def first_name_of(full_name):
+    """The first word of a name, for greetings ("Marco" for "Marco Rossi"); "" for none.
+    Also for people with no account yet (an invitation, a directory row)."""
+    words = (full_name or "").split()
+    return words[0] if words else ""
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
@@ -121,6 +128,13 @@ class User(UserMixin, db.Model):
     @classmethod
     def _full_name_expression(cls):
         return cls.stored_name
+
+    @property
+    def first_name(self):
+        """What a greeting calls the person: the first word of their name, as names are
+        written given name first ("Marco" for "Marco Rossi"); empty for no name or a
+        deleted account, so the greeting says "Hello," alone."""
+        return "" if self.deleted_at is not None else first_name_of(self.stored_name)
 
     @property
     def is_deleted(self):

@@ -118,13 +118,19 @@ class Message:
 
 
 def render(user, template, subject, **context):
-    """Build a message from `emails/<template>.txt` and `.html` in the user's language."""
+    """Build a message from `emails/<template>.txt` and `.html` in the user's language.
+
+    The templates extend `emails/_layout.*`, which greet `user.first_name` and sign off;
+    they get the subject too (the HTML part's title)."""
     with in_language_of(user):
+        subject = str(subject)
         return Message(
             to=user.email,
-            subject=str(subject),
-            text=render_template(f"emails/{template}.txt", user=user, **context),
-            html=render_template(f"emails/{template}.html", user=user, **context),
+            subject=subject,
+            text=render_template(f"emails/{template}.txt", user=user, subject=subject,
+                                 **context),
+            html=render_template(f"emails/{template}.html", user=user, subject=subject,
+                                 **context),
             kind=template,
         )
 

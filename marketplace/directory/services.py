@@ -29,6 +29,7 @@ from markupsafe import escape
 from sqlalchemy import insert, select, update
 
 from ..accounts import services as accounts
+from ..accounts import sso
 from ..accounts.models import (
     EMAIL_MAX,
     EXTERNAL,
@@ -37,6 +38,7 @@ from ..accounts.models import (
     NAME_MAX,
     AccountToken,
     User,
+    first_name_of,
     new_session_token,
     no_password,
 )
@@ -61,6 +63,7 @@ NAME, MANAGER, REGION, JOB_TITLE, LANGUAGE, ACTIVE, AFFILIATION, MANAGED = (
 # The welcome mail's template; its link is a password-reset link that lives longer.
 WELCOME = "directory_welcome"
 WELCOME_SUBJECT = _l("Your account on Mentor Marketplace: choose a password")
+WELCOME_SSO_SUBJECT = _l("Your account on Mentor Marketplace is ready")
 
 
 # A dot-atom local part and a domain of at least two LDH labels, ending in letters.
@@ -548,34 +551,51 @@ def _write(plan, now):
 def _welcome(rows, ids, now):
     """Each new person's email, in their language, with a link to choose a password: a
     password-reset link (the same page, single use, voided by any password change)
-    that lives DIRECTORY_WELCOME_MAX_AGE, since people read such mail days later."""
+    that lives DIRECTORY_WELCOME_MAX_AGE, since people read such mail days later.
+    Those who must sign in with single sign-on (PASSWORD_LOGIN=external-only) get no
+    password link: their mail points to the login page and its company-account button."""
     if not rows:
         return
     max_age = current_app.config["DIRECTORY_WELCOME_MAX_AGE"]
     expires_at = now + max_age
-    tokens = {row.email: secrets.token_urlsafe(32) for row in rows}
-    db.session.execute(insert(AccountToken), [
-        {"user_id": ids[row.email], "purpose": accounts.RESET,
-         "token_hash": accounts.hash_token(tokens[row.email]), "created_at": now,
-         "expires_at": expires_at} for row in rows])
+    domains = internal_domains()
+    sso_only = {row.email for row in rows
+                if current_app.config["PASSWORD_LOGIN"] == accounts.EXTERNAL_ONLY
+                and is_internal_address(row.email, domains)}
+    tokens = {row.email: secrets.token_urlsafe(32) for row in rows
+              if row.email not in sso_only}
+    if tokens:
+        db.session.execute(insert(AccountToken), [
+            {"user_id": ids[email], "purpose": accounts.RESET,
+             "token_hash": accounts.hash_token(token), "created_at": now,
+             "expires_at": expires_at} for email, token in tokens.items()])
     templates = {}
-    for language in {row.language or "en" for row in rows}:
+    for language, single_sign_on in {(row.language or "en", row.email in sso_only)
+                                     for row in rows}:
         # Rendered once per language with stand-ins, then filled in for each person
         # (the name escaped for HTML): rendering 20,000 mails one by one takes minutes.
         stand_in = User(email="", full_name=NAME_SLOT, language=language)
-        templates[language] = mail.render(
-            stand_in, WELCOME, WELCOME_SUBJECT, days=max_age.days,
-            url=url_for("accounts.reset_password", token=LINK_SLOT, _external=True))
+        if single_sign_on:
+            with force_locale(language):
+                button = sso.label()
+            url = url_for("accounts.login", _external=True)
+        else:
+            button = None
+            url = url_for("accounts.reset_password", token=LINK_SLOT, _external=True)
+        templates[language, single_sign_on] = mail.render(
+            stand_in, WELCOME, WELCOME_SSO_SUBJECT if single_sign_on else WELCOME_SUBJECT,
+            days=max_age.days, single_sign_on=single_sign_on, button=button, url=url)
     messages = []
     for row in rows:
-        template = templates[row.language or "en"]
+        single_sign_on = row.email in sso_only
+        template = templates[row.language or "en", single_sign_on]
 
         def fill(body, escape_name, row=row):
-            return (body.replace(LINK_SLOT, tokens[row.email])
-                    .replace(NAME_SLOT, escape_name(row.full_name)))
+            return (body.replace(LINK_SLOT, tokens.get(row.email, ""))
+                    .replace(NAME_SLOT, escape_name(first_name_of(row.full_name))))
 
         messages.append((mail.Message(
             to=row.email, subject=template.subject, kind=WELCOME,
             text=fill(template.text, str), html=fill(template.html, escape)),
-            ids[row.email], expires_at))
+            ids[row.email], None if single_sign_on else expires_at))
     mail.queue_many(messages)

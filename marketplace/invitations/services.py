@@ -22,7 +22,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import contains_eager
 
-from ..accounts.models import EXTERNAL, User
+from ..accounts.models import EXTERNAL, User, first_name_of
 from ..accounts.services import (
     AccountError,
     find_user_by_email,
@@ -71,6 +71,10 @@ class Invitee:
     email: str
     full_name: str
     language: str
+
+    @property
+    def first_name(self):  # the mail greets them by the name the inviter gave
+        return first_name_of(self.full_name)
 
 
 def _open_clause(now):

@@ -86,6 +86,39 @@ KINDS = {
 }
 
 
+# kind: the email's subject, short and without a final full stop (the words above are
+# sentences for the notifications page, some of them long).
+SUBJECTS = {
+    "request_received": N_("New request for mentoring from %(name)s"),
+    "request_accepted": N_("%(name)s accepted your request"),
+    "request_declined": N_("%(name)s declined your request"),
+    "request_withdrawn": N_("%(name)s withdrew their request"),
+    "request_expired": N_("Your request expired without an answer"),
+    "request_reminder": N_("%(name)s is waiting for your answer"),
+    "account_approved": N_("Your account is approved"),
+    "profile_approved": N_("Your mentor profile is approved"),
+    "profile_changes_requested": N_("Your mentor profile needs changes"),
+    "profile_rejected": N_("Your mentor profile was not approved"),
+    "invited_mentor_approved": N_("%(name)s is now an approved mentor"),
+    "invitation_revoked": N_("Your invitation to %(name)s was cancelled"),
+    "approval_expiring": N_("The approval of your mentor profile runs out soon"),
+    "approval_expired": N_("The approval of your mentor profile has run out"),
+    "mentorship_completed": N_("Mentorship completed: leave your feedback"),
+    "completion_proposed": N_("%(name)s proposes to complete your mentorship"),
+    "completion_objected": N_("%(name)s objected: your mentorship goes on"),
+    "completion_settled": N_("Your mentorship with %(name)s is completed"),
+    "check_in_to_confirm": N_("Confirm the check-in logged by %(name)s"),
+    "mentorship_ended": N_("%(name)s ended your mentorship early"),
+    "check_in_overdue": N_("Overdue check-in with %(name)s"),
+    "story_consent_requested": N_("Success story: %(name)s asks for your consent"),
+    "story_published": N_("Your success story is published"),
+    "story_returned": N_("Your success story was returned with a note"),
+    "request_closed_by_leaver": N_("Request closed: the other person deleted their account"),
+    "mentorship_ended_by_leaver": N_("Mentorship ended: the other person deleted their "
+                                      "account"),
+}
+
+
 class Preferences:
     """Which emails a user receives, one switch per category (in-app is always on)."""
 
@@ -110,6 +143,15 @@ def words(kind, params, person=None):
     elif "%(name)s" in KINDS[kind][0]:
         values.setdefault("name", _("Deleted user"))  # the account itself is gone
     return _(KINDS[kind][0], **values)
+
+
+def subject(kind, params, person=None):
+    """The email's subject, in the current language: the kind's short words, with the
+    name of the person it is about where they have one."""
+    name = person.full_name if person is not None else params.get("name")
+    if "%(name)s" in SUBJECTS[kind]:
+        return _(SUBJECTS[kind], name=name or _("Deleted user"))
+    return _(SUBJECTS[kind])
 
 
 def text_of(notification):
@@ -147,8 +189,9 @@ def notify(user, kind, link, *, person=None, **params):
     if Preferences.wants(user, KINDS[kind][1]):
         with in_language_of(user):
             text = words(kind, params, person)
+            title = subject(kind, params, person)
         settings_path = urlsplit(url_for("notifications.index")).path
-        mail.queue(mail.render(user, "notification", text, text=text, url=absolute(link),
+        mail.queue(mail.render(user, "notification", title, text=text, url=absolute(link),
                                settings_url=absolute(settings_path)), user=user,
                    about=person)
     return notification
