@@ -91,7 +91,7 @@ class TestLogin:
         response = client.submit("/auth/login?next=/account",
                                  data={"email": "REP@example.com", "password": PASSWORD})
         assert response.status_code == 302 and response.location == "/account"
-        assert flashed(client) == ["Welcome back, Rita Rep."]
+        assert flashed(client) == ["Welcome back, Rita."]
         assert get_user(app, "rep@example.com").last_login_at is not None
 
     def test_remember_me_sets_a_lasting_cookie(self, client, auth, user):

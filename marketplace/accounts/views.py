@@ -74,7 +74,7 @@ def login():
             return render_template("accounts/login.html", form=form)
         db.session.commit()
         start_session(user, remember=form.remember.data)
-        flash(_("Welcome back, %(name)s.", name=user.full_name), "success")
+        flash(_("Welcome back, %(name)s.", name=user.first_name), "success")
         return redirect(next_url or home())
     return render_template("accounts/login.html", form=form), form_status(form)
 
@@ -122,7 +122,7 @@ def _sso_callback():
     if created:
         flash(_("Welcome, %(name)s! Your account is ready.", name=user.full_name), "success")
     else:
-        flash(_("Welcome back, %(name)s.", name=user.full_name), "success")
+        flash(_("Welcome back, %(name)s.", name=user.first_name), "success")
     return redirect(next_url or home())
 
 
