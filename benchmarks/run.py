@@ -5,16 +5,28 @@ benchmarks/results.md.
     python benchmarks/run.py --database postgresql --mentors 10000
     python benchmarks/run.py --database sqlite --mentors 10000 --duration 10
 
-Needs `wrk` (Debian: apt-get install wrk) and, for PostgreSQL, a server where the
-user may create databases (BENCH_POSTGRES_URL, default the local one). Data goes to
-benchmarks/data/ (not committed) or to a database named marketplace_bench_<N>, made
-afresh each run.
+With --mix, the realistic mix instead (benchmarks/mix.py, mix.lua): many logged-in
+mentees (--users, at least 40) with their own interests, regions and languages over
+thousands of different browse, mentor and personal pages, while a writer answers
+requests (--writes a second), served once remembering and once remembering nothing;
+/hello is measured in the same run to compare with. The section goes to
+benchmarks/data/mix-results.md (or --output): copy it to the top of results.md from
+full-size runs on a quiet machine only.
+
+    python benchmarks/run.py --database postgresql --mentors 10000 --mix --duration 30
+
+Needs `wrk` built with LuaJIT (Debian: apt-get install wrk) and, for PostgreSQL, a
+server where the user may create databases (BENCH_POSTGRES_URL, default the local
+one). Data goes to benchmarks/data/ (not committed) or to a database named
+marketplace_bench_<N>, made afresh each run (--keep reuses it; a database seeded before
+mentees had interests gives the mix users without them).
 """
 
 import argparse
 import json
 import os
 import platform
+import random
 import secrets
 import socket
 import sqlite3
@@ -32,6 +44,7 @@ HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent
 sys.path.insert(0, str(PROJECT))
 
+from benchmarks import mix  # noqa: E402
 from benchmarks.client import Browser, free_port  # noqa: E402
 from benchmarks.seed import PASSWORD, seed  # noqa: E402
 from marketplace import create_app  # noqa: E402
@@ -42,6 +55,7 @@ from marketplace.mentors.models import MentorProfile  # noqa: E402
 from marketplace.mentorships.models import CheckIn, Mentorship, MentorshipRequest  # noqa: E402
 
 BIN = Path(sys.executable).parent
+DEFAULT_OUTPUT = str(HERE / "results.md")
 POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -265,6 +279,108 @@ def run(kind, mentors, duration, connections, keep=False):
             "plans": query_plans(url, port, pages, emails)}
 
 
+def run_mix(kind, mentors, duration, connections, users, writes, keep=False):
+    """The realistic mix on a seeded database, served twice: remembering, and with
+    each worker remembering nothing (`LISTING_CACHE_SIZE=0`)."""
+    url, counts, seeded_in, version = prepared(kind, mentors, keep)
+    port = free_port()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
+                      "SERVER_NAME": f"127.0.0.1:{port}", "SECRET_KEY": "x" * 32})
+    rng = random.Random(2026)  # noqa: S311 (test data, not security)
+    with app.app_context():
+        people = mix.mentees(users)
+        pairs = mix.writer_pairs(3, exclude=[person["id"] for person in people])
+        rows = mix.plan(people, mix.mentor_ids(2000, rng), mix.area_ids(), 150, rng)
+    if len(people) < users:
+        raise SystemExit(f"only {len(people)} mentees with interests to browse as")
+    passes = []
+    for name, settings in (("remembering", {}), ("nothing remembered",
+                                                 {"LISTING_CACHE_SIZE": "0"})):
+        with serving(url, port, **settings):
+            passes.append((name, mix_pass(app, port, people, pairs, rows, duration,
+                                          connections, writes)))
+    return {"kind": kind, "mentors": mentors, "counts": counts, "version": version,
+            "seeded_in": seeded_in, "duration": duration, "connections": connections,
+            "users": len(people), "writers": len(pairs), "writes": writes,
+            "passes": passes}
+
+
+def mix_pass(app, port, people, pairs, rows, duration, connections, writes):
+    """hello, then the mix with the writer running: {hello, mix, plan, writes/s...}."""
+    cookies = [login(port, person["email"]) for person in people]
+    plan_file = HERE / "data" / f"mix-plan-{port}.tsv"
+    plan_file.parent.mkdir(exist_ok=True)
+    planned = mix.write_plan(plan_file, rows, cookies, connections)
+    hello_cookie = cookies[0]
+    wrk(port, "/hello", hello_cookie, 2, connections)  # warm up
+    hello = wrk(port, "/hello", hello_cookie, duration, connections)
+    writer = mix.Writer(port, pairs, writes)
+    writer.log_in()
+    writer.start()
+    try:
+        mix.wrk_mix(port, plan_file, 2, connections)  # warm up
+        since = datetime.now(UTC)
+        figures = mix.wrk_mix(port, plan_file, duration, connections)
+        until = datetime.now(UTC)
+    finally:
+        writer.finish()
+        plan_file.unlink(missing_ok=True)
+    with app.app_context():
+        answered = mix.answered(since, until)
+        db.session.remove()
+    return {"hello": hello, "mix": figures, "planned": planned,
+            "writes_per_s": answered / (until - since).total_seconds(),
+            "write_failures": dict(writer.failures)}
+
+
+def mix_table(run_):
+    seeded = (f"seeded in {run_['seeded_in']:.0f} s" if run_["seeded_in"] is not None
+              else "seeded by an earlier run")
+    planned = run_["passes"][0][1]["planned"]
+    lines = [f"### Realistic mix: {run_['kind']}, {run_['mentors']:,} mentors", "",
+             f"{run_['version'].split(' on ')[0]}; {run_['counts']['mentees']:,} mentees, "
+             f"{run_['counts']['requests']:,} requests ({seeded}). {run_['users']} "
+             f"logged-in mentees on {run_['connections']} connections, "
+             f"{planned['requests']:,} planned requests over {planned['paths']:,} "
+             f"different addresses ("
+             + ", ".join(f"{kind} {n:,}" for kind, n in sorted(planned["kinds"].items()))
+             + f"); {run_['writers']} writers sending requests that their mentors decline, "
+             f"aiming at {run_['writes']:g} answers a second. wrk: {run_['duration']} s "
+             f"for /hello and {run_['duration']} s for the mix, each after a 2 s warm-up.",
+             "", "| server | hello req/s | mix req/s | % of hello | p50 ms | p95 ms | "
+             "p99 ms | errors | non-2xx | answers/s | users | addresses |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+             "| ---: |"]
+    for name, figures in run_["passes"]:
+        hello, mixed = figures["hello"], figures["mix"]
+        lines.append(
+            f"| {name} | {hello['rps']:.0f} | {mixed['rps']:.1f} | "
+            f"{100 * mixed['rps'] / hello['rps']:.1f} | {mixed['p50_ms']:.1f} | "
+            f"{mixed['p95_ms']:.1f} | {mixed['p99_ms']:.1f} | {mixed['errors']} | "
+            f"{non_2xx(mixed)} | {figures['writes_per_s']:.2f} | {mixed['users']} | "
+            f"{mixed['paths']:,} |")
+    lines += ["", "Per kind of page (latency from the Lua script, request to response):", "",
+              "| server | page | requests | p50 ms | p95 ms | p99 ms | statuses |",
+              "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
+    for name, figures in run_["passes"]:
+        for kind, row in sorted(figures["mix"]["kinds"].items()):
+            lines.append(f"| {name} | {kind} | {row['requests']:,} | {row['p50_ms']:.1f} | "
+                         f"{row['p95_ms']:.1f} | {row['p99_ms']:.1f} | "
+                         + ", ".join(f"{status}: {n}" for status, n
+                                     in sorted(row["statuses"].items())) + " |")
+    failures = {name: figures["write_failures"] for name, figures in run_["passes"]
+                if figures["write_failures"]}
+    if failures:
+        lines += ["", f"Writer steps that failed: {failures}."]
+    return "\n".join(lines) + "\n"
+
+
+def non_2xx(figures):
+    """Responses other than 2xx, redirects included (wrk counts only 4xx and 5xx)."""
+    return sum(n for row in figures["kinds"].values()
+               for status, n in row["statuses"].items() if status != "2xx")
+
+
 def table(run_):
     seeded = (f"seeded in {run_['seeded_in']:.0f} s" if run_["seeded_in"] is not None
               else "seeded by an earlier run")
@@ -310,10 +426,16 @@ def main():
     parser.add_argument("--mentors", type=int, action="append")
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--output", default=str(HERE / "results.md"))
+    parser.add_argument("--output", default=DEFAULT_OUTPUT)
     parser.add_argument("--keep", action="store_true",
                         help="reuse the database a previous run seeded")
+    parser.add_argument("--mix", action="store_true", help="the realistic mix instead")
+    parser.add_argument("--users", type=int, default=48, help="mentees in the mix")
+    parser.add_argument("--writes", type=float, default=1.5,
+                        help="answered requests a second the mix's writer aims at")
     args = parser.parse_args()
+    if args.mix:
+        return main_mix(args)
     sections = []
     for mentors in args.mentors or [10_000]:
         for kind in args.database or ["postgresql"]:
@@ -329,6 +451,24 @@ def main():
               "endpoint of the same server in the same run.", ""]
     Path(args.output).write_text("\n".join(header) + "\n" + "\n".join(sections),
                                  encoding="utf-8")
+
+
+def main_mix(args):
+    output = Path(args.output if args.output != DEFAULT_OUTPUT
+                  else HERE / "data" / "mix-results.md")
+    output.parent.mkdir(exist_ok=True)
+    sections = []
+    for mentors in args.mentors or [10_000]:
+        for kind in args.database or ["postgresql"]:
+            print(f"{kind}, {mentors} mentors, realistic mix…", flush=True)
+            result = run_mix(kind, mentors, args.duration, args.connections, args.users,
+                             args.writes, args.keep)
+            sections.append(mix_table(result))
+            print(sections[-1], flush=True)
+    output.write_text(f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `benchmarks/run.py "
+                      f"--mix`. Machine: {machine()}.\n\n" + "\n".join(sections),
+                      encoding="utf-8")
+    print(f"written to {output}")
 
 
 if __name__ == "__main__":

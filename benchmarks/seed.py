@@ -1,5 +1,6 @@
 """Seed a database with N approved mentors for the benchmark, in realistic proportions:
-half as many mentees as mentors, about 1.5 requests per mentee (open, accepted,
+half as many mentees as mentors (most with one to three focus areas they look
+for), about 1.5 requests per mentee (open, accepted,
 declined), a mentorship for each accepted request (active, completed or ended early),
 check-ins at each mentorship's cadence with a few missed, texts in English and Italian.
 
@@ -17,7 +18,7 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import func, insert, select, text
 
 from marketplace import create_app
-from marketplace.accounts.models import User
+from marketplace.accounts.models import User, user_interests
 from marketplace.accounts.services import hash_password
 from marketplace.core.clock import add_months, utcnow
 from marketplace.extensions import db
@@ -101,6 +102,13 @@ def seed(n_mentors, rng=None):
     region_of = dict(db.session.execute(select(User.id, User.region)).all())
     mentor_ids = [users[f"mentor{i}@bench.example.com"] for i in range(n_mentors)]
     mentee_ids = [users[f"mentee{i}@bench.example.com"] for i in range(n_mentees)]
+    # What mentees look for (none for one in five), from a generator of its own so that
+    # the rest of the data stays what earlier seeds made.
+    interests_rng = random.Random(2027)  # noqa: S311 (test data, not security)
+    bulk(user_interests, [{"user_id": mentee_id, "area_id": area_id}
+                          for mentee_id in mentee_ids if interests_rng.random() < 0.8
+                          for area_id in interests_rng.sample(area_ids,
+                                                              interests_rng.randint(1, 3))])
 
     bulk(MentorProfile, [{
         "user_id": user_id, "status": APPROVED, "years_experience": rng.randint(3, 35),
