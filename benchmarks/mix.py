@@ -214,8 +214,13 @@ class Writer:
         self.port, self.pairs, self.rate = port, pairs, rate
         self.stop = threading.Event()
         self.failures = Counter()
+        self._sent = Counter()  # HTTP requests each writer made, for the load they add
         self.threads = []
         self.mentors = {}
+
+    @property
+    def sent(self):
+        return sum(self._sent.values())
 
     def log_in(self):
         """Log the writers' mentees and mentors in once, before the clock starts."""
@@ -241,28 +246,32 @@ class Writer:
         while not self.stop.is_set():
             started = time.monotonic()
             try:
-                self.cycle(mentee["browser"], *mentors[turn % len(mentors)])
+                self.cycle(mentee, *mentors[turn % len(mentors)])
             except Exception as error:  # noqa: BLE001 (counted and reported, not fatal)
                 self.failures[type(error).__name__] += 1
             turn += 1
             self.stop.wait(max(0.0, interval - (time.monotonic() - started)))
 
-    def cycle(self, mentee, profile_id, mentor_email, area_id, meeting_format):
+    def cycle(self, writer, profile_id, mentor_email, area_id, meeting_format):
         """Send one request and have it declined; a step that goes wrong is counted."""
+        mentee, sent = writer["browser"], self._sent
         path = f"/mentors/{profile_id}/request"
+        sent[writer["email"]] += 2  # each thread counts under its own key
         status, location, _page = mentee.post(self.port, path, request_form(
             area_id, meeting_format), csrf_page=path)
         if (status, location) != (302, "/requests"):
             self.failures[f"send: {status}"] += 1
             return
+        sent[writer["email"]] += 1
         _status, _location, page = mentee.get(self.port, "/requests")
-        sent = [int(number) for number in WITHDRAW.findall(page)]
-        if not sent:
+        open_ = [int(number) for number in WITHDRAW.findall(page)]
+        if not open_:
             self.failures["send: no open request"] += 1
             return
+        sent[writer["email"]] += 2  # the mentor opens their requests and declines
         status, location, _page = self.mentors[mentor_email].post(
-            self.port, f"/requests/{max(sent)}/decline", {"reason": "no_time"},
-            csrf_page="/account")
+            self.port, f"/requests/{max(open_)}/decline", {"reason": "no_time"},
+            csrf_page="/requests")
         if (status, location) != (302, "/requests"):
             self.failures[f"decline: {status}"] += 1
 

@@ -319,17 +319,18 @@ def mix_pass(app, port, people, pairs, rows, duration, connections, writes):
     writer.start()
     try:
         mix.wrk_mix(port, plan_file, 2, connections)  # warm up
-        since = datetime.now(UTC)
+        since, sent_before = datetime.now(UTC), writer.sent
         figures = mix.wrk_mix(port, plan_file, duration, connections)
-        until = datetime.now(UTC)
+        until, sent = datetime.now(UTC), writer.sent - sent_before
     finally:
         writer.finish()
         plan_file.unlink(missing_ok=True)
     with app.app_context():
         answered = mix.answered(since, until)
         db.session.remove()
+    seconds = (until - since).total_seconds()
     return {"hello": hello, "mix": figures, "planned": planned,
-            "writes_per_s": answered / (until - since).total_seconds(),
+            "writes_per_s": answered / seconds, "writer_rps": sent / seconds,
             "write_failures": dict(writer.failures)}
 
 
@@ -348,16 +349,17 @@ def mix_table(run_):
              f"aiming at {run_['writes']:g} answers a second. wrk: {run_['duration']} s "
              f"for /hello and {run_['duration']} s for the mix, each after a 2 s warm-up.",
              "", "| server | hello req/s | mix req/s | % of hello | p50 ms | p95 ms | "
-             "p99 ms | errors | non-2xx | answers/s | users | addresses |",
+             "p99 ms | errors | non-2xx | answers/s | writer req/s | users | addresses |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
-             "| ---: |"]
+             "| ---: | ---: |"]
     for name, figures in run_["passes"]:
         hello, mixed = figures["hello"], figures["mix"]
         lines.append(
             f"| {name} | {hello['rps']:.0f} | {mixed['rps']:.1f} | "
             f"{100 * mixed['rps'] / hello['rps']:.1f} | {mixed['p50_ms']:.1f} | "
             f"{mixed['p95_ms']:.1f} | {mixed['p99_ms']:.1f} | {mixed['errors']} | "
-            f"{non_2xx(mixed)} | {figures['writes_per_s']:.2f} | {mixed['users']} | "
+            f"{non_2xx(mixed)} | {figures['writes_per_s']:.2f} | "
+            f"{figures['writer_rps']:.1f} | {mixed['users']} | "
             f"{mixed['paths']:,} |")
     lines += ["", "Per kind of page (latency from the Lua script, request to response):", "",
               "| server | page | requests | p50 ms | p95 ms | p99 ms | statuses |",
