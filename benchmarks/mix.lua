@@ -3,7 +3,10 @@
 -- its own list over and over. The list comes from the plan file run.py writes, one
 -- request a line, tab-separated: connection, user, kind, cookie, path.
 --
---   wrk -t8 -c8 -d30s -s benchmarks/mix.lua http://127.0.0.1:PORT -- PLAN LOG_PREFIX
+--   wrk -t8 -c8 -d30s -s benchmarks/mix.lua http://127.0.0.1:PORT -- PLAN LOG_PREFIX [START]
+--
+-- START (default 0) is where in its list each connection begins, so that a warm-up can
+-- play other requests than the measured run.
 --
 -- Each thread logs every response to LOG_PREFIX<thread>.tsv (kind, user, status, ms
 -- from request() to response() on the monotonic clock, path) for mix.py to sum up per
@@ -54,7 +57,7 @@ function init(args)
   if #plan == 0 then
     error("no request in the plan for connection " .. id)
   end
-  position = (id * 7) % #plan -- the connections do not start in step
+  position = (id * 7 + tonumber(args[3] or 0)) % #plan -- not all in step
   log = assert(io.open(args[2] .. id .. ".tsv", "w"))
   log:setvbuf("line") -- wrk gives a thread no last call to flush in
 end

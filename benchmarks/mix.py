@@ -44,6 +44,7 @@ SORTS = ("match", "match", "experience", "availability", "newest")
 OWN_PAGES = ("/home", "/requests", "/account", "/notifications")
 # What a user asks for, out of 100 requests.
 KINDS = {"browse": 60, "mentor page": 20, **{path: 5 for path in OWN_PAGES}}
+PER_USER = 300  # planned requests a user: more than a 30 s run at 10% of hello plays
 TERMS = [*SKILLS_EN, *SKILLS_IT, *LAST]
 WITHDRAW = re.compile(r"/requests/(\d+)/withdraw")
 
@@ -141,6 +142,13 @@ def browse_path(rng, user, areas):
     return "/mentors?" + urlencode(query)
 
 
+def variety(users):
+    """How the users differ: languages, regions and sets of interests among them."""
+    return {"languages": len({user["language"] for user in users}),
+            "regions": len({user["region"] for user in users}),
+            "interests": len({tuple(user["interests"]) for user in users})}
+
+
 def plan(users, mentors, areas, per_user, rng):
     """[(user index, kind, path)]: `per_user` requests for each user, in random order."""
     kinds, weights = zip(*KINDS.items(), strict=True)
@@ -167,15 +175,16 @@ def write_plan(path, rows, cookies, connections):
             "kinds": Counter(kind for _u, kind, _t in rows)}
 
 
-def wrk_mix(port, plan_file, duration, connections):
-    """wrk's figures for the mix, one thread per connection (see mix.lua), with what
+def wrk_mix(port, plan_file, duration, connections, start=0):
+    """wrk's figures for the mix, one thread per connection (see mix.lua), each from
+    request `start` of its list (a warm-up plays others than the run), with what
     its threads logged summed up: users and addresses answered, and per kind of page
     the requests, p50/p95/p99 and responses by status class."""
     with tempfile.TemporaryDirectory() as logs:
         output = subprocess.run(
             ["wrk", f"-t{connections}", f"-c{connections}", f"-d{duration}s",
              "--timeout", "30s", "-s", str(HERE / "mix.lua"), f"http://127.0.0.1:{port}",
-             "--", str(plan_file), f"{logs}/thread-"],
+             "--", str(plan_file), f"{logs}/thread-", str(start)],
             capture_output=True, text=True, check=True).stdout
         figures = json.loads(output.strip().splitlines()[-1])
         responses = [line.rstrip("\n").split("\t") for log in Path(logs).iterdir()

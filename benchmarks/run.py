@@ -290,7 +290,8 @@ def run_mix(kind, mentors, duration, connections, users, writes, keep=False):
     with app.app_context():
         people = mix.mentees(users)
         pairs = mix.writer_pairs(3, exclude=[person["id"] for person in people])
-        rows = mix.plan(people, mix.mentor_ids(2000, rng), mix.area_ids(), 150, rng)
+        rows = mix.plan(people, mix.mentor_ids(2000, rng), mix.area_ids(),
+                        mix.PER_USER, rng)
     if len(people) < users:
         raise SystemExit(f"only {len(people)} mentees with interests to browse as")
     passes = []
@@ -301,8 +302,8 @@ def run_mix(kind, mentors, duration, connections, users, writes, keep=False):
                                           connections, writes)))
     return {"kind": kind, "mentors": mentors, "counts": counts, "version": version,
             "seeded_in": seeded_in, "duration": duration, "connections": connections,
-            "users": len(people), "writers": len(pairs), "writes": writes,
-            "passes": passes}
+            "users": len(people), "variety": mix.variety(people), "writers": len(pairs),
+            "writes": writes, "passes": passes}
 
 
 def mix_pass(app, port, people, pairs, rows, duration, connections, writes):
@@ -318,7 +319,8 @@ def mix_pass(app, port, people, pairs, rows, duration, connections, writes):
     writer.log_in()
     writer.start()
     try:
-        mix.wrk_mix(port, plan_file, 2, connections)  # warm up
+        # Warm up on the second half of each connection's list, to measure the first.
+        mix.wrk_mix(port, plan_file, 2, connections, start=len(rows) // connections // 2)
         since, sent_before = datetime.now(UTC), writer.sent
         figures = mix.wrk_mix(port, plan_file, duration, connections)
         until, sent = datetime.now(UTC), writer.sent - sent_before
@@ -337,11 +339,13 @@ def mix_pass(app, port, people, pairs, rows, duration, connections, writes):
 def mix_table(run_):
     seeded = (f"seeded in {run_['seeded_in']:.0f} s" if run_["seeded_in"] is not None
               else "seeded by an earlier run")
-    planned = run_["passes"][0][1]["planned"]
+    planned, variety = run_["passes"][0][1]["planned"], run_["variety"]
     lines = [f"### Realistic mix: {run_['kind']}, {run_['mentors']:,} mentors", "",
              f"{run_['version'].split(' on ')[0]}; {run_['counts']['mentees']:,} mentees, "
              f"{run_['counts']['requests']:,} requests ({seeded}). {run_['users']} "
-             f"logged-in mentees on {run_['connections']} connections, "
+             f"logged-in mentees ({variety['languages']} languages, {variety['regions']} "
+             f"regions, {variety['interests']} different sets of interests) on "
+             f"{run_['connections']} connections, "
              f"{planned['requests']:,} planned requests over {planned['paths']:,} "
              f"different addresses ("
              + ", ".join(f"{kind} {n:,}" for kind, n in sorted(planned["kinds"].items()))
