@@ -51,9 +51,10 @@ WITHDRAW = re.compile(r"/requests/(\d+)/withdraw")
 
 # Who takes part -----------------------------------------------------------------------
 
-def mentees(count, exclude=(), with_interests=True):
+def mentees(count, exclude=()):
     """[{id, email, language, region, interests}] of `count` mentees of the company
-    (they may browse), spread over as many (language, region) pairs as there are."""
+    (they may browse) who look for some focus areas, spread over as many (language,
+    region) pairs as there are."""
     statement = (select(User.id, User.email, User.language, User.region)
                  .where(User.email.like("mentee%"), User.active.is_(True),
                         User.is_admin.is_(False), User.affiliation == "internal",
@@ -65,7 +66,7 @@ def mentees(count, exclude=(), with_interests=True):
         interests.setdefault(user_id, []).append(area_id)
     groups = {}
     for row in db.session.execute(statement):
-        if with_interests == bool(interests.get(row.id)):
+        if interests.get(row.id):
             groups.setdefault((row.language, row.region), []).append(row)
     chosen = []
     while len(chosen) < count and any(groups.values()):
@@ -222,7 +223,7 @@ class Writer:
     def __init__(self, port, pairs, rate):
         self.port, self.pairs, self.rate = port, pairs, rate
         self.stop = threading.Event()
-        self.failures = Counter()
+        self.failures, self._lock = Counter(), threading.Lock()
         self._sent = Counter()  # HTTP requests each writer made, for the load they add
         self.threads = []
         self.mentors = {}
@@ -230,6 +231,10 @@ class Writer:
     @property
     def sent(self):
         return sum(self._sent.values())
+
+    def failed(self, step):
+        with self._lock:
+            self.failures[step] += 1
 
     def log_in(self):
         """Log the writers' mentees and mentors in once, before the clock starts."""
@@ -257,7 +262,7 @@ class Writer:
             try:
                 self.cycle(mentee, *mentors[turn % len(mentors)])
             except Exception as error:  # noqa: BLE001 (counted and reported, not fatal)
-                self.failures[type(error).__name__] += 1
+                self.failed(type(error).__name__)
             turn += 1
             self.stop.wait(max(0.0, interval - (time.monotonic() - started)))
 
@@ -269,20 +274,20 @@ class Writer:
         status, location, _page = mentee.post(self.port, path, request_form(
             area_id, meeting_format), csrf_page=path)
         if (status, location) != (302, "/requests"):
-            self.failures[f"send: {status}"] += 1
+            self.failed(f"send: {status}")
             return
         sent[writer["email"]] += 1
         _status, _location, page = mentee.get(self.port, "/requests")
         open_ = [int(number) for number in WITHDRAW.findall(page)]
         if not open_:
-            self.failures["send: no open request"] += 1
+            self.failed("send: no open request")
             return
         sent[writer["email"]] += 2  # the mentor opens their requests and declines
         status, location, _page = self.mentors[mentor_email].post(
             self.port, f"/requests/{max(open_)}/decline", {"reason": "no_time"},
             csrf_page="/requests")
         if (status, location) != (302, "/requests"):
-            self.failures[f"decline: {status}"] += 1
+            self.failed(f"decline: {status}")
 
 
 def request_form(area_id, meeting_format):
