@@ -74,14 +74,5 @@ function response(status, headers, body)
                           now_ms() - started, current[4]))
 end
 
--- Once, in wrk's main state -----------------------------------------------------------
-function done(summary, latency, requests)
-  local seconds = summary.duration / 1e6
-  io.write(string.format(
-    '{"requests": %d, "rps": %.1f, "p50_ms": %.2f, "p95_ms": %.2f, "p99_ms": %.2f, ' ..
-    '"errors": %d, "non_2xx": %d}\n',
-    summary.requests, summary.requests / seconds, latency:percentile(50) / 1000,
-    latency:percentile(95) / 1000, latency:percentile(99) / 1000,
-    summary.errors.connect + summary.errors.read + summary.errors.write +
-    summary.errors.timeout, summary.errors.status))
-end
+-- Once, in wrk's main state: done() prints the figures as the single-URL runs do.
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "report.lua")
