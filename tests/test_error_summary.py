@@ -4,6 +4,7 @@ macros/forms.html error_summary), on every form page without the page asking for
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import User
@@ -73,14 +74,20 @@ def test_no_summary_before_a_submit_nor_after_a_good_one(app, client):
     assert count_users(app) == 1
 
 
-def test_a_form_under_another_name_gets_its_summary_too(app):
-    """The mentorship page passes its check-in form as `check_in_form`."""
+@pytest.fixture
+def mentorship(app):
+    """(mentee id, mentorship id): Rita mentored by Marco."""
     with app.app_context():
         area = make_area("Negotiation", "Negoziazione")
         mentee = make_user(email="rita@example.com", full_name="Rita Rep")
         mentor = make_profile(make_user(email="marco@example.com", full_name="Marco Mentor"),
                               areas=[area])
-        mentorship_id = start_mentorship(mentee.id, mentor.id, area.id)
+        return mentee.id, start_mentorship(mentee.id, mentor.id, area.id)
+
+
+def test_a_form_under_another_name_gets_its_summary_too(app, mentorship):
+    """The mentorship page passes its check-in form as `check_in_form`."""
+    _mentee_id, mentorship_id = mentorship
     browser = login_client(app, "rita@example.com")
     response = browser.submit(f"/mentorships/{mentorship_id}/checkins",
                               data={"date": "", "minutes": "60", "summary": ""})
@@ -91,18 +98,13 @@ def test_a_form_under_another_name_gets_its_summary_too(app):
         assert db.session.scalar(select(func.count(CheckIn.id))) == 0
 
 
-def test_every_form_the_page_has_counts_whatever_its_name(app):
+def test_every_form_the_page_has_counts_whatever_its_name(app, mentorship):
     """No list of names to keep up to date: the objection to a completion (passed as
     `object_form`) gets its summary like any other."""
-    with app.app_context():
-        area = make_area("Negotiation", "Negoziazione")
-        mentee = make_user(email="rita@example.com", full_name="Rita Rep")
-        mentor = make_profile(make_user(email="marco@example.com", full_name="Marco Mentor"),
-                              areas=[area])
-        mentorship_id = start_mentorship(mentee.id, mentor.id, area.id)
+    mentee_id, mentorship_id = mentorship
     with app.test_request_context():
         mentoring.propose_completion(db.session.get(Mentorship, mentorship_id),
-                                     actor=db.session.get(User, mentee.id))
+                                     actor=db.session.get(User, mentee_id))
         db.session.commit()
     browser = login_client(app, "marco@example.com")
     response = browser.submit(f"/mentorships/{mentorship_id}/complete/object",
