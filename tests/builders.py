@@ -144,6 +144,17 @@ def italian(app, message):
     return translated
 
 
+def translate(app, language, message, **params):
+    """`message` as the app says it in `language`, from the compiled catalog; Italian
+    must differ from the English."""
+    with app.test_request_context(), force_locale(language):
+        text = gettext(message, **params)
+    if language == "it":
+        assert text != (message % params if params else message), \
+            f"no Italian translation for {message!r}"
+    return text
+
+
 def assert_italian_ui(app, page, messages):
     """Each UI string is translated and shown in Italian on the page."""
     with app.test_request_context(), force_locale("it"):

@@ -8,7 +8,7 @@ button instead of a password link."""
 from datetime import date, timedelta
 
 import pytest
-from flask_babel import force_locale, gettext, lazy_gettext
+from flask_babel import force_locale, lazy_gettext
 from markupsafe import escape
 from sqlalchemy import select
 
@@ -22,6 +22,7 @@ from marketplace.invitations import services as invitations
 from marketplace.notifications import services as notifications
 from marketplace.program.services import settings
 
+from .builders import translate
 from .factories import make_user
 from .helpers import count
 
@@ -43,27 +44,17 @@ PASSWORD_WELCOME = ("Your company has added you to Mentor Marketplace, where sal
 FIRST = {"marco@acme.com": ("Marco", "it"), "anna@acme.com": ("Anna", "en")}
 
 
-def say(app, language, message, **params):
-    """`message` as the app says it in `language`; Italian must differ from English."""
-    with app.test_request_context(), force_locale(language):
-        text = gettext(message, **params)
-    if language == "it":
-        assert text != (message % params if params else message), \
-            f"no Italian for {message!r}"
-    return text
-
-
 def check_mail(app, message, language, first_name, subject, **subject_params):
     """The greeting by first name once at the top of both parts, the sign-off once in
     each, and the subject: the catalog's words for `subject` in `language`, short and
     without a final full stop."""
-    hello = (say(app, language, HELLO, name=first_name) if first_name
-             else say(app, language, HELLO_ALONE))
+    hello = (translate(app, language, HELLO, name=first_name) if first_name
+             else translate(app, language, HELLO_ALONE))
     other = "it" if language == "en" else "en"
     lines = message.text.splitlines()
     assert lines.count(hello) == 1, message.text
-    assert say(app, other, HELLO_ALONE) not in message.text.replace(hello, "")
-    signoff = [say(app, language, line) for line in SIGN_OFF]
+    assert translate(app, other, HELLO_ALONE) not in message.text.replace(hello, "")
+    signoff = [translate(app, language, line) for line in SIGN_OFF]
     for line in signoff:
         assert lines.count(line) == 1 and message.text.count(line) == 1, message.text
     # The sign-off comes after the greeting and the body, its two lines together.
@@ -75,7 +66,7 @@ def check_mail(app, message, language, first_name, subject, **subject_params):
     assert all(html.count(str(escape(line))) == 1 for line in signoff), html
     assert html.index(str(escape(hello))) < html.index(str(escape(signoff[0])))
     assert f'<html lang="{language}">' in html
-    assert message.subject == say(app, language, subject, **subject_params)
+    assert message.subject == translate(app, language, subject, **subject_params)
     assert len(message.subject) <= SUBJECT_MAX, message.subject
     assert not message.subject.endswith((".", " ")), message.subject
 
@@ -151,9 +142,9 @@ def test_the_invitation_greets_the_invited_person_by_the_name_given(app, request
                name="Rita Rossi")
     # The line in the other language comes first; the footer follows the sign-off.
     lines = message.text.splitlines()
-    footer = say(app, language, "You receive this email because %(name)s entered your "
+    footer = translate(app, language, "You receive this email because %(name)s entered your "
                  "address to invite you.", name="Rita Rossi")
-    assert lines.index(footer) > lines.index(say(app, language, SIGN_OFF[1]))
+    assert lines.index(footer) > lines.index(translate(app, language, SIGN_OFF[1]))
 
 
 # The directory's welcome ---------------------------------------------------------------
@@ -180,8 +171,8 @@ def test_the_directory_welcome_offers_a_password_link(app, request_ctx, outbox):
         check_mail(app, message, language, first,
                    "Your account on Mentor Marketplace: choose a password")
         assert "/auth/reset/" in message.text and "/auth/reset/" in message.html
-        assert say(app, language, PASSWORD_WELCOME) in message.text
-        assert say(app, language, "Later, “Forgot your password?” on the login page "
+        assert translate(app, language, PASSWORD_WELCOME) in message.text
+        assert translate(app, language, "Later, “Forgot your password?” on the login page "
                    "sends you a new link.") in message.text
     assert count(AccountToken) == 2
 
@@ -203,16 +194,16 @@ def test_with_single_sign_on_the_directory_welcome_points_to_the_company_button(
             first, language = FIRST[message.to]
             check_mail(sso_app, message, language, first,
                        "Your account on Mentor Marketplace is ready")
-            button = say(sso_app, language, "Sign in with %(provider)s", provider="Acme")
-            assert say(sso_app, language, "On the login page, use the button "
+            button = translate(sso_app, language, "Sign in with %(provider)s", provider="Acme")
+            assert translate(sso_app, language, "On the login page, use the button "
                        "“%(button)s”:", button=button) in message.text.splitlines()
             assert str(escape(f"“{button}”")) in message.html
             assert "http://localhost/auth/login" in message.text.splitlines()
             assert 'href="http://localhost/auth/login"' in message.html
             for part in (message.text, message.html):
                 assert "/auth/reset/" not in part
-                assert say(sso_app, language, "Choose your password") not in part
-                assert say(sso_app, language, PASSWORD_WELCOME) not in part
+                assert translate(sso_app, language, "Choose your password") not in part
+                assert translate(sso_app, language, PASSWORD_WELCOME) not in part
         # No password link is made: there is nothing such a link could do.
         assert count(AccountToken) == 0
 
@@ -231,7 +222,7 @@ def test_a_notification_mail(app, request_ctx, outbox, language):
     check_mail(app, message, language, "Marco", "New request for mentoring from %(name)s",
                name="Giulia Greco")
     # The body keeps the notification's full sentence.
-    assert say(app, language, notifications.KINDS["request_received"][0],
+    assert translate(app, language, notifications.KINDS["request_received"][0],
                name="Giulia Greco") in message.text.splitlines()
 
 
@@ -252,7 +243,7 @@ def test_every_notification_subject_is_short_and_in_the_reader_s_language(app, r
         with force_locale(language):
             subjects[language] = notifications.subject(kind, PARAMS, person)
     assert subjects["en"] == notifications.SUBJECTS[kind] % {"name": "Giulia Greco"}
-    assert subjects["it"] == say(app, "it", notifications.SUBJECTS[kind],
+    assert subjects["it"] == translate(app, "it", notifications.SUBJECTS[kind],
                                  name="Giulia Greco")
     for text in subjects.values():
         assert len(text) <= SUBJECT_MAX and not text.endswith(".") and "%(" not in text

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiosmtpd.controller import Controller
 from babel.dates import format_datetime
-from flask_babel import force_locale, format_date, gettext, ngettext
+from flask_babel import force_locale, format_date, ngettext
 from markupsafe import escape
 from sqlalchemy import func, select, update
 
@@ -68,6 +68,7 @@ from .builders import (
     start_mentorship,
     submit,
     today,
+    translate,
 )
 from .factories import make_area, make_profile, make_user
 from .helpers import count, delivered, flashed, free_port, get, login_client
@@ -158,16 +159,6 @@ OTHER = {"it": "en", "en": "it"}
 
 
 # Helpers -------------------------------------------------------------------------------
-
-def translate(app, language, message, **params):
-    """`message` as the app says it in `language`, from the compiled catalog."""
-    with app.test_request_context(), force_locale(language):
-        text = gettext(message, **params)
-    if language == "it":
-        assert text != (message % params if params else message), \
-            f"no Italian translation for {message!r}"
-    return text
-
 
 def say(app, language, kind, **params):
     """The words of a notification of `kind` for a reader of `language`; dates (ISO in
