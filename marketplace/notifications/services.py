@@ -136,22 +136,23 @@ def words(kind, params, person=None):
     `person` is the account it names: their name as it is now ("Deleted user" once
     they have left). Older notifications stored the name itself in `params`.
     """
-    values = {name: format_date(date.fromisoformat(value), "long")
-              if name.endswith("_date") else value for name, value in params.items()}
-    if person is not None:
-        values["name"] = person.full_name
-    elif "%(name)s" in KINDS[kind][0]:
-        values.setdefault("name", _("Deleted user"))  # the account itself is gone
-    return _(KINDS[kind][0], **values)
+    return _(KINDS[kind][0], **_values(KINDS[kind][0], params, person))
 
 
 def subject(kind, params, person=None):
     """The email's subject, in the current language: the kind's short words, with the
-    name of the person it is about where they have one."""
-    name = person.full_name if person is not None else params.get("name")
-    if "%(name)s" in SUBJECTS[kind]:
-        return _(SUBJECTS[kind], name=name or _("Deleted user"))
-    return _(SUBJECTS[kind])
+    name of the person it is about, as `words` has it."""
+    return _(SUBJECTS[kind], **_values(SUBJECTS[kind], params, person))
+
+
+def _values(text, params, person):
+    values = {name: format_date(date.fromisoformat(value), "long")
+              if name.endswith("_date") else value for name, value in params.items()}
+    if person is not None:
+        values["name"] = person.full_name
+    elif "%(name)s" in text:
+        values.setdefault("name", _("Deleted user"))  # the account itself is gone
+    return values
 
 
 def text_of(notification):
