@@ -77,11 +77,12 @@ def find_user_by_email(email):
 
 # Passwords -------------------------------------------------------------------------
 
-def must_use_single_sign_on(email):
+def must_use_single_sign_on(email, domains=None):
     """Whether `email` may not sign in with a password: with PASSWORD_LOGIN set to
-    external-only, the company's own addresses use single sign-on."""
+    external-only, the company's own addresses (`domains`, or the program's) use
+    single sign-on."""
     return (current_app.config["PASSWORD_LOGIN"] == EXTERNAL_ONLY
-            and program.is_internal_address(normalise_email(email)))
+            and program.is_internal_address(normalise_email(email), domains))
 
 
 def may_use_password(user):

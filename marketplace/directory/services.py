@@ -559,9 +559,7 @@ def _welcome(rows, ids, now):
     max_age = current_app.config["DIRECTORY_WELCOME_MAX_AGE"]
     expires_at = now + max_age
     domains = internal_domains()
-    sso_only = {row.email for row in rows
-                if current_app.config["PASSWORD_LOGIN"] == accounts.EXTERNAL_ONLY
-                and is_internal_address(row.email, domains)}
+    sso_only = {row.email for row in rows if accounts.must_use_single_sign_on(row.email, domains)}
     tokens = {row.email: secrets.token_urlsafe(32) for row in rows
               if row.email not in sso_only}
     if tokens:
