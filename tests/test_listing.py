@@ -1,6 +1,7 @@
-"""Remembered rankings of the mentor list (mentors.listing): used while the listing is
-unchanged, never after a change to what they were made from; and the remembered mentor
-(mentors.search.Mentor), which cards and pages read as if it were the profile."""
+"""What the mentor list remembers (mentors.listing): a mentor under their row version,
+the rest under the listing's version, each raised by the changes to what it was made
+from and by no other; and the remembered mentor (mentors.search.Mentor), which cards and
+pages read as if it were the profile."""
 
 import dataclasses
 import threading
@@ -62,14 +63,32 @@ class Computations:
         return (self.calls,)
 
 
-# Changes to what the list filters, ranks or shows: each must raise the version.
-CHANGES = {
+def row_version(profile_id):
+    return db.session.scalar(select(MentorProfile.row_version)
+                             .where(MentorProfile.id == profile_id))
+
+
+# Changes to what one mentor's card shows, or to what the list ranks them on: each must
+# raise that mentor's row version, and leave what is remembered for everyone else.
+MENTOR_CHANGES = {
     "profile field": lambda p: setattr(p, "capacity", 5),
     "profile language added": lambda p: p.languages.append(ProfileLanguage(code="de")),
     "profile format removed": lambda p: p.formats.clear(),
     "revision text": lambda p: setattr(p.published, "headline_en", "New headline"),
+    "revision areas": lambda p: p.published.areas.clear(),
     "user renamed": lambda p: setattr(p.user, "full_name", "Marta Nuova"),
     "user deactivated": lambda p: setattr(p.user, "active", False),
+    "statement naming the profile": lambda p: db.session.execute(
+        update(MentorProfile).where(MentorProfile.id == p.id).values(active_mentees=1)
+        .execution_options(listing_profiles=[p.id])),
+    "statement naming the user": lambda p: db.session.execute(
+        update(User).where(User.id == p.user_id).values(stored_name="Marta Nuova")
+        .execution_options(listing_users=[p.user_id])),
+}
+# Changes that may touch every mentor: each must raise the listing's version.
+EVERYONE_CHANGES = {
+    "focus area renamed": lambda p: setattr(
+        db.session.get(FocusArea, p.published.areas[0].id), "name_it", "Rinominata"),
     "update statement": lambda p: db.session.execute(
         update(MentorProfile).where(MentorProfile.id == p.id).values(active_mentees=1)),
     "delete statement": lambda p: db.session.execute(
@@ -77,14 +96,11 @@ CHANGES = {
     "revision update statement": lambda p: db.session.execute(
         update(ProfileRevision).where(ProfileRevision.profile_id == p.id)
         .values(headline_it="Nuovo")),
-    "new profile": lambda p: make_profile(make_user()),
-    "focus area renamed": lambda p: setattr(
-        db.session.get(FocusArea, p.published.areas[0].id), "name_it", "Rinominata"),
     "requests closed by a statement": lambda p: db.session.execute(
         update(MentorshipRequest).where(MentorshipRequest.profile_id == p.id)
         .values(status="expired")),
 }
-# Changes that do not concern the list: the version stays.
+# Changes that do not concern the list: the versions stay.
 NON_CHANGES = {
     "user language": lambda p: setattr(p.user, "language", "it"),
     "user time zone": lambda p: setattr(p.user, "timezone", "Europe/Rome"),
@@ -94,8 +110,19 @@ NON_CHANGES = {
 }
 
 
-@pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())
-def test_each_change_to_the_listing_raises_the_version(mentor, change):
+@pytest.mark.parametrize("change", MENTOR_CHANGES.values(), ids=MENTOR_CHANGES.keys())
+def test_each_change_to_a_mentor_raises_their_row_version_only(mentor, change):
+    other = make_profile(make_user()).id
+    before = (version(), row_version(mentor.id), row_version(other))
+    change(mentor)
+    db.session.commit()
+    assert version() == before[0]
+    assert row_version(mentor.id) > before[1]
+    assert row_version(other) == before[2]
+
+
+@pytest.mark.parametrize("change", EVERYONE_CHANGES.values(), ids=EVERYONE_CHANGES.keys())
+def test_each_change_that_may_touch_everyone_raises_the_version(mentor, change):
     before = version()
     change(mentor)
     db.session.commit()
@@ -103,35 +130,56 @@ def test_each_change_to_the_listing_raises_the_version(mentor, change):
 
 
 @pytest.mark.parametrize("change", NON_CHANGES.values(), ids=NON_CHANGES.keys())
-def test_other_changes_leave_the_version(mentor, change):
-    before = version()
+def test_other_changes_leave_the_versions(mentor, change):
+    before = (version(), row_version(mentor.id))
     change(mentor)
     db.session.commit()
-    assert version() == before
+    assert (version(), row_version(mentor.id)) == before
 
 
-def test_an_answer_to_a_request_raises_the_version_a_new_request_does_not(mentor):
+def test_an_answer_to_a_request_raises_the_mentors_row_version_a_new_request_does_not(
+        mentor):
     """Answers make the typical answer time the cards show."""
     mentee_id = make_user().id
-    before = version()
+    before = (version(), row_version(mentor.id))
     request_id = add_request(mentee_id, mentor.id)
-    assert version() == before
+    assert (version(), row_version(mentor.id)) == before
     db.session.get(MentorshipRequest, request_id).answered_at = utcnow()
     db.session.commit()
-    assert version() == before + 1
+    assert (version(), row_version(mentor.id)) == (before[0], before[1] + 1)
 
 
-def test_a_rolled_back_change_leaves_the_version(mentor):
+def test_the_products_answers_and_vetting_name_the_mentor_they_change(mentor):
+    """The services' own statements say whose rows they change: an answer, however
+    made, never makes every remembered card new."""
     before = version()
+    for answer in (accept_request, decline_request):
+        request = db.session.get(MentorshipRequest, add_request(make_user().id, mentor.id))
+        row = row_version(mentor.id)
+        if answer is decline_request:
+            answer(request, actor=mentor.user, reason="no_time")
+        else:
+            answer(request, actor=mentor.user)
+        db.session.commit()
+        assert row_version(mentor.id) > row
+    admin = make_user(is_admin=True)
+    suspend(mentor, actor=admin, reason="Checking references.")
+    db.session.commit()
+    assert version() == before
+    assert db.session.get(MentorProfile, mentor.id).listed is False
+
+
+def test_a_rolled_back_change_leaves_the_versions(mentor):
+    before = (version(), row_version(mentor.id))
     mentor.capacity = 5
     db.session.flush()
     db.session.rollback()
     db.session.commit()
-    assert version() == before
+    assert (version(), row_version(mentor.id)) == before
 
 
 def test_a_change_before_a_rolled_back_savepoint_still_counts(mentor):
-    before = version()
+    before = row_version(mentor.id)
     mentor.capacity = 5
     db.session.flush()
     with db.session.begin_nested() as savepoint:
@@ -139,16 +187,19 @@ def test_a_change_before_a_rolled_back_savepoint_still_counts(mentor):
                                     link="/requests", params={}))
         savepoint.rollback()
     db.session.commit()
-    assert version() == before + 1
+    assert row_version(mentor.id) == before + 1
 
 
-def test_a_ranking_is_remembered_until_the_listing_changes(mentor):
+def test_what_is_remembered_stays_until_a_change_that_may_touch_everyone(mentor):
     compute = Computations()
     assert listing.remembered("key", compute) == (1,)
     assert listing.remembered("key", compute) == (1,)
     assert listing.remembered("other key", compute) == (2,)
     assert compute.calls == 2
-    mentor.accepting = False
+    mentor.accepting = False  # one mentor: their row version says it
+    db.session.commit()
+    assert listing.remembered("key", compute) == (1,)
+    db.session.get(FocusArea, mentor.published.areas[0].id).name_en = "Renamed"
     db.session.commit()
     assert listing.remembered("key", compute) == (3,)
     assert listing.remembered("key", compute) == (3,)
@@ -197,6 +248,15 @@ def test_the_cache_keeps_a_bounded_number_of_rankings():
     assert [rankings.get(key) for key in "abc"] == [None, "B", "C"]
 
 
+def test_the_cache_counts_what_it_was_asked_for_and_found_by_kind():
+    remembered = listing.Remembered(size=10)
+    remembered.put((1, ("mentor", 7, 0)), "Marta")
+    for key in ((1, ("mentor", 7, 0)), (1, ("mentor", 8, 0)), (2, ("filters", "en"))):
+        remembered.get(key)
+    assert (remembered.asked, remembered.found) == (
+        {"mentor": 2, "filters": 1}, {"mentor": 1, "filters": 0})
+
+
 def test_the_cache_is_safe_across_threads():
     rankings = listing.Remembered(size=50)
 
@@ -234,7 +294,7 @@ class Statements:
 
     @property
     def rankings(self):
-        return [s for s in self.seen if "count(*) OVER ()" in s]
+        return [s for s in self.seen if "mentor_profiles.row_version" in s and "ORDER BY" in s]
 
 
 @pytest.fixture
@@ -249,15 +309,17 @@ def listed(app):
         return ids, admin.id
 
 
-def test_the_second_view_of_a_page_uses_the_remembered_ranking(app, client, auth, listed):
+def test_the_second_view_of_a_page_ranks_again_and_loads_no_mentor(app, client, auth, listed):
     login(auth)
     statements = Statements(app)
     with statements:
         first = names(browse(client, available="y"))
     assert len(statements.rankings) == 1
+    assert any("FROM mentor_profiles JOIN users" in s for s in statements.seen)
     with statements:
         assert names(browse(client, available="y")) == first
-    assert statements.rankings == []
+    assert len(statements.rankings) == 1
+    assert not any("FROM mentor_profiles JOIN users" in s for s in statements.seen)
 
 
 def test_changes_show_at_once_on_a_remembered_page(app, client, auth, listed):
@@ -321,10 +383,10 @@ def test_remembered_cards_and_pages_follow_what_they_show(app, client, auth, lis
         f"/mentors/{anna}").get_data(as_text=True)
 
 
-def test_a_remembered_page_runs_two_statements(app, client, auth, listed):
-    """The user's query (with their interests, unread count and the listing's version)
-    and what they may ask: the ranking, the mentors, their cards and the filter form
-    are remembered."""
+def test_a_remembered_page_runs_four_statements(app, client, auth, listed):
+    """The user's query (with their interests, unread count and the listing's version),
+    what they may ask, the ranking and its count: the mentors, their cards and the
+    filter form are remembered."""
     with app.app_context():
         settings()  # the migrations create the settings row
         db.session.commit()
@@ -334,8 +396,9 @@ def test_a_remembered_page_runs_two_statements(app, client, auth, listed):
     with statements:
         browse(client, available="y")
     queries = [s for s in statements.seen if s != "BEGIN"]
-    assert len(queries) == 2, queries
+    assert len(queries) == 4, queries
     assert "FROM users" in queries[0] and "WITH RECURSIVE" in queries[1]
+    assert statements.rankings == [queries[2]] and "count(*)" in queries[3]
 
 
 # The remembered mentor --------------------------------------------------------------------
@@ -362,7 +425,7 @@ def test_the_remembered_mentor_mirrors_the_profile(app_ctx):
                             affiliation="external", capacity=3, active_mentees=1,
                             content={"headline_it": "Trattative", "bio_it": "Una bio. " * 12})
     profile = db.session.get(MentorProfile, profile_id)
-    [mentor] = search.mentors([profile_id])
+    mentor = search.listed_mentor(profile_id)
     for field in dataclasses.fields(search.Mentor):
         if field.name in WORKED_OUT:
             continue

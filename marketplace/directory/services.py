@@ -513,7 +513,8 @@ def _write(plan, now):
     ids = dict(plan.ids)
     if plan.new:
         inserted = db.session.execute(
-            insert(User).returning(User.id, User.email, sort_by_parameter_order=True),
+            insert(User).returning(User.id, User.email, sort_by_parameter_order=True)
+            .execution_options(listing_users=()),  # no one new is a mentor yet
             [{"email": row.email, "stored_name": row.full_name,
               # No password opens it: the mail's link sets one.
               "password_hash": no_password(),
@@ -544,7 +545,8 @@ def _write(plan, now):
     updates += [{"id": user_id, "active": False, "session_token": new_session_token()}
                 for user_id, _email, _name in plan.deactivate]
     if updates:
-        db.session.execute(update(User), updates)
+        db.session.execute(update(User).execution_options(
+            listing_users=[values["id"] for values in updates]), updates)
     _welcome([row for row in plan.new if row.active is not False], ids, now)
 
 

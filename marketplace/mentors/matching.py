@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import and_, case, exists, func, literal, select
+from sqlalchemy import and_, case, literal
 
 from ..i18n import language_name
-from .models import MentorProfile, ProfileLanguage, revision_areas
+from .models import MentorProfile, has_code
 
 AREAS = 40
 LANGUAGE = 20
@@ -86,18 +86,15 @@ def has_place_clause():
 
 
 def score_expression(seeker):
-    """The same score as `match`, as an SQL expression over MentorProfile (listed
-    profiles, whose areas are those of their published revision)."""
+    """The same score as `match`, as an SQL expression over MentorProfile's row (listed
+    profiles, whose areas and languages are copied onto it; see listing)."""
     if seeker.area_ids:
-        shared = (select(func.count())
-                  .where(revision_areas.c.revision_id == MentorProfile.published_revision_id,
-                         revision_areas.c.area_id.in_(seeker.area_ids))
-                  .scalar_subquery())
+        shared = sum(case((has_code(MentorProfile.listed_areas, area_id), 1), else_=0)
+                     for area_id in sorted(seeker.area_ids))
         areas = (shared * AREAS) // len(seeker.area_ids)
     else:
         areas = literal(0)
-    speaks = exists().where(ProfileLanguage.profile_id == MentorProfile.id,
-                            ProfileLanguage.code == seeker.language)
+    speaks = has_code(MentorProfile.listed_languages, seeker.language)
     return (areas
             + case((speaks, LANGUAGE), else_=0)
             + case((MentorProfile.region == (seeker.region or ""), REGION), else_=0)

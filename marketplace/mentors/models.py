@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -113,6 +114,9 @@ class MentorProfile(db.Model):
         # mode, e.g. to drop a column) loses it and must create it again (see 0005).
         Index("ix_mentor_profiles_status_free_places", "status",
               db.text("(capacity - active_mentees)")),
+        # The mentor list's orders that do not depend on the viewer.
+        Index("ix_mentor_profiles_listed_approved_at", "listed", "approved_at", "id"),
+        Index("ix_mentor_profiles_listed_years", "listed", "years_experience"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -140,6 +144,19 @@ class MentorProfile(db.Model):
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspension_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What the mentor list filters and ranks on, copied here from the user, the
+    # published revision, the languages and the formats by mentors.listing in the same
+    # transaction as any change to them, so that ranking reads this row alone. The
+    # lists are codes or ids between commas (",en,it,"), empty when there are none.
+    listed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    listed_external: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                  server_default=false())
+    listed_languages: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    listed_areas: Mapped[str] = mapped_column(Text, default="", server_default="")
+    listed_formats: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # Raised with every change to what the mentor's card shows (see mentors.listing):
+    # a remembered card names the number it was made at.
+    row_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     user: Mapped[User] = relationship()
     published: Mapped["ProfileRevision | None"] = relationship(
@@ -173,6 +190,12 @@ class MentorProfile(db.Model):
     @property
     def format_codes(self):
         return [fmt.format for fmt in self.formats]
+
+
+def has_code(column, code):
+    """A condition: the MentorProfile.listed_* `column` (codes between commas) holds
+    `code`."""
+    return column.contains(f",{code},", autoescape=True)
 
 
 class ProfileRevision(db.Model):

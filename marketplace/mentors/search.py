@@ -5,12 +5,12 @@ now (their own profile, their reporting line, mentors they already asked or work
 paused or full ones) follow, each sort applying within both groups (`Later`), and their
 cards say why in a word (`later_because`).
 
-The page costs a fixed number of queries whatever its size and the number of mentors,
-and most of them only until the listing changes (see listing): the ranking (the
-page's ids and the total, in one query), the page's mentors (their profiles, areas and
-languages in one query each, their answer times in one) and the filters, all
-remembered; and what the viewer looks for and may ask, read on every request (see
-mentorships.services.requester).
+The page costs a fixed number of queries whatever its size and the number of mentors:
+what the viewer looks for and may ask (see mentorships.services.requester), the
+ranking (the page's ids and row versions, from the profile rows alone) and its capped
+count, on every request; the page's mentors (their profiles, areas and languages in one
+query each, their answer times in one) only when a mentor's row version is new to the
+process (see listing).
 """
 
 from dataclasses import dataclass
@@ -18,10 +18,10 @@ from functools import cached_property
 
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from ..accounts.models import User
+from ..accounts.models import EXTERNAL, User
 from ..core import fulltext
 from ..extensions import db
 from ..mentorships.services import requester, why_cannot_request
@@ -30,15 +30,17 @@ from . import listing, matching
 from .models import (
     APPROVED,
     MentorProfile,
-    ProfileFormat,
-    ProfileLanguage,
     ProfileRevision,
+    has_code,
     in_language,
     revision_areas,
 )
 from .queries import answer_time_text, typical_answer_times
 
 PER_PAGE = 12
+# Past this many matches the list says "more than" and offers no further page: a count
+# that stops there costs the same at any size, and nobody pages through a thousand.
+COUNT_CAP = 1000
 SORTS = {
     "match": _l("Best match"),
     "experience": _l("Most experience"),
@@ -143,38 +145,34 @@ def _later_clause(later):
 
 
 def ranked(filters, seeker, later=None):
-    """The ids of the listed mentors that pass the filters, best first: those the viewer
-    can ask before those they cannot (`later`), each group in the filters' sort.
+    """The ids and row versions of the listed mentors that pass the filters, best first:
+    those the viewer can ask before those they cannot (`later`), each group in the
+    filters' sort.
 
-    Only ids go through the filters and the sort, so ranking thousands of mentors
-    moves integers rather than their texts; the page's profiles are loaded after.
+    Everything it filters and sorts on is on the profile row (see listing), so ranking
+    thousands of mentors reads one table and moves integers rather than their texts;
+    the page's profiles are loaded after.
     """
-    statement = (select(MentorProfile.id)
-                 .join(User, User.id == MentorProfile.user_id)
-                 .where(MentorProfile.status == APPROVED, User.active.is_(True)))
+    statement = (select(MentorProfile.id, MentorProfile.row_version)
+                 .where(MentorProfile.listed.is_(True)))
     if filters.q:
         statement = statement.where(fulltext.matches(
             filters.q, db.session.get_bind().dialect.name,
             MentorProfile.user_id, MentorProfile.published_revision_id,
             also=_with_area_named))
     if filters.area:
-        statement = statement.where(exists().where(
-            revision_areas.c.revision_id == MentorProfile.published_revision_id,
-            revision_areas.c.area_id == filters.area))
+        statement = statement.where(has_code(MentorProfile.listed_areas, filters.area))
     if filters.region:
         statement = statement.where(MentorProfile.region == filters.region)
     if filters.language:
-        statement = statement.where(exists().where(
-            ProfileLanguage.profile_id == MentorProfile.id,
-            ProfileLanguage.code == filters.language))
+        statement = statement.where(
+            has_code(MentorProfile.listed_languages, filters.language))
     if filters.affiliation:
-        statement = statement.where(exists().where(
-            ProfileRevision.id == MentorProfile.published_revision_id,
-            ProfileRevision.affiliation == filters.affiliation))
+        statement = statement.where(
+            MentorProfile.listed_external.is_(filters.affiliation == EXTERNAL))
     if filters.format:
-        statement = statement.where(exists().where(
-            ProfileFormat.profile_id == MentorProfile.id,
-            ProfileFormat.format == filters.format))
+        statement = statement.where(
+            has_code(MentorProfile.listed_formats, filters.format))
     if filters.available:
         statement = statement.where(and_(
             matching.has_place_clause(),
@@ -221,25 +219,23 @@ def load(ids):
 
 
 class Page(Pagination):
-    """One page of `ranked` ids, counted in the same query and remembered until the
-    listing changes (see listing), then loaded as profiles."""
+    """One page of `ranked` mentors, loaded as `Mentor`s, and how many there are up to
+    COUNT_CAP (`capped` when there are more): the database sorts only as far as the
+    page, and counts no further than the cap."""
 
     def _query_items(self):
         filters, seeker, later = (self._query_args[name]
                                   for name in ("filters", "seeker", "later"))
-        ids, self._total = listing.remembered(
-            ("page", filters, seeker, later, self.page, self.per_page),
-            lambda: self._rank(ranked(filters, seeker, later)))
-        return mentors(ids)
+        rows, self._total = self._rank(ranked(filters, seeker, later))
+        return mentors(rows)
 
     def _rank(self, statement):
         rows = db.session.execute(
-            statement.add_columns(func.count().over().label("total"))
-            .limit(self.per_page).offset((self.page - 1) * self.per_page)).all()
-        # Past the last page there is no row to carry the count: count apart.
-        total = rows[0].total if rows else db.session.scalar(
-            select(func.count()).select_from(statement.order_by(None).subquery()))
-        return tuple(row.id for row in rows), total
+            statement.limit(self.per_page).offset((self.page - 1) * self.per_page)).all()
+        total = db.session.scalar(select(func.count()).select_from(
+            statement.order_by(None).limit(COUNT_CAP + 1).subquery()))
+        self.capped = total > COUNT_CAP
+        return [(row.id, row.row_version) for row in rows], min(total, COUNT_CAP)
 
     def _query_count(self):
         return self._total
@@ -317,17 +313,27 @@ class Mentor:
         return in_language(language, self.bio_en, self.bio_it)
 
 
-def mentors(ids):
-    """The listed mentors with these ids, in the order given, each remembered until the
-    listing changes; those not remembered are loaded together."""
-    found = {mentor_id: listing.recalled(("mentor", mentor_id)) for mentor_id in ids}
+def mentors(rows):
+    """The listed mentors of these (id, row version) pairs, in the order given, each
+    remembered under its row version; those not remembered are loaded together."""
+    found = {mentor_id: listing.recalled(("mentor", mentor_id, row_version))
+             for mentor_id, row_version in rows}
     missing = [mentor_id for mentor_id, mentor in found.items() if mentor is None]
     if missing:
+        profiles = load(missing)
+        # Read after the profiles: what is filed under a row version is never older.
         waits = typical_answer_times(missing)
-        for profile in load(missing):
+        for profile in profiles:
             found[profile.id] = mentor_of(profile, profile.published, waits.get(profile.id))
-            listing.keep(("mentor", profile.id), found[profile.id])
-    return [found[mentor_id] for mentor_id in ids if found[mentor_id] is not None]
+            listing.keep(("mentor", profile.id, profile.row_version), found[profile.id])
+    return [found[mentor_id] for mentor_id, _version in rows if found[mentor_id] is not None]
+
+
+def listed_mentor(profile_id):
+    """The listed mentor with this id, or None."""
+    return next(iter(mentors(db.session.execute(
+        select(MentorProfile.id, MentorProfile.row_version)
+        .where(MentorProfile.id == profile_id, MentorProfile.listed.is_(True))).all())), None)
 
 
 def mentor_of(profile, content, wait=None):
@@ -417,7 +423,7 @@ def suggestions(viewer, language, area_id=None, exclude=(), limit=3):
     statement = (ranked(Filters(area=area_id, available=True), seeker, later_for(who))
                  .where(MentorProfile.id.not_in(list(exclude) or [0]))
                  .limit(limit * 4))
-    found = [card for card in cards(mentors(db.session.scalars(statement).all()),
+    found = [card for card in cards(mentors(db.session.execute(statement).all()),
                                     viewer, seeker, language, who)
              if not card.blocked_because]
     return found[:limit]

@@ -109,11 +109,10 @@ def _filters(args, language):
 
 @bp.app_template_global()
 def mentor_card(card):
-    """A card as HTML, remembered until the listing changes: the same mentor, for a
-    viewer who looks for the same and has the same reason not to ask, renders the same."""
+    """A card as HTML, remembered: the same mentor (the same values), for a viewer who
+    looks for the same and has the same reason not to ask, renders the same."""
     return listing.remembered(
-        ("card", card.mentor.id, card.language, card.seeker, card.blocked_because,
-         card.later),
+        ("card", card.mentor, card.language, card.seeker, card.blocked_because, card.later),
         lambda: get_template_attribute("macros/mentors.html", "card")(card, card.language))
 
 
@@ -122,10 +121,9 @@ def mentor_card(card):
 def mentor(profile_id):
     """A mentor's page. Profiles that are not listed do not exist for outsiders, nor do
     any for people who may not browse (their own aside)."""
-    listed = search.mentors([profile_id]) if queries.may_browse(current_user) else []
-    if listed:
-        found = listed[0]
-    else:
+    found = search.listed_mentor(profile_id) if queries.may_browse(current_user) else None
+    listed = [found] if found else []
+    if found is None:
         profile = queries.visible_profile(current_user, profile_id)
         if profile is None:
             abort(404)
@@ -140,7 +138,7 @@ def mentor(profile_id):
         "macros/mentors.html", "mentor_article")(*arguments)
     # A listed mentor's page is remembered like a card, with what else it shows.
     article = listing.remembered(
-        ("mentor page", found.id, language, card.seeker, card.blocked_because, *arguments[3:]),
+        ("mentor page", found, language, card.seeker, card.blocked_because, *arguments[3:]),
         render) if card else render()
     return render_template("mentors/mentor.html", mentor=found, card=card,
                            article=article, invited=card is not None and card.invited)

@@ -180,7 +180,7 @@ def delete_account(*, actor, password=None, email=None):
             update(ProfileRevision).where(ProfileRevision.profile_id == profile.id)
             .values(headline_en=None, headline_it=None, bio_en=None, bio_it=None,
                     company=None, conflicts=None)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False, listing_profiles=[profile.id]))
     mentorships = _mentorship_ids(actor)
     for statement in (
             delete(SuccessStory).where(SuccessStory.mentorship_id.in_(mentorships)),

@@ -119,7 +119,7 @@ def _close(revision, status):
         update(ProfileRevision)
         .where(ProfileRevision.id == revision.id, ProfileRevision.status == PENDING)
         .values(status=status, decided_at=utcnow())
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False, listing_profiles=[revision.profile_id]))
     if closed.rowcount != 1:
         raise VettingError(_("This profile is not waiting for review any more."))
     db.session.refresh(revision)
