@@ -32,7 +32,9 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
+from collections import Counter
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -297,9 +299,12 @@ def run_mix(kind, mentors, duration, connections, users, writes, keep=False):
     passes = []
     for name, settings in (("remembering", {}), ("nothing remembered",
                                                  {"LISTING_CACHE_SIZE": "0"})):
-        with serving(url, port, **settings):
-            passes.append((name, mix_pass(app, port, people, pairs, rows, duration,
-                                          connections, writes)))
+        with tempfile.TemporaryDirectory() as stats:
+            with serving(url, port, BENCHMARK_CACHE_STATS=stats, **settings):
+                figures = mix_pass(app, port, people, pairs, rows, duration, connections,
+                                   writes)
+            figures["cache"] = cache_stats(Path(stats))
+        passes.append((name, figures))
     return {"kind": kind, "mentors": mentors, "counts": counts, "version": version,
             "seeded_in": seeded_in, "duration": duration, "connections": connections,
             "users": len(people), "variety": mix.variety(people), "writers": len(pairs),
@@ -334,6 +339,17 @@ def mix_pass(app, port, people, pairs, rows, duration, connections, writes):
     return {"hello": hello, "mix": figures, "planned": planned,
             "writes_per_s": answered / seconds, "writer_rps": sent / seconds,
             "write_failures": dict(writer.failures)}
+
+
+def cache_stats(directory):
+    """{kind: (asked, found)} of the remembered results, summed over the workers that
+    wrote theirs into `directory` as they exited (see benchmarks/app.py)."""
+    asked, found = Counter(), Counter()
+    for path in directory.glob("*.json"):
+        figures = json.loads(path.read_text(encoding="utf-8"))
+        asked.update(figures["asked"])
+        found.update(figures["found"])
+    return {kind: (asked[kind], found[kind]) for kind in sorted(asked)}
 
 
 def mix_table(run_):
@@ -374,6 +390,12 @@ def mix_table(run_):
                          f"{row['p95_ms']:.1f} | {row['p99_ms']:.1f} | "
                          + ", ".join(f"{status}: {n}" for status, n
                                      in sorted(row["statuses"].items())) + " |")
+    stats = run_["passes"][0][1]["cache"]
+    if stats:
+        lines += ["", "What the remembering server's workers found remembered over the pass "
+                  "(warm-up included), by kind of result: "
+                  + "; ".join(f"{kind} {found / asked:.0%} of {asked:,}"
+                              for kind, (asked, found) in stats.items()) + "."]
     failures = {name: figures["write_failures"] for name, figures in run_["passes"]
                 if figures["write_failures"]}
     if failures:
