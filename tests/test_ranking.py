@@ -69,7 +69,8 @@ def assert_copies_current():
 
 
 def straightforward(filters, seeker, later):
-    """The ids the list shows, best first, worked out in Python over every profile."""
+    """The ids the list shows, best first, worked out in Python over every profile, and
+    how many of them the viewer can ask (they come first)."""
     rows = []
     for profile in profiles():
         content = profile.published
@@ -99,7 +100,8 @@ def straightforward(filters, seeker, later):
         rows.append((comes_later, key, profile.id))
     rows.sort(key=lambda row: row[1], reverse=True)
     rows.sort(key=lambda row: row[0])  # stable: each group keeps the sort
-    return [profile_id for _later, _key, profile_id in rows]
+    return [profile_id for _later, _key, profile_id in rows], sum(
+        not comes_later for comes_later, _key, _id in rows)
 
 
 @pytest.fixture
@@ -194,10 +196,15 @@ def test_the_ranking_is_the_straightforward_one_for_many_viewers_and_filters(see
     compared = nonempty = 0
     for seeker, later in viewers():
         for filters in filter_sets(rng, 30):
-            expected = straightforward(filters, seeker, later)
+            expected, first = straightforward(filters, seeker, later)
             found = [row.id for row in db.session.execute(
                 search.ranked(filters, seeker, later))]
             assert found == expected, filters
+            # Slices at the start, across the two groups and past the end.
+            for offset in {0, 12, max(first - 5, 0), len(expected) - 3}:
+                found = [row.id for row in db.session.execute(
+                    search.ranked_slice(filters, seeker, later, max(offset, 0), 12))]
+                assert found == expected[max(offset, 0):max(offset, 0) + 12], (filters, offset)
             page = search.Page(page=2, per_page=search.PER_PAGE, error_out=False,
                                filters=filters, seeker=seeker, later=later)
             assert page.total == len(expected)
@@ -223,7 +230,7 @@ def test_past_the_cap_the_count_says_more_than_and_pages_stop(seeded_app, monkey
     monkeypatch.setattr(search, "COUNT_CAP", 30)
     with seeded_app.app_context():
         seeker, later = viewers()[0]
-        assert len(straightforward(search.Filters(), seeker, later)) > 40
+        assert len(straightforward(search.Filters(), seeker, later)[0]) > 40
         page = search.Page(page=3, per_page=search.PER_PAGE, filters=search.Filters(),
                            seeker=seeker, later=later)
         assert (page.total, page.capped, page.pages, page.has_next) == (30, True, 3, False)

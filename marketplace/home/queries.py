@@ -135,20 +135,20 @@ class Home:
 def home_of(user, language, now=None):
     """Everything on `user`'s home page."""
     now = now or utcnow()
-    mentorships = _mentorships(user)
     profile = db.session.scalar(select(MentorProfile).where(MentorProfile.user_id == user.id))
+    mentorships = _mentorships(user, profile)
     return Home(mentee=_mentee(user, language, now, mentorships, newcomer=profile is None
                                and not user.is_admin),
                 mentor=_mentor(user, profile, now, mentorships) if profile else None,
                 admin=_admin(now) if user.is_admin else None)
 
 
-def _mentorships(user):
-    """The viewer's active mentorships on both sides, and the finished ones they have
-    not given feedback on yet, with their people and check-ins (two statements)."""
-    mine = or_(Mentorship.mentee_id == user.id,
-               Mentorship.profile_id.in_(select(MentorProfile.id)
-                                         .where(MentorProfile.user_id == user.id)))
+def _mentorships(user, profile):
+    """The viewer's active mentorships on both sides (`profile` is theirs as a mentor,
+    or None), and the finished ones they have not given feedback on yet, with their
+    people and check-ins (two statements). Each side is a value an index finds."""
+    mine = (Mentorship.mentee_id == user.id if profile is None else
+            or_(Mentorship.mentee_id == user.id, Mentorship.profile_id == profile.id))
     no_feedback = ~exists().where(Feedback.mentorship_id == Mentorship.id,
                                   Feedback.author_id == user.id)
     return db.session.scalars(

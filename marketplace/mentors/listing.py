@@ -2,8 +2,9 @@
 remembered.
 
 Ranking reads the profile row alone: whether the mentor is listed (approved, with a
-published revision and an active account), whether that revision is external, and the
-codes of its languages, formats and focus areas are copied onto the row (MentorProfile's
+published revision and an active account) and open to requests (accepting, with a free
+place and a free hour), whether that revision is external, and the codes of its
+languages, formats and focus areas are copied onto the row (MentorProfile's
 `listed*` columns) by `_refresh`, in the same transaction as any change to what they are
 copied from, just before it commits.
 
@@ -218,6 +219,9 @@ def refresh_statement():
     return (update(MentorProfile).values(
         listed=and_(MentorProfile.status == APPROVED, published.is_not(None),
                     exists().where(User.id == MentorProfile.user_id, User.active.is_(True))),
+        listed_open=and_(MentorProfile.accepting.is_(True),
+                         MentorProfile.active_mentees < MentorProfile.capacity,
+                         MentorProfile.committed_hours < MentorProfile.monthly_hours),
         listed_external=exists().where(ProfileRevision.id == published,
                                        ProfileRevision.affiliation == EXTERNAL),
         listed_languages=_codes(ProfileLanguage.code,

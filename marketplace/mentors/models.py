@@ -114,9 +114,15 @@ class MentorProfile(db.Model):
         # mode, e.g. to drop a column) loses it and must create it again (see 0005).
         Index("ix_mentor_profiles_status_free_places", "status",
               db.text("(capacity - active_mentees)")),
-        # The mentor list's orders that do not depend on the viewer.
-        Index("ix_mentor_profiles_listed_approved_at", "listed", "approved_at", "id"),
-        Index("ix_mentor_profiles_listed_years", "listed", "years_experience"),
+        # The mentor list's orders that do not depend on the viewer, within those open
+        # to requests and the others (see mentors.search.ranked).
+        Index("ix_mentor_profiles_listed_newest", "listed", "listed_open", "approved_at",
+              "id"),
+        Index("ix_mentor_profiles_listed_years", "listed", "listed_open", "years_experience",
+              "approved_at", "id"),
+        Index("ix_mentor_profiles_listed_availability", "listed", "listed_open",
+              db.text("(capacity - active_mentees)"), db.text("(monthly_hours - committed_hours)"),
+              "approved_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -149,6 +155,8 @@ class MentorProfile(db.Model):
     # transaction as any change to them, so that ranking reads this row alone. The
     # lists are codes or ids between commas (",en,it,"), empty when there are none.
     listed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Accepting, with a free place and a free hour: whom anyone may ask.
+    listed_open: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     listed_external: Mapped[bool] = mapped_column(Boolean, default=False,
                                                   server_default=false())
     listed_languages: Mapped[str] = mapped_column(String(100), default="", server_default="")

@@ -18,7 +18,7 @@ from functools import cached_property
 
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, false, func, literal, or_, select, true, union_all
 from sqlalchemy.orm import contains_eager, selectinload
 
 from ..accounts.models import EXTERNAL, User
@@ -131,12 +131,11 @@ def later_because(who, mentor):
 
 
 def _later_clause(later):
-    """True for the listed mentors that come after the others: paused, full (no free
-    place or no free hour), or named by `later`. An SQL condition, so that the order and
-    the page's slice stay in the database whatever the number of mentors."""
-    conditions = [MentorProfile.accepting.is_(False),
-                  MentorProfile.active_mentees >= MentorProfile.capacity,
-                  MentorProfile.committed_hours >= MentorProfile.monthly_hours]
+    """True for the listed mentors that come after the others: not open to requests
+    (paused, or no free place or no free hour), or named by `later`. An SQL condition,
+    so that the order and the page's slice stay in the database whatever the number of
+    mentors."""
+    conditions = [MentorProfile.listed_open == false()]
     if later.user_ids:
         conditions.append(MentorProfile.user_id.in_(sorted(later.user_ids)))
     if later.profile_ids:
@@ -144,17 +143,28 @@ def _later_clause(later):
     return or_(*conditions)
 
 
-def ranked(filters, seeker, later=None):
-    """The ids and row versions of the listed mentors that pass the filters, best first:
-    those the viewer can ask before those they cannot (`later`), each group in the
-    filters' sort.
+def _groups(later):
+    """`_later_clause` and its opposite as conditions an index reads: (0, open and not
+    named by `later`), (1, not open), and (1, open but named), when `later` names any."""
+    first = [MentorProfile.listed_open == true()]
+    named = []
+    if later.user_ids:
+        first.append(MentorProfile.user_id.not_in(sorted(later.user_ids)))
+        named.append(MentorProfile.user_id.in_(sorted(later.user_ids)))
+    if later.profile_ids:
+        first.append(MentorProfile.id.not_in(sorted(later.profile_ids)))
+        named.append(MentorProfile.id.in_(sorted(later.profile_ids)))
+    groups = [(0, and_(*first)), (1, MentorProfile.listed_open == false())]
+    if named:
+        groups.append((1, and_(MentorProfile.listed_open == true(), or_(*named))))
+    return groups
 
-    Everything it filters and sorts on is on the profile row (see listing), so ranking
-    thousands of mentors reads one table and moves integers rather than their texts;
-    the page's profiles are loaded after.
-    """
+
+def filtered(filters):
+    """The ids and row versions of the listed mentors that pass the filters, in no
+    order. Everything it reads is on the profile row (see listing)."""
     statement = (select(MentorProfile.id, MentorProfile.row_version)
-                 .where(MentorProfile.listed.is_(True)))
+                 .where(MentorProfile.listed == true()))
     if filters.q:
         statement = statement.where(fulltext.matches(
             filters.q, db.session.get_bind().dialect.name,
@@ -165,22 +175,50 @@ def ranked(filters, seeker, later=None):
     if filters.region:
         statement = statement.where(MentorProfile.region == filters.region)
     if filters.language:
-        statement = statement.where(
-            has_code(MentorProfile.listed_languages, filters.language))
+        statement = statement.where(has_code(MentorProfile.listed_languages, filters.language))
     if filters.affiliation:
         statement = statement.where(
-            MentorProfile.listed_external.is_(filters.affiliation == EXTERNAL))
+            MentorProfile.listed_external == (filters.affiliation == EXTERNAL))
     if filters.format:
-        statement = statement.where(
-            has_code(MentorProfile.listed_formats, filters.format))
+        statement = statement.where(has_code(MentorProfile.listed_formats, filters.format))
     if filters.available:
-        statement = statement.where(and_(
-            matching.has_place_clause(),
-            MentorProfile.committed_hours < MentorProfile.monthly_hours))
+        statement = statement.where(MentorProfile.listed_open == true())
     if filters.min_years is not None:
         statement = statement.where(MentorProfile.years_experience >= filters.min_years)
-    return statement.order_by(case((_later_clause(later or Later()), 1), else_=0),
-                              *_order(filters.sort, seeker))
+    return statement
+
+
+def ranked(filters, seeker, later=None):
+    """The ids and row versions of the listed mentors that pass the filters, best
+    first: those the viewer can ask before those they cannot (`later`), each group in
+    the filters' sort."""
+    return filtered(filters).order_by(
+        case((_later_clause(later or Later()), 1), else_=0),
+        *(key.desc() for key in _sort_keys(filters.sort, seeker)))
+
+
+def ranked_slice(filters, seeker, later, offset, limit):
+    """`ranked(...)`'s rows from `offset`, at most `limit` of them, read as far as the
+    slice only where an index can give the order: the sorts that do not depend on the
+    viewer read each group (the UNION ALL below: those the viewer can ask, those not
+    open to requests, those open but not to them) from an index, in order, and stop at
+    the slice's end. The best match depends on the viewer: the database sorts the
+    matches, keeping only the best `offset + limit` (a top-N sort)."""
+    later = later or Later()
+    if filters.sort == "match":
+        return ranked(filters, seeker, later).limit(limit).offset(offset)
+    keys = _sort_keys(filters.sort, seeker)
+    groups = [filtered(filters).add_columns(
+        literal(number).label("later_group"),
+        *(key.label(f"key_{n}") for n, key in enumerate(keys)))
+        .where(condition).order_by(*(key.desc() for key in keys))
+        .limit(offset + limit).subquery()
+        for number, condition in _groups(later)]
+    both = union_all(*(select(group) for group in groups)).subquery()
+    return (select(both.c.id, both.c.row_version)
+            .order_by(both.c.later_group,
+                      *(both.c[f"key_{n}"].desc() for n in range(len(keys))))
+            .limit(limit).offset(offset))
 
 
 def _with_area_named(word):
@@ -226,31 +264,29 @@ class Page(Pagination):
     def _query_items(self):
         filters, seeker, later = (self._query_args[name]
                                   for name in ("filters", "seeker", "later"))
-        rows, self._total = self._rank(ranked(filters, seeker, later))
-        return mentors(rows)
-
-    def _rank(self, statement):
-        rows = db.session.execute(
-            statement.limit(self.per_page).offset((self.page - 1) * self.per_page)).all()
+        rows = db.session.execute(ranked_slice(
+            filters, seeker, later, (self.page - 1) * self.per_page, self.per_page)).all()
         total = db.session.scalar(select(func.count()).select_from(
-            statement.order_by(None).limit(COUNT_CAP + 1).subquery()))
+            filtered(filters).limit(COUNT_CAP + 1).subquery()))
         self.capped = total > COUNT_CAP
-        return [(row.id, row.row_version) for row in rows], min(total, COUNT_CAP)
+        self._total = min(total, COUNT_CAP)
+        return mentors([(row.id, row.row_version) for row in rows])
 
     def _query_count(self):
         return self._total
 
 
-def _order(sort, seeker):
-    newest = (MentorProfile.approved_at.desc(), MentorProfile.id.desc())
+def _sort_keys(sort, seeker):
+    """What `sort` orders by, each descending, the newest approval breaking ties."""
+    newest = (MentorProfile.approved_at, MentorProfile.id)
     if sort == "experience":
-        return (MentorProfile.years_experience.desc(), *newest)
+        return (MentorProfile.years_experience, *newest)
     if sort == "availability":
-        return ((MentorProfile.capacity - MentorProfile.active_mentees).desc(),
-                (MentorProfile.monthly_hours - MentorProfile.committed_hours).desc(), *newest)
+        return (MentorProfile.capacity - MentorProfile.active_mentees,
+                MentorProfile.monthly_hours - MentorProfile.committed_hours, *newest)
     if sort == "newest":
         return newest
-    return (matching.score_expression(seeker).desc(), *newest)
+    return (matching.score_expression(seeker), *newest)
 
 
 @dataclass(frozen=True, slots=True)

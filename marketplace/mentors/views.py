@@ -104,16 +104,22 @@ def _filters(args, language):
     """The filters the address asks for, and their form as HTML."""
     form = BrowseForm(queries.offered_areas(), language, args)
     filters = form.filters()
-    return filters, get_template_attribute("macros/mentors.html", "filters_form")(form, filters)
+    return filters, _macro("filters_form")(form, filters)
 
 
 @bp.app_template_global()
 def mentor_card(card):
-    """A card as HTML, remembered: the same mentor (the same values), for a viewer who
-    looks for the same and has the same reason not to ask, renders the same."""
-    return listing.remembered(
-        ("card", card.mentor, card.language, card.seeker, card.blocked_because, card.later),
-        lambda: get_template_attribute("macros/mentors.html", "card")(card, card.language))
+    """A card as HTML. What only the mentor decides is rendered once per mentor (their
+    values) and language, and remembered; what depends on the viewer, around it."""
+    name, details = listing.remembered(
+        ("card parts", card.mentor, card.language), lambda: (
+            _macro("card_name")(card.mentor),
+            _macro("card_details")(card.mentor, card.language, card.answer_time)))
+    return _macro("card")(card, name, details)
+
+
+def _macro(name):
+    return get_template_attribute("macros/mentors.html", name)
 
 
 @bp.get("/mentors/<int:profile_id>")
@@ -134,8 +140,7 @@ def mentor(profile_id):
     completed, hours_given = queries.track_record(found)
     arguments = (found, card, language, completed, hours_given,
                  current_user.id == found.user_id, current_user.is_admin)
-    render = lambda: get_template_attribute(  # noqa: E731
-        "macros/mentors.html", "mentor_article")(*arguments)
+    render = lambda: _macro("mentor_article")(*arguments)  # noqa: E731
     # A listed mentor's page is remembered like a card, with what else it shows.
     article = listing.remembered(
         ("mentor page", found, language, card.seeker, card.blocked_because, *arguments[3:]),
