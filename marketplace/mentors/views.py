@@ -138,13 +138,11 @@ def mentor(profile_id):
     card = search.cards(listed, current_user, search.seeker_for(current_user),
                         language)[0] if listed else None
     completed, hours_given = queries.track_record(found)
-    arguments = (found, card, language, completed, hours_given,
-                 current_user.id == found.user_id, current_user.is_admin)
-    render = lambda: _macro("mentor_article")(*arguments)  # noqa: E731
-    # A listed mentor's page is remembered like a card, with what else it shows.
-    article = listing.remembered(
-        ("mentor page", found, language, card.seeker, card.blocked_because, *arguments[3:]),
-        render) if card else render()
+    # Not remembered: it depends on the viewer as much as on the mentor, and under real
+    # traffic the same page for the same viewer hardly ever came back (0 of 512 in the
+    # realistic mix of benchmarks/run.py).
+    article = _macro("mentor_article")(found, card, language, completed, hours_given,
+                                       current_user.id == found.user_id, current_user.is_admin)
     return render_template("mentors/mentor.html", mentor=found, card=card,
                            article=article, invited=card is not None and card.invited)
 
