@@ -202,10 +202,12 @@ def ranked_slice(filters, seeker, later, offset, limit):
     slice only where an index can give the order: the sorts that do not depend on the
     viewer read each group (the UNION ALL below: those the viewer can ask, those not
     open to requests, those open but not to them) from an index, in order, and stop at
-    the slice's end. The best match depends on the viewer: the database sorts the
-    matches, keeping only the best `offset + limit` (a top-N sort)."""
+    the slice's end. The best match depends on the viewer, and a search finds its
+    mentors through the full-text indexes rather than in an order (and would be looked
+    up once per group): for those the database sorts the matches, keeping only the best
+    `offset + limit` (a top-N sort)."""
     later = later or Later()
-    if filters.sort == "match":
+    if filters.sort == "match" or filters.q:
         return ranked(filters, seeker, later).limit(limit).offset(offset)
     keys = _sort_keys(filters.sort, seeker)
     groups = [filtered(filters).add_columns(
@@ -266,9 +268,11 @@ class Page(Pagination):
                                   for name in ("filters", "seeker", "later"))
         rows = db.session.execute(ranked_slice(
             filters, seeker, later, (self.page - 1) * self.per_page, self.per_page)).all()
-        total = db.session.scalar(select(func.count()).select_from(
-            filtered(filters).limit(COUNT_CAP + 1).subquery()))
-        self.capped = total > COUNT_CAP
+        total = self._query_args.get("counted")  # known when the last page is asked again
+        if total is None:
+            total = db.session.scalar(select(func.count()).select_from(
+                filtered(filters).limit(COUNT_CAP + 1).subquery()))
+        self.counted, self.capped = total, total > COUNT_CAP
         self._total = min(total, COUNT_CAP)
         return mentors([(row.id, row.row_version) for row in rows])
 
@@ -449,7 +453,8 @@ def browse(filters, viewer, language, page):
     pagination = Page(page=page, per_page=PER_PAGE, error_out=False, **ranking)
     if not pagination.items and pagination.pages and page > pagination.pages:
         # An old link past the end: show the last page rather than "no mentor".
-        pagination = Page(page=pagination.pages, per_page=PER_PAGE, **ranking)
+        pagination = Page(page=pagination.pages, per_page=PER_PAGE, **ranking,
+                          counted=pagination.counted)
     return pagination, cards(pagination.items, viewer, seeker, language, who)
 
 

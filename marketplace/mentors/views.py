@@ -101,10 +101,19 @@ def browse():
 
 
 def _filters(args, language):
-    """The filters the address asks for, and their form as HTML."""
-    form = BrowseForm(queries.offered_areas(), language, args)
+    """The filters the address asks for, and their form as HTML. Each field's HTML
+    depends on its own value, the page's language and the focus areas only: it is
+    remembered so, and the form is put together from those of the address."""
+    areas = listing.remembered(("filter areas",), lambda: tuple(
+        search.Area(area.id, area.position, area.name_en, area.name_it)
+        for area in queries.offered_areas()))
+    form = BrowseForm(areas, language, args)
     filters = form.filters()
-    return filters, _macro("filters_form")(form, filters)
+    field = _macro("filter_field")
+    fields = {f.name: listing.remembered(
+        ("filter field", language, f.name, tuple(f.raw_data or ()), str(f.data),
+         tuple(map(str, f.errors))), lambda f=f: field(f)) for f in form}
+    return filters, _macro("filters_form")(fields, filters)
 
 
 @bp.app_template_global()
