@@ -249,3 +249,20 @@ def test_past_the_cap_the_count_says_more_than_and_pages_stop(seeded_app, monkey
                              ).status_code == 302
         page = client.get("/mentors?page=2").get_data(as_text=True)
         assert count in page and pages in page and 'rel="next"' in page
+
+
+def test_a_search_pages_and_counts_as_its_ranking_orders(seeded):
+    """A search is ranked and counted in one statement: its pages and count are those
+    of the whole ranking, for each sort, past the end too."""
+    seeker, later = viewers()[1]
+    for term in ("negoti", "closing", "vendita", "Account", "nobodyhasthisword"):
+        for sort in search.SORTS:
+            filters = search.Filters(q=term, sort=sort)
+            expected = [row.id for row in db.session.execute(
+                search.ranked(filters, seeker, later))]
+            for number in (1, 2):
+                page = search.Page(page=number, per_page=search.PER_PAGE, error_out=False,
+                                   filters=filters, seeker=seeker, later=later)
+                assert [mentor.id for mentor in page.items] == expected[
+                    (number - 1) * 12:number * 12], (term, sort, number)
+                assert page.total == len(expected), (term, sort, number)

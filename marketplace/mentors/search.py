@@ -202,12 +202,16 @@ def ranked_slice(filters, seeker, later, offset, limit):
     slice only where an index can give the order: the sorts that do not depend on the
     viewer read each group (the UNION ALL below: those the viewer can ask, those not
     open to requests, those open but not to them) from an index, in order, and stop at
-    the slice's end. The best match depends on the viewer, and a search finds its
-    mentors through the full-text indexes rather than in an order (and would be looked
-    up once per group): for those the database sorts the matches, keeping only the best
-    `offset + limit` (a top-N sort)."""
+    the slice's end. The best match depends on the viewer: the database sorts the
+    matches, keeping only the best `offset + limit` (a top-N sort). A search finds its
+    mentors through the full-text indexes, not in an order: its matches are sorted and
+    counted in the same statement (rows carry `total`), as looking them up costs more
+    than sorting them all."""
     later = later or Later()
-    if filters.sort == "match" or filters.q:
+    if filters.q:  # counted as it is ranked: the look-ups cost more than sorting all
+        return (ranked(filters, seeker, later).add_columns(func.count().over().label("total"))
+                .limit(limit).offset(offset))
+    if filters.sort == "match":
         return ranked(filters, seeker, later).limit(limit).offset(offset)
     keys = _sort_keys(filters.sort, seeker)
     groups = [filtered(filters).add_columns(
@@ -269,6 +273,8 @@ class Page(Pagination):
         rows = db.session.execute(ranked_slice(
             filters, seeker, later, (self.page - 1) * self.per_page, self.per_page)).all()
         total = self._query_args.get("counted")  # known when the last page is asked again
+        if total is None and rows and "total" in rows[0]._fields:
+            total = rows[0].total
         if total is None:
             total = db.session.scalar(select(func.count()).select_from(
                 filtered(filters).limit(COUNT_CAP + 1).subquery()))
