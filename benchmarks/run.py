@@ -224,10 +224,17 @@ def compact(kind):
     would leave it: the seed's bulk inserts are followed by one statement that copies
     what ranking reads onto every profile row (mentors.listing), which would otherwise
     leave the table twice its size in dead rows until the database reuses them."""
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text("VACUUM FULL ANALYZE" if kind == "postgresql" else "VACUUM"))
-        if kind == "sqlite":
-            connection.execute(text("ANALYZE"))
+    if kind == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM FULL ANALYZE"))
+        return
+    # (The app begins every SQLite transaction itself (core.ops): VACUUM needs none.)
+    connection = db.engine.raw_connection()
+    try:
+        connection.driver_connection.execute("VACUUM")
+        connection.driver_connection.execute("ANALYZE")
+    finally:
+        connection.close()
 
 
 def existing():

@@ -81,6 +81,9 @@ MENTOR_CHANGES = {
     "statement naming the profile": lambda p: db.session.execute(
         update(MentorProfile).where(MentorProfile.id == p.id).values(active_mentees=1)
         .execution_options(listing_profiles=[p.id])),
+    "statement naming the profile's numbers": lambda p: db.session.execute(
+        update(MentorProfile).where(MentorProfile.id == p.id).values(active_mentees=1)
+        .execution_options(listing_numbers=[p.id])),
     "statement naming the user": lambda p: db.session.execute(
         update(User).where(User.id == p.user_id).values(stored_name="Marta Nuova")
         .execution_options(listing_users=[p.user_id])),
@@ -129,6 +132,14 @@ def test_each_change_that_may_touch_everyone_raises_the_version(mentor, change):
     assert version() > before
 
 
+def test_a_renamed_focus_area_renews_every_card_and_rewrites_no_profile_row(mentor):
+    """Cards show area names, rows hold area ids: the version says it, no row changes."""
+    before = (version(), row_version(mentor.id))
+    db.session.get(FocusArea, mentor.published.areas[0].id).name_en = "Renamed"
+    db.session.commit()
+    assert (version(), row_version(mentor.id)) == (before[0] + 1, before[1])
+
+
 @pytest.mark.parametrize("change", NON_CHANGES.values(), ids=NON_CHANGES.keys())
 def test_other_changes_leave_the_versions(mentor, change):
     before = (version(), row_version(mentor.id))
@@ -147,6 +158,15 @@ def test_an_answer_to_a_request_raises_the_mentors_row_version_a_new_request_doe
     db.session.get(MentorshipRequest, request_id).answered_at = utcnow()
     db.session.commit()
     assert (version(), row_version(mentor.id)) == (before[0], before[1] + 1)
+
+
+def test_a_change_of_counts_renews_whether_the_mentor_is_open(mentor):
+    """An accept fills the last place: the row says at once it is not open any more."""
+    db.session.execute(update(MentorProfile).where(MentorProfile.id == mentor.id)
+                       .values(active_mentees=MentorProfile.capacity)
+                       .execution_options(listing_numbers=[mentor.id]))
+    db.session.commit()
+    assert db.session.get(MentorProfile, mentor.id).listed_open is False
 
 
 def test_the_products_answers_and_vetting_name_the_mentor_they_change(mentor):

@@ -19,7 +19,9 @@ of what it was made from:
 - everything, under the number in `listing_version`, raised only by the changes that may
   touch every mentor: focus areas (their names are on cards and in the filters), and
   statements that change watched rows without saying whose (pass the profiles or users a
-  statement changes as the execution option `listing_profiles` or `listing_users`).
+  statement changes as the execution option `listing_profiles` or `listing_users`, or
+  `listing_numbers` for profiles whose counts or answer times alone changed, which
+  `_refresh` then renews with a cheaper statement).
 
 The global number is read once per transaction, before anything it keys is computed:
 what is computed later is at least as new as the number it is filed under. It is read on
@@ -63,7 +65,9 @@ from .models import (
 )
 
 CHANGED = "listing_changed"  # something that may touch every mentor changed
+EVERY_ROW = "listing_every_row"  # rows changed whose, this transaction cannot tell
 PROFILES = "listing_profiles"  # ids of the profiles whose own rows or rows below changed
+NUMBERS = "listing_numbers"  # ids of the profiles whose counts or answer times changed
 USERS = "listing_users"  # ids of the users whose name or standing changed
 VERSION = "listing_version"
 WATCHED_TABLES = frozenset({"mentor_profiles", "profile_revisions", "revision_areas",
@@ -151,7 +155,7 @@ def _version():
             session.flush()  # pending changes to the listing count (_note_flushed_changes)
     else:
         session.info[VERSION] = session.scalar(select(ListingVersion.version))  # flushes
-    if any(session.info.get(note) for note in (CHANGED, PROFILES, USERS)):
+    if any(session.info.get(note) for note in (CHANGED, PROFILES, NUMBERS, USERS)):
         return None  # what is read now may not have been committed
     return session.info[VERSION]
 
@@ -169,8 +173,8 @@ def _note(session, instance, deleted=False):
             for name in WATCHED_FIELDS[type(instance)])):
         if isinstance(instance, User):
             _add(session, USERS, instance.id)
-        else:
-            _add(session, PROFILES, instance.profile_id)
+        else:  # a request's answer: the mentor's answer time
+            _add(session, NUMBERS, instance.profile_id)
 
 
 def _add(session, note, *ids):
@@ -198,11 +202,11 @@ def _note_statements(state):
     options = state.execution_options
     if options.get("listing_refresh"):
         return
-    if PROFILES in options or USERS in options:
-        _add(state.session, PROFILES, *options.get(PROFILES, ()))
-        _add(state.session, USERS, *options.get(USERS, ()))
+    if any(note in options for note in (PROFILES, NUMBERS, USERS)):
+        for note in (PROFILES, NUMBERS, USERS):
+            _add(state.session, note, *options.get(note, ()))
     else:
-        state.session.info[CHANGED] = True
+        state.session.info[CHANGED] = state.session.info[EVERY_ROW] = True
 
 
 def _codes(column, *where):
@@ -212,16 +216,23 @@ def _codes(column, *where):
     return func.coalesce(literal(",") + found + literal(","), "")
 
 
-def refresh_statement():
+def refresh_statement(numbers_only=False):
     """An UPDATE that copies onto each profile row it touches what ranking reads from
-    other rows (see the module's docstring) and raises its `row_version`."""
+    other rows (see the module's docstring) and raises its `row_version`; with
+    `numbers_only`, only what the row's own counts decide, for a change of its counts
+    or answer times (most changes: every answer to a request is one)."""
     published = MentorProfile.published_revision_id
+    numbers = {"listed_open": and_(MentorProfile.accepting.is_(True),
+                                   MentorProfile.active_mentees < MentorProfile.capacity,
+                                   MentorProfile.committed_hours < MentorProfile.monthly_hours),
+               "row_version": MentorProfile.row_version + 1}
+    if numbers_only:
+        return (update(MentorProfile).values(**numbers)
+                .execution_options(synchronize_session=False, listing_refresh=True))
     return (update(MentorProfile).values(
         listed=and_(MentorProfile.status == APPROVED, published.is_not(None),
                     exists().where(User.id == MentorProfile.user_id, User.active.is_(True))),
-        listed_open=and_(MentorProfile.accepting.is_(True),
-                         MentorProfile.active_mentees < MentorProfile.capacity,
-                         MentorProfile.committed_hours < MentorProfile.monthly_hours),
+        **numbers,
         listed_external=exists().where(ProfileRevision.id == published,
                                        ProfileRevision.affiliation == EXTERNAL),
         listed_languages=_codes(ProfileLanguage.code,
@@ -229,8 +240,7 @@ def refresh_statement():
         listed_formats=_codes(ProfileFormat.format,
                               ProfileFormat.profile_id == MentorProfile.id),
         listed_areas=_codes(cast(revision_areas.c.area_id, String),
-                            revision_areas.c.revision_id == published),
-        row_version=MentorProfile.row_version + 1)
+                            revision_areas.c.revision_id == published))
         .execution_options(synchronize_session=False, listing_refresh=True))
 
 
@@ -243,14 +253,24 @@ def _refresh(session):
     session.flush()
     everything = session.info.pop(CHANGED, False)
     profiles, users = session.info.pop(PROFILES, set()), session.info.pop(USERS, set())
+    numbers = session.info.pop(NUMBERS, set()) - profiles
     profiles.discard(None)
-    if everything:
+    numbers.discard(None)
+    if session.info.pop(EVERY_ROW, False):
         session.execute(refresh_statement())
-    elif profiles or users:
+        return _raise_version(session)
+    if profiles or users:
         session.execute(refresh_statement().where(or_(
             MentorProfile.id.in_(sorted(profiles)), MentorProfile.user_id.in_(sorted(users)))))
+    if numbers:
+        session.execute(refresh_statement(numbers_only=True)
+                        .where(MentorProfile.id.in_(sorted(numbers))))
     if everything:
-        session.execute(update(ListingVersion).values(version=ListingVersion.version + 1))
+        _raise_version(session)
+
+
+def _raise_version(session):
+    session.execute(update(ListingVersion).values(version=ListingVersion.version + 1))
 
 
 @event.listens_for(Session, "after_commit")
@@ -261,5 +281,5 @@ def _forget_version(session):
 @event.listens_for(Session, "after_soft_rollback")
 def _forget(session, previous_transaction):
     if previous_transaction.parent is None:  # the whole transaction, not a savepoint
-        for note in (CHANGED, PROFILES, USERS, VERSION):
+        for note in (CHANGED, EVERY_ROW, PROFILES, NUMBERS, USERS, VERSION):
             session.info.pop(note, None)

@@ -218,7 +218,7 @@ def _close_request(request, status, now=None, **values):
         update(MentorshipRequest)
         .where(MentorshipRequest.id == request.id, MentorshipRequest.status == OPEN)
         .values(status=status, closed_at=now, **values)
-        .execution_options(synchronize_session=False, listing_profiles=[request.profile_id]))
+        .execution_options(synchronize_session=False, listing_numbers=[request.profile_id]))
     if closed.rowcount != 1:
         raise RequestError(str(NO_LONGER_OPEN))
     db.session.refresh(request)
@@ -299,7 +299,7 @@ def accept_request(request, *, actor, note=None):
                <= MentorProfile.monthly_hours)
         .values(active_mentees=MentorProfile.active_mentees + 1,
                 committed_hours=MentorProfile.committed_hours + request.hours_per_month)
-        .execution_options(synchronize_session=False, listing_profiles=[request.profile_id]))
+        .execution_options(synchronize_session=False, listing_numbers=[request.profile_id]))
     if taken.rowcount != 1:  # taken meanwhile by a concurrent accept
         raise RequestError(str(NO_ROOM))
     today = now.date()
@@ -456,7 +456,7 @@ def _finish(mentorship, status, *, actor, reason=None, notice=None, ended_at=Non
         .values(active_mentees=MentorProfile.active_mentees - 1,
                 committed_hours=MentorProfile.committed_hours - mentorship.hours_per_month)
         .execution_options(synchronize_session=False,
-                           listing_profiles=[mentorship.profile_id]))
+                           listing_numbers=[mentorship.profile_id]))
     db.session.refresh(mentorship)
     db.session.expire(mentorship.profile)
     audit.record(f"mentorship.{status}", actor=actor, mentorship_id=mentorship.id)
