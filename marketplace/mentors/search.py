@@ -7,8 +7,8 @@ cards say why in a word (`later_because`).
 
 The page costs a fixed number of queries whatever its size and the number of mentors:
 what the viewer looks for and may ask (see mentorships.services.requester), the
-ranking (the page's ids and row versions, from the profile rows alone) and its capped
-count, on every request; the page's mentors (their profiles, areas and languages in one
+ranking (the page's ids and row versions, from the profile rows alone) and its count,
+on every request; the page's mentors (their profiles, areas and languages in one
 query each, their answer times in one) only when a mentor's row version is new to the
 process (see listing).
 """
@@ -265,7 +265,8 @@ def load(ids):
 class Page(Pagination):
     """One page of `ranked` mentors, loaded as `Mentor`s, and how many there are up to
     COUNT_CAP (`capped` when there are more): the database sorts only as far as the
-    page, and counts no further than the cap."""
+    page, and counts no further than the cap (a search counts its matches as it ranks
+    them: see `ranked_slice`)."""
 
     def _query_items(self):
         filters, seeker, later = (self._query_args[name]
@@ -379,7 +380,7 @@ def listed_mentor(profile_id):
     """The listed mentor with this id, or None."""
     return next(iter(mentors(db.session.execute(
         select(MentorProfile.id, MentorProfile.row_version)
-        .where(MentorProfile.id == profile_id, MentorProfile.listed.is_(True))).all())), None)
+        .where(MentorProfile.id == profile_id, MentorProfile.listed == true())).all())), None)
 
 
 def mentor_of(profile, content, wait=None):
