@@ -115,7 +115,8 @@ class MentorProfile(db.Model):
         Index("ix_mentor_profiles_status_free_places", "status",
               db.text("(capacity - active_mentees)")),
         # The mentor list's orders that do not depend on the viewer, within those open
-        # to requests and the others (see mentors.search.ranked).
+        # to requests and the others (see mentors.search.ranked_slice). The last is an
+        # expression index too: an SQLite table rebuild must create it again (see 0005).
         Index("ix_mentor_profiles_listed_newest", "listed", "listed_open", "approved_at",
               "id"),
         Index("ix_mentor_profiles_listed_years", "listed", "listed_open", "years_experience",
