@@ -1,6 +1,7 @@
 """Where a page's time goes, in process: the median of N requests through the test
-client, the SQL statements one request runs, and (with --profile) the functions that
-take the most time. For finding what to make faster between runs of run.py.
+client, the SQL statements one request runs with the time each took, and (with
+--profile) the functions that take the most time. For finding what to make faster
+between runs of run.py.
 
     python benchmarks/hotspots.py /mentors?page=5
     python benchmarks/hotspots.py /requests --as mentor --database sqlite --profile
@@ -55,16 +56,23 @@ def main():
              "mentor": busy_email}[args.who]
     client = app.test_client()
     client.post("/auth/login", data={"email": email, "password": PASSWORD})
-    statements = []
+    statements = []  # [statement, ms]
+
+    def before(_conn, _cursor, statement, *_rest):
+        statements.append([statement, time.perf_counter()])
+
+    def after(*_args):
+        statements[-1][1] = 1000 * (time.perf_counter() - statements[-1][1])
+
     with app.app_context():
-        event.listen(db.engine, "before_cursor_execute",
-                     lambda _conn, _cursor, statement, *_rest: statements.append(statement))
+        event.listen(db.engine, "before_cursor_execute", before)
+        event.listen(db.engine, "after_cursor_execute", after)
     status = client.get(args.path).status_code  # warm up
     statements.clear()
     client.get(args.path)
-    print(f"{args.path}: status {status}, {len(statements)} statements")
-    for statement in statements:
-        print("  ", " ".join(statement.split())[:150])
+    print(f"{args.path}: status {status}, {len(statements)} statements (ms each)")
+    for statement, took in statements:
+        print(f"  {took:7.2f}", " ".join(statement.split())[:140])
     profiler = cProfile.Profile() if args.profile else None
     times = []
     for _ in range(args.n):

@@ -33,6 +33,7 @@ from marketplace.mentors.models import (
     ProfileRevision,
     revision_areas,
 )
+from marketplace.mentorships import tallies
 from marketplace.mentorships.models import CADENCES, CheckIn, Mentorship, MentorshipRequest
 from marketplace.mentorships.queries import CADENCE_DAYS
 from marketplace.program.models import FocusArea
@@ -224,6 +225,7 @@ def seed(n_mentors, rng=None):
                     committed_hours=db.bindparam("hours")),
             [{"pid": pid, "places": places, "hours": hours}
              for pid, (places, hours) in chunk])
+    tallies.recount()
     db.session.commit()
     # Planner statistics, as a live database would have them (autovacuum has not run
     # yet after a bulk load).

@@ -1,6 +1,6 @@
 """The migration chain builds the same schema as the models, on both databases."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -13,7 +13,8 @@ from marketplace.accounts.services import hash_password
 from marketplace.core import fulltext
 from marketplace.extensions import compared, db
 from marketplace.mentors.models import MentorProfile, ProfileRevision
-from marketplace.mentorships.models import Mentorship, MentorshipRequest
+from marketplace.mentorships import services as mentoring
+from marketplace.mentorships.models import CheckInDay, Mentorship, MentorshipRequest
 
 from .factories import PASSWORD, make_area, make_mentorship, make_profile, make_user
 from .helpers import count
@@ -163,3 +164,34 @@ def test_requests_and_mentorships_made_before_0011_take_their_mentees_region(mig
             assert db.session.get(MentorshipRequest,
                                   mentorship.request_id).mentee_region == region
         assert count(Mentorship) == count(MentorshipRequest) == 3
+
+
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
+def test_check_ins_made_before_0018_are_in_the_dashboards_tallies(migrated_app):
+    with migrated_app.app_context():
+        area = make_area()
+        mentor = make_profile(make_user(), areas=[area], capacity=5, monthly_hours=10)
+        made = [make_mentorship(make_user(region=region), mentor, area, started_days_ago=10)
+                for region in ("it-north", None)]
+        for number, (made_one, minutes) in enumerate(zip(made, (30, 45), strict=True)):
+            mentorship = db.session.get(Mentorship, made_one.id)
+            for days_after in (1, 8):
+                mentoring.log_check_in(
+                    mentorship, actor=mentorship.mentee, minutes=minutes,
+                    held_on=mentorship.started_on + timedelta(days=days_after),
+                    summary=f"Meeting {number}, day {days_after}.")
+        db.session.commit()
+        kept = tallies_now()
+        assert [len(rows) for rows in kept] == [4, 2]
+        db.session.remove()
+        downgrade(revision="0017_listing_columns")
+        upgrade()
+        assert tallies_now() == kept
+
+
+def tallies_now():
+    return (db.session.execute(select(CheckInDay.held_on, CheckInDay.area_id, CheckInDay.region,
+                                      CheckInDay.minutes).order_by(CheckInDay.region,
+                                                                   CheckInDay.held_on)).all(),
+            db.session.execute(select(Mentorship.id, Mentorship.last_check_in_on)
+                               .order_by(Mentorship.id)).all())

@@ -1,12 +1,15 @@
 """What the admin pages read: the program's figures for the dashboard and its CSV
 export, and the lists and records the other admin pages show.
 
-The database counts the period's requests by focus area, region and state, and sums
-each mentorship's check-in minutes; Python adds each row to the program's, its area's
-and its region's sums in one pass (SQLite has no median: there Python takes them from
-each answered request's time). The page costs the same few queries whatever the
-number of groups. Regions are the mentees', as they were when they sent the request
-(requests and mentorships keep it, so that no query reads the users).
+The database counts the period's requests by focus area, region and state (from
+indexes that hold what it reads), the mentorships by area and region, and sums the
+check-in minutes of the period's days (mentorships.tallies keeps them by day, area and
+region, and each mentorship's latest check-in day for the overdue ones); Python adds
+each row to the program's, its area's and its region's sums in one pass (SQLite has no
+median: there Python takes them from each answered request's time). The page costs the
+same few queries whatever the number of groups. Regions are the mentees', as they were
+when they sent the request (requests and mentorships keep it, so that no query reads
+the users).
 
 Definitions, over the chosen period (dates inclusive, in UTC):
 - requests by state: requests sent in the period, by their state today;
@@ -42,6 +45,7 @@ from sqlalchemy import (
     select,
     text,
     tuple_,
+    union_all,
 )
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -60,8 +64,9 @@ from ..mentorships.models import (
     COMPLETION_OBJECTION,
     DECLINED,
     ENDED,
+    NO_REGION,
     REQUEST_STATES,
-    CheckIn,
+    CheckInDay,
     Mentorship,
     MentorshipRequest,
 )
@@ -128,7 +133,8 @@ def dashboard(period, areas, regions, today=None):
     today = today or utcnow().date()
     tallies = defaultdict(_Tally)
     for loader, add in ((_requests, _Tally.add_requests),
-                        (_mentorships, _Tally.add_mentorships)):
+                        (_mentorships, _Tally.add_mentorships),
+                        (_check_in_minutes, _Tally.add_minutes)):
         for row in loader(period, today):
             for key in (None, ("area", row.area_id), ("region", row.region)):
                 add(tallies[key], row)
@@ -167,8 +173,11 @@ class _Tally:
             self.declined += row.answered
 
     def add_mentorships(self, row):
-        for name in ("active", "minutes", "hour_days", "finished", "completed", "overdue"):
+        for name in ("active", "hour_days", "finished", "completed", "overdue"):
             setattr(self, name, getattr(self, name) + (getattr(row, name) or 0))
+
+    def add_minutes(self, row):
+        self.minutes += row.minutes
 
     def figures(self):
         answered = self.accepted + self.declined
@@ -199,17 +208,16 @@ def _in(column, period):
 
 
 def _requests(period, _today):
-    """Requests sent and answered in the period, by focus area, region and state."""
-    return db.session.execute(
-        select(MentorshipRequest.area_id, MentorshipRequest.mentee_region.label("region"),
-               MentorshipRequest.status,
-               func.count().filter(_in(MentorshipRequest.created_at, period)).label("sent"),
-               func.count().filter(_in(MentorshipRequest.answered_at, period))
-               .label("answered"))
-        .where(or_(_in(MentorshipRequest.created_at, period),
-                   _in(MentorshipRequest.answered_at, period)))
-        .group_by(MentorshipRequest.area_id, MentorshipRequest.mentee_region,
-                  MentorshipRequest.status))
+    """Requests sent and answered in the period, by focus area, region and state: a row
+    of each from its own index."""
+    request = MentorshipRequest
+    groups = (request.area_id, request.mentee_region, request.status)
+    columns = (request.area_id, request.mentee_region.label("region"), request.status)
+    return db.session.execute(union_all(
+        select(*columns, func.count().label("sent"), literal(0).label("answered"))
+        .where(_in(request.created_at, period)).group_by(*groups),
+        select(*columns, literal(0), func.count())
+        .where(_in(request.answered_at, period)).group_by(*groups)))
 
 
 def _median_answer_seconds(period):
@@ -239,29 +247,25 @@ def _median_answer_seconds(period):
     return {key: statistics.median(values) for key, values in times.items()}
 
 
+def _check_in_minutes(period, _today):
+    """The minutes of the check-ins held in the period, by focus area and region."""
+    return db.session.execute(
+        select(CheckInDay.area_id, func.nullif(CheckInDay.region, NO_REGION).label("region"),
+               # (PostgreSQL sums bigints as numeric: cast back to whole numbers)
+               cast(func.sum(CheckInDay.minutes), BigInteger).label("minutes"))
+        .where(CheckInDay.held_on.between(period.start, period.end))
+        .group_by(CheckInDay.area_id, CheckInDay.region))
+
+
 def _mentorships(period, today):
     """The mentorships that ran in the period or are active, summed by focus area and
-    region: active, check-in minutes in the period, committed hour-days, finished and
-    completed in the period, and overdue check-ins (see mentorships.queries.progress).
+    region: active, committed hour-days, finished and completed in the period, and
+    overdue check-ins (see mentorships.queries.progress).
     """
     # Overdue: the last check-in (or the start) is older than the cadence allows.
-    due_dates = {cadence: today - timedelta(days=interval + GRACE_DAYS)
-                 for cadence, interval in CADENCE_DAYS.items()}
-    due_by = case(*((Mentorship.cadence == cadence, literal(day, Date))
-                    for cadence, day in due_dates.items()))
-    # Only the check-ins held since the period began or the earliest due date are read
-    # (from an index that holds all the columns needed): a last check-in older than
-    # that is overdue whatever the cadence, as the start is (no check-in is held before
-    # the start, nor after today).
-    earliest_due = min(due_dates.values())
-    recent = CheckIn.held_on >= earliest_due
-    check_ins = (
-        select(CheckIn.mentorship_id,
-               func.max(CheckIn.held_on).filter(recent).label("last_held_on"),
-               func.sum(CheckIn.minutes).filter(CheckIn.held_on.between(
-                   period.start, period.end)).label("minutes"))
-        .where(CheckIn.held_on >= min(period.start, earliest_due))
-        .group_by(CheckIn.mentorship_id).subquery())
+    due_by = case(*((Mentorship.cadence == cadence,
+                     literal(today - timedelta(days=interval + GRACE_DAYS), Date))
+                    for cadence, interval in CADENCE_DAYS.items()))
     # Committed: monthly hours over the days it ran within the period, up to today,
     # its planned end or its actual end.
     last_day = literal(min(period.end, today), Date)
@@ -285,18 +289,16 @@ def _mentorships(period, today):
     return db.session.execute(
         select(Mentorship.area_id, Mentorship.mentee_region.label("region"),
                func.count().filter(active).label("active"),
-               # (PostgreSQL sums bigints as numeric: cast back to whole numbers)
-               cast(func.sum(check_ins.c.minutes), BigInteger).label("minutes"),
                cast(func.sum(case((days > 0, Mentorship.hours_per_month * days), else_=0)),
                     BigInteger).label("hour_days"),
                func.count().filter(finished).label("finished"),
                func.count().filter(finished, Mentorship.counts_as_completed(now))
                .label("completed"),
                # (no check-in is due once a completion is proposed)
-               func.count().filter(active, not_(pending), func.coalesce(check_ins.c.last_held_on,
-                                                         Mentorship.started_on) < due_by)
+               func.count().filter(active, not_(pending),
+                                   func.coalesce(Mentorship.last_check_in_on,
+                                                 Mentorship.started_on) < due_by)
                .label("overdue"))
-        .outerjoin(check_ins, check_ins.c.mentorship_id == Mentorship.id)
         .where(or_(active,
                    and_(Mentorship.started_on <= period.end,
                         or_(Mentorship.ended_at.is_(None),

@@ -9,11 +9,11 @@ from datetime import datetime
 
 from flask import g, has_request_context, request
 from sqlalchemy import JSON, ForeignKey, String
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from .clock import UTCDateTime, utcnow
+from .db import upsert
 from .ops import redact
 
 
@@ -73,10 +73,6 @@ def access_was_denied():
     return has_request_context() and "access_denied" in g
 
 
-# The dialect's own INSERT, for its ON CONFLICT clause (both dialects have it).
-UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-
-
 def record_denied(actor, code):
     """Record a refused access by `actor` (a logged-in user), in a transaction of its own.
 
@@ -97,9 +93,8 @@ def record_denied(actor, code):
     fold_key = hashlib.sha256(
         f"access.denied\n{actor_id}\n{target}\n{hour}".encode()).hexdigest()
     db.session.rollback()
-    insert = UPSERTS[db.session.get_bind().dialect.name]
     db.session.execute(
-        insert(AuditEvent)
+        upsert(db.session, AuditEvent)
         .values(action="access.denied", actor_id=actor_id, ip=request.remote_addr,
                 created_at=now, fold_key=fold_key,
                 details={"method": request.method, "path": path, "status": code, **denied})

@@ -1,6 +1,7 @@
 """The declarative base every model derives from (`db` in extensions binds it)."""
 
 from sqlalchemy import MetaData
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints make Alembic migrations deterministic on every database.
@@ -21,3 +22,13 @@ def one_of(column, values):
     """SQL for "column holds one of values", for CHECK constraints and partial indexes
     (the values are the models' own constants, never input)."""
     return f"{column} IN ({', '.join(repr(value) for value in values)})"
+
+
+# The dialect's own INSERT, for its ON CONFLICT clause (both dialects have it).
+_UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def upsert(session, table):
+    """An INSERT into `table` that can say what to do on conflict, in the dialect of
+    the session's database."""
+    return _UPSERTS[session.get_bind().dialect.name](table)

@@ -19,6 +19,7 @@ from ..invitations.models import Invitation
 from ..mentors import services as mentors
 from ..mentors.models import APPROVE, REJECT, REQUEST_CHANGES
 from ..mentorships import services as mentoring
+from ..mentorships import tallies
 from ..program import services as program
 from ..stories import services as stories
 from ..vetting import services as vetting
@@ -78,6 +79,8 @@ def load():
     load_mentoring(users)
     load_invitations(users, now)
     load_cohort(users, password_hash)
+    # Its check-ins are dated in the past after they are logged.
+    tallies.recount()
     # The demo's past events leave their notifications, but email nobody.
     db.session.execute(delete(OutboxMail))
     db.session.info.pop(mail.QUEUED, None)

@@ -74,6 +74,11 @@ class MentorshipRequest(db.Model):
         Index("ix_mentorship_requests_profile_status", "profile_id", "status"),
         Index("ix_mentorship_requests_mentee_status", "mentee_id", "status"),
         Index("ix_mentorship_requests_invitation", "invitation_id"),
+        # The dashboard's requests sent and answered in a period, with all it reads.
+        Index("ix_mentorship_requests_created_at", "created_at", "area_id", "mentee_region",
+              "status"),
+        Index("ix_mentorship_requests_answered_at", "answered_at", "created_at", "area_id",
+              "mentee_region", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -145,6 +150,9 @@ class Mentorship(db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The day of the latest check-in (kept by mentorships.tallies): what the dashboard
+    # counts overdue check-ins from.
+    last_check_in_on: Mapped[date | None] = mapped_column(Date)
     # The due date of the last check-in both sides were told was overdue (once each).
     overdue_notice_for: Mapped[date | None] = mapped_column(Date)
     # A completion one side proposed and the other has not answered yet (the time is
@@ -223,8 +231,6 @@ class CheckIn(db.Model):
     __table_args__ = (
         CheckConstraint("minutes BETWEEN 5 AND 480", name="minutes"),
         Index("ix_check_ins_mentorship_held_on", "mentorship_id", "held_on"),
-        # The dashboard's period, with all it reads of each check-in.
-        Index("ix_check_ins_held_on", "held_on", "mentorship_id", "minutes"),
         # A double click or a form sent again records one check-in, not two.
         UniqueConstraint("mentorship_id", "author_id", "fingerprint",
                          name="uq_check_ins_fingerprint"),
@@ -249,6 +255,23 @@ class CheckIn(db.Model):
     @property
     def is_confirmed(self):
         return self.confirmed_at is not None
+
+
+# check_in_days.region of mentorships whose mentee has no region (it is part of the key).
+NO_REGION = ""
+
+
+class CheckInDay(db.Model):
+    """The minutes of the check-ins held on one day, by the mentorships' focus area and
+    mentee region: the dashboard sums a period's minutes from these rows instead of
+    every check-in. Kept by mentorships.tallies."""
+
+    __tablename__ = "check_in_days"
+
+    held_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("focus_areas.id"), primary_key=True)
+    region: Mapped[str] = mapped_column(String(REGION_MAX), primary_key=True)
+    minutes: Mapped[int]
 
 
 class Feedback(db.Model):

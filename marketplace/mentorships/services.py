@@ -33,6 +33,7 @@ from ..mentors.models import MentorProfile
 from ..notifications.services import mark_handled, notify
 from ..program.models import ProgramSettings
 from ..program.services import settings
+from . import tallies
 from .models import (
     ACCEPTED,
     ACTIVE,
@@ -413,6 +414,7 @@ def log_check_in(mentorship, *, actor, held_on, minutes, summary, next_steps="")
             db.session.add(check_in)
     except IntegrityError:
         raise CheckInAlreadyRecorded(_("This check-in is already recorded.")) from None
+    tallies.count_check_in(mentorship, check_in)
     notify(mentorship.other_side(actor), "check_in_to_confirm",
            check_in_link(mentorship, check_in), person=actor)
     for user in mentorship.parties:  # the overdue meeting took place: nothing to chase

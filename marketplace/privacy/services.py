@@ -27,6 +27,7 @@ from ..core.mail import SENT, OutboxMail
 from ..extensions import db
 from ..invitations.models import Invitation
 from ..mentors.models import SUSPENDED, MentorProfile, ProfileRevision
+from ..mentorships import tallies
 from ..mentorships.models import CheckIn, Feedback, Mentorship, MentorshipRequest
 from ..mentorships.services import close_everything_of
 from ..notifications.models import Notification
@@ -205,10 +206,9 @@ def delete_account(*, actor, password=None, email=None):
             update(User).where(User.manager_id == actor.id).values(manager_id=None),
             # Their region goes from the figures by region, as from their account.
             update(MentorshipRequest).where(MentorshipRequest.mentee_id == actor.id)
-            .values(mentee_region=None),
-            update(Mentorship).where(Mentorship.mentee_id == actor.id)
             .values(mentee_region=None)):
         db.session.execute(statement.execution_options(synchronize_session=False))
+    tallies.forget_mentee_region(actor.id)  # and from their mentorships'
 
     actor.email = f"deleted-{actor.id}@deleted.invalid"
     actor.full_name = ""
