@@ -18,7 +18,7 @@ from functools import cached_property
 
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import and_, case, false, func, literal, or_, select, true, union_all
+from sqlalchemy import and_, case, false, func, literal, or_, select, text, true, union_all
 from sqlalchemy.orm import contains_eager, selectinload
 
 from ..accounts.models import EXTERNAL, User
@@ -271,6 +271,8 @@ class Page(Pagination):
     def _query_items(self):
         filters, seeker, later = (self._query_args[name]
                                   for name in ("filters", "seeker", "later"))
+        if filters.q:
+            _plan_for_index_look_ups()
         rows = db.session.execute(ranked_slice(
             filters, seeker, later, (self.page - 1) * self.per_page, self.per_page)).all()
         total = self._query_args.get("counted")  # known when the last page is asked again
@@ -285,6 +287,16 @@ class Page(Pagination):
 
     def _query_count(self):
         return self._total
+
+
+def _plan_for_index_look_ups():
+    """On PostgreSQL, plan the rest of this transaction as if reading a page anywhere
+    cost little more than reading the next one, as it does with the data in memory or
+    on SSD. With the default (4×, for spinning disks) the planner reads every revision
+    to test its search vector once a word is common (62 ms for one in eight of 100,000
+    mentors) instead of taking them from the GIN index (11 ms)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL random_page_cost = 1.1"))
 
 
 def _sort_keys(sort, seeker):
