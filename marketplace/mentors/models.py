@@ -108,15 +108,12 @@ class MentorProfile(db.Model):
         CheckConstraint("active_mentees BETWEEN 0 AND capacity", name="active_mentees"),
         CheckConstraint("committed_hours BETWEEN 0 AND monthly_hours",
                         name="committed_hours"),
-        Index("ix_mentor_profiles_status_approved_at", "status", "approved_at"),
-        Index("ix_mentor_profiles_status_years", "status", "years_experience"),
-        # An expression index: a migration that makes SQLite rebuild this table (batch
-        # mode, e.g. to drop a column) loses it and must create it again (see 0005).
-        Index("ix_mentor_profiles_status_free_places", "status",
-              db.text("(capacity - active_mentees)")),
+        # The admins' lists of profiles in one state, newest first (vetting.queries).
+        Index("ix_mentor_profiles_status_created_at", "status", "created_at"),
         # The mentor list's orders that do not depend on the viewer, within those open
         # to requests and the others (see mentors.search.ranked_slice). The last is an
-        # expression index too: an SQLite table rebuild must create it again (see 0005).
+        # expression index: a migration that makes SQLite rebuild this table (batch
+        # mode, e.g. to drop a column) loses it and must create it again (see 0005).
         Index("ix_mentor_profiles_listed_newest", "listed", "listed_open", "approved_at",
               "id"),
         Index("ix_mentor_profiles_listed_years", "listed", "listed_open", "years_experience",
