@@ -24,6 +24,7 @@ from marketplace.mentors.models import (
     ProfileLanguage,
     ProfileRevision,
 )
+from marketplace.mentors.queries import typical_answer_times
 from marketplace.mentorships.models import MentorshipRequest
 from marketplace.mentorships.services import accept_request, decline_request, requester
 from marketplace.program.models import FocusArea
@@ -224,6 +225,19 @@ def test_cards_give_the_reasons_and_score_of_the_profile_itself(seeded):
             assert mentor.offer == search.offer_of(profile, profile.published)
             assert matching.match(seeker, mentor.offer) == matching.match(
                 seeker, search.offer_of(profile, profile.published))
+
+
+def test_the_listed_mentors_read_from_their_rows_are_what_their_profiles_say(seeded):
+    """The list builds its mentors from the profile rows' copies, the users' names and
+    the published texts: each equals the `Mentor` made from the ORM profile."""
+    rows = db.session.execute(select(MentorProfile.id, MentorProfile.row_version)
+                              .where(MentorProfile.listed).order_by(MentorProfile.id)).all()
+    found = search.mentors(rows)
+    assert len(found) == len(rows) > 150
+    waits = typical_answer_times([row.id for row in rows])
+    for mentor in found:
+        profile = db.session.get(MentorProfile, mentor.id)
+        assert mentor == search.mentor_of(profile, profile.published, waits.get(profile.id))
 
 
 def test_past_the_cap_the_count_says_more_than_and_pages_stop(seeded_app, monkeypatch):

@@ -8,9 +8,9 @@ cards say why in a word (`later_because`).
 The page costs a fixed number of queries whatever its size and the number of mentors:
 what the viewer looks for and may ask (see mentorships.services.requester), the
 ranking (the page's ids and row versions, from the profile rows alone) and its count,
-on every request; the page's mentors (their profiles, areas and languages in one
-query each, their answer times in one) only when a mentor's row version is new to the
-process (see listing).
+on every request; the page's mentors (their profile rows with their users' names and
+published texts in one query, their answer times in another) only when a mentor's row
+version is new to the process (see listing).
 """
 
 from dataclasses import dataclass
@@ -19,7 +19,6 @@ from functools import cached_property
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import and_, case, false, func, literal, or_, select, text, true, union_all
-from sqlalchemy.orm import contains_eager, selectinload
 
 from ..accounts.models import EXTERNAL, User
 from ..core import fulltext
@@ -28,7 +27,6 @@ from ..mentorships.services import requester, why_cannot_request
 from ..program.models import FocusArea
 from . import listing, matching
 from .models import (
-    APPROVED,
     MentorProfile,
     ProfileRevision,
     has_code,
@@ -75,19 +73,6 @@ class Filters:
                  "format": self.format, "available": "y" if self.available else None,
                  "min_years": self.min_years, "sort": self.sort}
         return {key: value for key, value in pairs.items() if value not in (None, "")}
-
-
-def listed_profiles():
-    """Listed mentors, with their user and published revision joined."""
-    return (select(MentorProfile)
-            .join(User, User.id == MentorProfile.user_id)
-            .join(ProfileRevision, ProfileRevision.id == MentorProfile.published_revision_id)
-            .where(MentorProfile.status == APPROVED, User.active.is_(True))
-            .options(contains_eager(MentorProfile.user),
-                     contains_eager(MentorProfile.published)
-                     .selectinload(ProfileRevision.areas),
-                     selectinload(MentorProfile.languages),
-                     selectinload(MentorProfile.formats)))
 
 
 @dataclass(frozen=True)
@@ -253,15 +238,6 @@ def _area_words():
             select(FocusArea.id, FocusArea.name_en, FocusArea.name_it))))
 
 
-def load(ids):
-    """The listed profiles with these ids, in the order given."""
-    if not ids:
-        return []
-    found = {profile.id: profile for profile in db.session.scalars(
-        listed_profiles().where(MentorProfile.id.in_(ids))).unique()}
-    return [found[profile_id] for profile_id in ids if profile_id in found]
-
-
 class Page(Pagination):
     """One page of `ranked` mentors, loaded as `Mentor`s, and how many there are up to
     COUNT_CAP (`capped` when there are more): the database sorts only as far as the
@@ -379,13 +355,71 @@ def mentors(rows):
              for mentor_id, row_version in rows}
     missing = [mentor_id for mentor_id, mentor in found.items() if mentor is None]
     if missing:
-        profiles = load(missing)
+        listed = db.session.execute(_listed_rows(missing)).all()
         # Read after the profiles: what is filed under a row version is never older.
         waits = typical_answer_times(missing)
-        for profile in profiles:
-            found[profile.id] = mentor_of(profile, profile.published, waits.get(profile.id))
-            listing.keep(("mentor", profile.id, profile.row_version), found[profile.id])
+        areas = _areas_by_id({int(code) for row in listed for code in _codes(row.listed_areas)})
+        for row in listed:
+            found[row.id] = _listed_mentor_of(row, areas, waits.get(row.id))
+            listing.keep(("mentor", row.id, row.row_version), found[row.id])
     return [found[mentor_id] for mentor_id, _version in rows if found[mentor_id] is not None]
+
+
+def _listed_rows(ids):
+    """What a `Mentor` holds of the listed mentors with these ids, one row each: the
+    profile row (with the codes of its languages, formats and areas that `listing`
+    copies onto it), its user's name and its published revision's texts."""
+    profile, revision = MentorProfile, ProfileRevision
+    return (select(profile.id, profile.user_id, profile.status, profile.row_version,
+                   User.full_name, revision.company, revision.affiliation,
+                   revision.headline_en, revision.headline_it, revision.bio_en,
+                   revision.bio_it, profile.working_style, profile.motivation,
+                   profile.region, profile.listed_areas, profile.listed_languages,
+                   profile.listed_formats, profile.years_experience, profile.capacity,
+                   profile.active_mentees, profile.monthly_hours, profile.committed_hours,
+                   profile.accepting)
+            .join(User, User.id == profile.user_id)
+            .join(revision, revision.id == profile.published_revision_id)
+            .where(profile.id.in_(ids), profile.listed == true()))
+
+
+def _listed_mentor_of(row, areas, wait):
+    """A `_listed_rows` row as a `Mentor`: what `mentor_of` makes of the profile, its
+    published revision and its user, without loading them (a third of the time)."""
+    mentor_areas = tuple(sorted((areas[int(code)] for code in _codes(row.listed_areas)),
+                                key=lambda area: (area.position, area.id)))
+    languages = tuple(sorted(_codes(row.listed_languages)))
+    free_places = max(row.capacity - row.active_mentees, 0)
+    free_hours = max(row.monthly_hours - row.committed_hours, 0)
+    return Mentor(
+        id=row.id, user_id=row.user_id, status=row.status, name=row.full_name,
+        company=row.company, is_external=row.affiliation == EXTERNAL,
+        headline_en=row.headline_en or "", headline_it=row.headline_it or "",
+        bio_en=row.bio_en or "", bio_it=row.bio_it or "",
+        working_style=row.working_style, motivation=row.motivation, areas=mentor_areas,
+        region=row.region, language_codes=languages,
+        format_codes=tuple(sorted(_codes(row.listed_formats))),
+        years_experience=row.years_experience, capacity=row.capacity,
+        free_places=free_places, monthly_hours=row.monthly_hours, free_hours=free_hours,
+        accepting=row.accepting, answer_time=wait,
+        offer=matching.Offer(area_ids=frozenset(area.id for area in mentor_areas),
+                             region=row.region, languages=frozenset(languages),
+                             has_place=row.accepting and free_places > 0,
+                             free_hours=free_hours),
+        shown_in_list=True)  # listed: approved, and its mentor's account active
+
+
+def _codes(listed):
+    """The codes of a listed_* column (between commas)."""
+    return [code for code in listed.split(",") if code]
+
+
+def _areas_by_id(ids):
+    """The focus areas with these ids as `Area`s, by id."""
+    return {area_id: Area(area_id, position, name_en, name_it)
+            for area_id, position, name_en, name_it in db.session.execute(
+                select(FocusArea.id, FocusArea.position, FocusArea.name_en, FocusArea.name_it)
+                .where(FocusArea.id.in_(ids)))} if ids else {}
 
 
 def listed_mentor(profile_id):
