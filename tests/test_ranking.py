@@ -69,6 +69,15 @@ def assert_copies_current():
     assert not wrong
 
 
+def offer_of(profile, content):
+    """What the match reads of `profile` with `content`, straight from the ORM."""
+    return matching.Offer(
+        area_ids=frozenset(area.id for area in content.areas),
+        region=profile.region, languages=frozenset(profile.language_codes),
+        has_place=profile.accepting and profile.free_places > 0,
+        free_hours=profile.free_hours)
+
+
 def straightforward(filters, seeker, later):
     """The ids the list shows, best first, worked out in Python over every profile, and
     how many of them the viewer can ask (they come first)."""
@@ -94,7 +103,7 @@ def straightforward(filters, seeker, later):
                "availability": (profile.capacity - profile.active_mentees, free_hours,
                                 *newest),
                "newest": newest}.get(filters.sort) or (
-            matching.match(seeker, search.offer_of(profile, content)).score, *newest)
+            matching.match(seeker, offer_of(profile, content)).score, *newest)
         comes_later = (not profile.accepting or profile.active_mentees >= profile.capacity
                        or free_hours <= 0 or profile.user_id in later.user_ids
                        or profile.id in later.profile_ids)
@@ -222,9 +231,9 @@ def test_cards_give_the_reasons_and_score_of_the_profile_itself(seeded):
                            seeker=seeker, later=later)
         for mentor in page.items:
             profile = db.session.get(MentorProfile, mentor.id)
-            assert mentor.offer == search.offer_of(profile, profile.published)
+            assert mentor.offer == offer_of(profile, profile.published)
             assert matching.match(seeker, mentor.offer) == matching.match(
-                seeker, search.offer_of(profile, profile.published))
+                seeker, offer_of(profile, profile.published))
 
 
 def test_the_listed_mentors_read_from_their_rows_are_what_their_profiles_say(seeded):

@@ -402,10 +402,8 @@ def _listed_mentor_of(row, areas, wait):
         years_experience=row.years_experience, capacity=row.capacity,
         free_places=free_places, monthly_hours=row.monthly_hours, free_hours=free_hours,
         accepting=row.accepting, answer_time=wait,
-        offer=matching.Offer(area_ids=frozenset(area.id for area in mentor_areas),
-                             region=row.region, languages=frozenset(languages),
-                             has_place=row.accepting and free_places > 0,
-                             free_hours=free_hours),
+        offer=_offer(mentor_areas, row.region, languages, row.accepting, free_places,
+                     free_hours),
         shown_in_list=True)  # listed: approved, and its mentor's account active
 
 
@@ -431,6 +429,8 @@ def listed_mentor(profile_id):
 
 def mentor_of(profile, content, wait=None):
     """`profile` with `content` (one of its revisions) as a `Mentor`."""
+    areas = tuple(Area(area.id, area.position, area.name_en, area.name_it)
+                  for area in content.areas)
     return Mentor(
         id=profile.id, user_id=profile.user_id, status=profile.status,
         name=profile.user.full_name, company=content.company,
@@ -438,14 +438,14 @@ def mentor_of(profile, content, wait=None):
         headline_en=content.headline_en or "", headline_it=content.headline_it or "",
         bio_en=content.bio_en or "", bio_it=content.bio_it or "",
         working_style=profile.working_style, motivation=profile.motivation,
-        areas=tuple(Area(area.id, area.position, area.name_en, area.name_it)
-                    for area in content.areas),
-        region=profile.region, language_codes=tuple(profile.language_codes),
+        areas=areas, region=profile.region, language_codes=tuple(profile.language_codes),
         format_codes=tuple(profile.format_codes),
         years_experience=profile.years_experience, capacity=profile.capacity,
         free_places=profile.free_places, monthly_hours=profile.monthly_hours,
         free_hours=profile.free_hours, accepting=profile.accepting, answer_time=wait,
-        offer=offer_of(profile, content), shown_in_list=profile.shown_in_list)
+        offer=_offer(areas, profile.region, profile.language_codes, profile.accepting,
+                     profile.free_places, profile.free_hours),
+        shown_in_list=profile.shown_in_list)
 
 
 @dataclass
@@ -490,12 +490,11 @@ def cards(found, viewer, seeker, language, who=None):
                  invited=mentor.user_id in who.invited_user_ids) for mentor in found]
 
 
-def offer_of(profile, content):
-    return matching.Offer(
-        area_ids=frozenset(area.id for area in content.areas),
-        region=profile.region, languages=frozenset(profile.language_codes),
-        has_place=profile.accepting and profile.free_places > 0,
-        free_hours=profile.free_hours)
+def _offer(areas, region, language_codes, accepting, free_places, free_hours):
+    """What the match reads of a mentor (see matching)."""
+    return matching.Offer(area_ids=frozenset(area.id for area in areas), region=region,
+                          languages=frozenset(language_codes),
+                          has_place=accepting and free_places > 0, free_hours=free_hours)
 
 
 def browse(filters, viewer, language, page):
