@@ -13,6 +13,7 @@ import re
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
+import flask_babel
 import pytest
 import wtforms.i18n
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
@@ -20,7 +21,7 @@ from babel.messages.frontend import CommandLineInterface, parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from flask import render_template_string
-from flask_babel import force_locale, get_babel
+from flask_babel import force_locale, get_babel, get_locale, gettext
 from flask_login import login_user
 
 from marketplace import cli, create_app
@@ -171,8 +172,9 @@ def html_lang(response):
 
 def forget_loaded_translations():
     """Flask-Babel keeps the catalogs it has loaded, by locale, for the whole process
-    and whatever the app; start and end each test with none, so every app reads its
-    own translations folder and other test modules are not affected."""
+    and whatever the app (and so does our Domain, in the same cache); start and end
+    each test with none, so every app reads its own translations folder and other test
+    modules are not affected."""
     domain = vars(babel).get("domain_instance")  # a cached_property, made on first use
     if domain is not None:
         domain.cache.clear()
@@ -512,6 +514,45 @@ def test_compiled_catalog_is_used(client, catalog):
     assert response.status_code == 200
     text = page_text(response)
     assert [msgid for msgid, msgstr in shown if msgstr not in text] == []
+
+
+def test_messages_follow_the_locale_forced_inside_a_request(app):
+    """A request in Italian that writes to someone in English (as mail does, with
+    `in_language_of`) says each message in the language of the moment, in code and in
+    templates, and in Italian again afterwards."""
+    template = "{{ _('Log out') }} {{ ngettext('Works on the area you chose: %(areas)s', " \
+        "'Works on %(num)d of the areas you chose: %(areas)s', 2, areas='x') }}"
+    with app.test_request_context(headers={"Accept-Language": "it"}):
+        assert (gettext("Log out"), render_template_string(template)) == (
+            "Esci", "Esci Si occupa di 2 delle aree che hai scelto: x")
+        with force_locale("en"):
+            assert (gettext("Log out"), render_template_string(template)) == (
+                "Log out", "Log out Works on 2 of the areas you chose: x")
+        assert gettext("Log out") == "Esci"
+
+
+def test_a_language_catalog_is_looked_up_once_not_for_every_message(app, monkeypatch):
+    """flask-babel looks the catalog up by the locale's name for every message; ours
+    (marketplace.extensions.Domain) does it once per locale, which halves what a
+    message costs on a page that says hundreds."""
+    lookups = []
+    look_up = flask_babel.Domain.get_translations
+
+    def counted(domain):
+        lookups.append(str(get_locale()))
+        return look_up(domain)
+
+    monkeypatch.setattr(flask_babel.Domain, "get_translations", counted)
+    forget_loaded_translations()
+    try:
+        with app.test_request_context(headers={"Accept-Language": "it"}):
+            render_template_string("{% for i in range(50) %}{{ _('Log out') }}{% endfor %}")
+            assert gettext("Log out") == "Esci"
+            with force_locale("en"):
+                assert [gettext("Log out") for _i in range(50)][-1] == "Log out"
+    finally:
+        forget_loaded_translations()
+    assert lookups == ["it", "en"]
 
 
 def test_app_reads_the_project_translations_folder(database_url):
