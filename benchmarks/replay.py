@@ -1,0 +1,89 @@
+"""What the realistic mix costs the app's process, request by request: the requests
+`run.py --mix` plans (same users, same addresses, same order), played in process
+through the test client, with the CPU time the process spends on each (what the
+database server spends is not counted). On a machine whose speed varies from run to
+run, this tells two versions of the code apart where the mix's requests a second
+cannot: play each in turn, several times.
+
+    python benchmarks/replay.py -n 1500 --passes 3
+
+It uses the database run.py seeded (--mentors, default 10,000), seeding it first if
+there is none. It reports, for each pass, the median and mean CPU ms a request, the
+wall-clock mean, and how many statements SQLAlchemy compiled rather than found
+compiled. The first pass starts a process afresh, as the server's workers do.
+"""
+
+import argparse
+import logging
+import random
+import statistics
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from sqlalchemy import event
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from benchmarks import mix  # noqa: E402
+from benchmarks.run import prepared  # noqa: E402
+from benchmarks.seed import PASSWORD  # noqa: E402
+from marketplace import create_app  # noqa: E402
+from marketplace.config import normalise_database_url  # noqa: E402
+from marketplace.extensions import db  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="postgresql")
+    parser.add_argument("--mentors", type=int, default=10_000)
+    parser.add_argument("--users", type=int, default=48)
+    parser.add_argument("-n", type=int, default=1500, help="requests a pass")
+    parser.add_argument("--passes", type=int, default=2)
+    args = parser.parse_args()
+    url = prepared(args.database, args.mentors, keep=True)[0]
+    app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
+                      "SERVER_NAME": "127.0.0.1:5000", "SECRET_KEY": "x" * 32,
+                      "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
+                      "SESSION_COOKIE_SECURE": False})
+    logging.disable(logging.INFO)  # the access log, one line a request
+    rng = random.Random(2026)  # noqa: S311 (the plan run.py makes)
+    with app.app_context():
+        people = mix.mentees(args.users)
+        rows = mix.plan(people, mix.mentor_ids(2000, rng), mix.area_ids(), mix.PER_USER, rng)
+    clients = []
+    for person in people:
+        client = app.test_client()
+        response = client.post("/auth/login",
+                               data={"email": person["email"], "password": PASSWORD})
+        if response.status_code != 302:
+            raise SystemExit(f"{person['email']} could not log in ({response.status_code})")
+        clients.append(client)
+    compiled = Counter()
+
+    def count(_conn, _cursor, _statement, _parameters, context, _many):
+        compiled[str(context.cache_hit).rsplit(".", 1)[-1]] += 1
+
+    with app.app_context():
+        event.listen(db.engine, "after_cursor_execute", count)
+    print(f"{args.database}, {args.mentors:,} mentors, {len(people)} users, "
+          f"{args.n} requests a pass")
+    for number in range(args.passes):
+        compiled.clear()
+        cpu, wall, failed = [], [], 0
+        for user, _kind, path in rows[number * args.n:(number + 1) * args.n]:
+            started_cpu, started = time.process_time(), time.perf_counter()
+            status = clients[user].get(path).status_code
+            cpu.append(1000 * (time.process_time() - started_cpu))
+            wall.append(1000 * (time.perf_counter() - started))
+            failed += status != 200
+        print(f"pass {number + 1}: CPU ms a request median {statistics.median(cpu):.2f}, "
+              f"mean {statistics.fmean(cpu):.2f}; wall mean {statistics.fmean(wall):.2f}; "
+              f"statements compiled {compiled['CACHE_MISS']} of "
+              f"{sum(compiled.values())}; not 200: {failed}")
+
+
+if __name__ == "__main__":
+    main()
