@@ -10,8 +10,10 @@ mentees and has their mentors decline them, through the app's pages with CSRF to
 like a browser: each decline is an answered request, which changes the listing.
 """
 
+import asyncio
 import json
 import math
+import random
 import re
 import subprocess
 import tempfile
@@ -182,15 +184,66 @@ def wrk_mix(port, plan_file, duration, connections, start=0):
     its threads logged summed up: users and addresses answered, and per kind of page
     the requests, p50/p95/p99 and responses by status class."""
     with tempfile.TemporaryDirectory() as logs:
-        output = subprocess.run(
+        done = subprocess.run(
             ["wrk", f"-t{connections}", f"-c{connections}", f"-d{duration}s",
              "--timeout", "30s", "-s", str(HERE / "mix.lua"), f"http://127.0.0.1:{port}",
              "--", str(plan_file), f"{logs}/thread-", str(start)],
-            capture_output=True, text=True, check=True).stdout
+            capture_output=True, text=True, check=False)
+        if done.returncode:
+            raise SystemExit(f"wrk failed: {done.stderr or done.stdout}")
+        output = done.stdout
         figures = json.loads(output.strip().splitlines()[-1])
         responses = [line.rstrip("\n").split("\t") for log in Path(logs).iterdir()
                      for line in log.open(encoding="utf-8")]
     return {**figures, **summed_up(responses)}
+
+
+def offered(port, rows, cookies, rate, duration, seed=2026):
+    """The mix offered at `rate` requests a second for `duration` seconds, whatever the
+    answers (an open loop): the plan's requests in order, each due at a random time (a
+    Poisson stream, as people arriving independently) and sent then on a connection of
+    its own, as a browser behind a buffering proxy would reach the server. Latency runs
+    from when a request was due to its whole answer. {requests, rps, offered_rps,
+    p50/p95/p99_ms, errors, users, paths, kinds} as wrk_mix gives them."""
+    return asyncio.run(_offer(port, rows, cookies, rate, duration, random.Random(seed)))  # noqa: S311
+
+
+async def _offer(port, rows, cookies, rate, duration, rng):
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    responses, errors, tasks = [], Counter(), []
+    due, position = started, 0
+    while due < started + duration:
+        user, kind, path = rows[position % len(rows)]
+        position += 1
+        await asyncio.sleep(max(0.0, due - loop.time()))
+        tasks.append(asyncio.create_task(
+            _get(port, path, cookies[user], due, (kind, user, path), responses, errors)))
+        due += rng.expovariate(rate)
+    await asyncio.gather(*tasks)
+    latencies = sorted(float(row[3]) for row in responses)
+    return {"requests": len(responses), "rps": len(responses) / (loop.time() - started),
+            "offered_rps": rate, "errors": sum(errors.values()),
+            "error_kinds": dict(errors),
+            **{f"p{p}_ms": percentile(latencies, p) for p in (50, 95, 99)},
+            **summed_up(responses)}
+
+
+async def _get(port, path, cookie, due, about, responses, errors):
+    kind, user, path = about
+    try:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection("127.0.0.1", port), 30)
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                     f"Cookie: {cookie}\r\nConnection: close\r\n\r\n".encode())
+        answer = await asyncio.wait_for(reader.read(), 30)  # until the server closes
+        writer.close()
+    except (OSError, TimeoutError) as error:
+        errors[type(error).__name__] += 1
+        return
+    status = answer.split(b" ", 2)[1].decode() if answer.startswith(b"HTTP/") else "000"
+    took = 1000 * (asyncio.get_running_loop().time() - due)
+    responses.append((kind, str(user), status, f"{took:.3f}", path))
 
 
 def summed_up(responses):

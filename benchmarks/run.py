@@ -314,9 +314,10 @@ MIX_PLANS = [("browse, best match", "/mentors?sort=match&page=4", "mentee"),
              ("browse, newest, page 10", "/mentors?sort=newest&page=10", "mentee")]
 
 
-def run_mix(kind, mentors, duration, connections, users, writes, keep=False):
+def run_mix(kind, mentors, duration, connections, users, writes, keep=False, paced=None):
     """The realistic mix on a seeded database, served twice: remembering, and with
-    each worker remembering nothing (`LISTING_CACHE_SIZE=0`)."""
+    each worker remembering nothing (`LISTING_CACHE_SIZE=0`); with `paced` (a
+    percentage of hello), each also offered that rate."""
     url, counts, seeded_in, version = prepared(kind, mentors, keep)
     port = free_port()
     app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
@@ -335,18 +336,20 @@ def run_mix(kind, mentors, duration, connections, users, writes, keep=False):
         with tempfile.TemporaryDirectory() as stats:
             with serving(url, port, BENCHMARK_CACHE_STATS=stats, **settings):
                 figures = mix_pass(app, port, people, pairs, rows, duration, connections,
-                                   writes)
+                                   writes, paced)
             figures["cache"] = cache_stats(Path(stats))
         passes.append((name, figures))
     plans = query_plans(url, port, MIX_PLANS, {"mentee": people[0]["email"]})
     return {"kind": kind, "mentors": mentors, "counts": counts, "version": version,
             "seeded_in": seeded_in, "duration": duration, "connections": connections,
             "users": len(people), "variety": mix.variety(people), "writers": len(pairs),
-            "writes": writes, "passes": passes, "plans": plans}
+            "writes": writes, "passes": passes, "plans": plans, "paced": paced}
 
 
-def mix_pass(app, port, people, pairs, rows, duration, connections, writes):
-    """hello, then the mix with the writer running: {hello, mix, plan, writes/s...}."""
+def mix_pass(app, port, people, pairs, rows, duration, connections, writes, paced=None):
+    """hello, then the mix with the writer running: {hello, mix, plan, writes/s...};
+    with `paced`, then the mix offered at `paced`% of hello (see mix.offered), the
+    writer still running ({paced: figures})."""
     cookies = [login(port, person["email"]) for person in people]
     plan_file = HERE / "data" / f"mix-plan-{port}.tsv"
     plan_file.parent.mkdir(exist_ok=True)
@@ -363,16 +366,25 @@ def mix_pass(app, port, people, pairs, rows, duration, connections, writes):
         since, sent_before = datetime.now(UTC), writer.sent
         figures = mix.wrk_mix(port, plan_file, duration, connections)
         until, sent = datetime.now(UTC), writer.sent - sent_before
+        if paced:
+            paced_since = datetime.now(UTC)
+            paced_figures = mix.offered(port, rows, cookies, paced / 100 * hello["rps"],
+                                        duration)
+            paced_until = datetime.now(UTC)
     finally:
         writer.finish()
         plan_file.unlink(missing_ok=True)
     with app.app_context():
         answered = mix.answered(since, until)
+        if paced:
+            paced_figures["writes_per_s"] = (mix.answered(paced_since, paced_until)
+                                             / (paced_until - paced_since).total_seconds())
         db.session.remove()
     seconds = (until - since).total_seconds()
     return {"hello": hello, "mix": figures, "planned": planned,
             "writes_per_s": answered / seconds, "writer_rps": sent / seconds,
-            "write_failures": dict(writer.failures)}
+            "write_failures": dict(writer.failures),
+            **({"paced": paced_figures} if paced else {})}
 
 
 def cache_stats(directory):
@@ -424,6 +436,7 @@ def mix_table(run_):
                          f"{row['p95_ms']:.1f} | {row['p99_ms']:.1f} | "
                          + ", ".join(f"{status}: {n}" for status, n
                                      in sorted(row["statuses"].items())) + " |")
+    lines += paced_lines(run_)
     stats = run_["passes"][0][1]["cache"]
     if stats:
         lines += ["", "What the remembering server's workers found remembered over the pass "
@@ -436,6 +449,29 @@ def mix_table(run_):
         lines += ["", f"Writer steps that failed: {failures}."]
     lines += plan_lines(run_)
     return "\n".join(lines) + "\n"
+
+
+def paced_lines(run_):
+    """The table of the passes offered a steady rate (`--paced`), if any."""
+    if not run_.get("paced"):
+        return []
+    lines = ["", f"Offered {run_['paced']:g}% of hello: the same planned requests, each "
+             "sent when due at random times (a Poisson stream) whatever the answers, on a "
+             "connection of its own, for the same time, the writers still running "
+             "(`mix.offered`). Latency runs from when a request was due: a server that "
+             "falls behind counts the wait.", "",
+             "| server | offered req/s | answered req/s | p50 ms | p95 ms | p99 ms | "
+             "slowest kind's p99 ms | errors | non-2xx | answers/s |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |"]
+    for name, figures in run_["passes"]:
+        paced = figures["paced"]
+        slowest = max(paced["kinds"].items(), key=lambda item: item[1]["p99_ms"])
+        lines.append(
+            f"| {name} | {paced['offered_rps']:.1f} | {paced['rps']:.1f} | "
+            f"{paced['p50_ms']:.1f} | {paced['p95_ms']:.1f} | {paced['p99_ms']:.1f} | "
+            f"{slowest[0]} {slowest[1]['p99_ms']:.1f} | {paced['errors']} | "
+            f"{non_2xx(paced)} | {paced['writes_per_s']:.2f} |")
+    return lines
 
 
 def plan_lines(run_):
@@ -502,6 +538,10 @@ def main():
     parser.add_argument("--users", type=int, default=48, help="mentees in the mix")
     parser.add_argument("--writes", type=float, default=1.5,
                         help="answered requests a second the mix's writer aims at")
+    parser.add_argument("--paced", type=float, metavar="PERCENT",
+                        help="also offer the mix at this share of hello's requests a "
+                             "second, whatever the answers, and time each request from "
+                             "when it was due")
     args = parser.parse_args()
     if args.mix:
         return main_mix(args)
@@ -531,7 +571,7 @@ def main_mix(args):
         for kind in args.database or ["postgresql"]:
             print(f"{kind}, {mentors} mentors, realistic mix…", flush=True)
             result = run_mix(kind, mentors, args.duration, args.connections, args.users,
-                             args.writes, args.keep)
+                             args.writes, args.keep, args.paced)
             sections.append(mix_table(result))
             print(sections[-1], flush=True)
     output.write_text(f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `benchmarks/run.py "
