@@ -331,14 +331,16 @@ def run_mix(kind, mentors, duration, connections, users, writes, keep=False, pac
     if len(people) < users:
         raise SystemExit(f"only {len(people)} mentees with interests to browse as")
     passes = []
+    rate = None  # offered to both servers: the first one's share of its hello
     for name, settings in (("remembering", {}), ("nothing remembered",
                                                  {"LISTING_CACHE_SIZE": "0"})):
         with tempfile.TemporaryDirectory() as stats:
             with serving(url, port, BENCHMARK_CACHE_STATS=stats, **settings):
                 figures = mix_pass(app, port, people, pairs, rows, duration, connections,
-                                   writes, paced)
+                                   writes, paced, rate)
             figures["cache"] = cache_stats(Path(stats))
         passes.append((name, figures))
+        rate = rate or figures.get("paced", {}).get("offered_rps")
     plans = query_plans(url, port, MIX_PLANS, {"mentee": people[0]["email"]})
     return {"kind": kind, "mentors": mentors, "counts": counts, "version": version,
             "seeded_in": seeded_in, "duration": duration, "connections": connections,
@@ -346,10 +348,11 @@ def run_mix(kind, mentors, duration, connections, users, writes, keep=False, pac
             "writes": writes, "passes": passes, "plans": plans, "paced": paced}
 
 
-def mix_pass(app, port, people, pairs, rows, duration, connections, writes, paced=None):
+def mix_pass(app, port, people, pairs, rows, duration, connections, writes, paced=None,
+             rate=None):
     """hello, then the mix with the writer running: {hello, mix, plan, writes/s...};
-    with `paced`, then the mix offered at `paced`% of hello (see mix.offered), the
-    writer still running ({paced: figures})."""
+    with `paced`, then the mix offered at `rate` requests a second, or `paced`% of this
+    pass's hello (see mix.offered), the writer still running ({paced: figures})."""
     cookies = [login(port, person["email"]) for person in people]
     plan_file = HERE / "data" / f"mix-plan-{port}.tsv"
     plan_file.parent.mkdir(exist_ok=True)
@@ -368,8 +371,8 @@ def mix_pass(app, port, people, pairs, rows, duration, connections, writes, pace
         until, sent = datetime.now(UTC), writer.sent - sent_before
         if paced:
             paced_since = datetime.now(UTC)
-            paced_figures = mix.offered(port, rows, cookies, paced / 100 * hello["rps"],
-                                        duration)
+            paced_figures = mix.offered(port, rows, cookies,
+                                        rate or paced / 100 * hello["rps"], duration)
             paced_until = datetime.now(UTC)
     finally:
         writer.finish()
@@ -455,7 +458,8 @@ def paced_lines(run_):
     """The table of the passes offered a steady rate (`--paced`), if any."""
     if not run_.get("paced"):
         return []
-    lines = ["", f"Offered {run_['paced']:g}% of hello: the same planned requests, each "
+    lines = ["", f"Offered {run_['paced']:g}% of the first server's hello, to both servers: "
+             "the same planned requests, each "
              "sent when due at random times (a Poisson stream) whatever the answers, on a "
              "connection of its own, for the same time, the writers still running "
              "(`mix.offered`). Latency runs from when a request was due: a server that "
