@@ -317,7 +317,7 @@ MIX_PLANS = [("browse, best match", "/mentors?sort=match&page=4", "mentee"),
 def run_mix(kind, mentors, duration, connections, users, writes, keep=False, paced=None):
     """The realistic mix on a seeded database, served twice: remembering, and with
     each worker remembering nothing (`LISTING_CACHE_SIZE=0`); with `paced` (a
-    percentage of hello), each also offered that rate."""
+    percentage of hello), each also offered the first server's share of its hello."""
     url, counts, seeded_in, version = prepared(kind, mentors, keep)
     port = free_port()
     app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
