@@ -32,6 +32,26 @@ from marketplace.config import normalise_database_url  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
 
 
+def in_process(url, **settings):
+    """The app on the database at `url`, for the test client: no CSRF tokens, no rate
+    limits, cookies over plain HTTP, and no access log (a line a request)."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
+                      "SERVER_NAME": "127.0.0.1:5000", "SECRET_KEY": "x" * 32,
+                      "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
+                      "SESSION_COOKIE_SECURE": False, **settings})
+    logging.disable(logging.INFO)
+    return app
+
+
+def logged_in(app, email):
+    """A test client logged in as `email` (a seeded user, with the seed's password)."""
+    client = app.test_client()
+    response = client.post("/auth/login", data={"email": email, "password": PASSWORD})
+    if response.status_code != 302:
+        raise SystemExit(f"{email} could not log in ({response.status_code})")
+    return client
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("path")
@@ -45,17 +65,11 @@ def main():
                         help="remember no listing result (LISTING_CACHE_SIZE=0)")
     args = parser.parse_args()
     url = prepared(args.database, args.mentors, keep=True)[0]
-    app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
-                      "SERVER_NAME": "127.0.0.1:5000", "SECRET_KEY": "x" * 32,
-                      "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
-                      "SESSION_COOKIE_SECURE": False,
-                      **({"LISTING_CACHE_SIZE": 0} if args.nothing_remembered else {})})
-    logging.disable(logging.INFO)  # the access log, one line a request
+    app = in_process(url, **({"LISTING_CACHE_SIZE": 0} if args.nothing_remembered else {}))
     _busy, busy_email, _pages = targets(app)
     email = {"mentee": "mentee1@bench.example.com", "admin": "mentee0@bench.example.com",
              "mentor": busy_email}[args.who]
-    client = app.test_client()
-    client.post("/auth/login", data={"email": email, "password": PASSWORD})
+    client = logged_in(app, email)
     statements = []  # [statement, ms]
 
     def before(_conn, _cursor, statement, *_rest):

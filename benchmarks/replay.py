@@ -14,7 +14,6 @@ compiled. The first pass starts a process afresh, as the server's workers do.
 """
 
 import argparse
-import logging
 import random
 import statistics
 import sys
@@ -28,10 +27,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from benchmarks import mix  # noqa: E402
+from benchmarks.hotspots import in_process, logged_in  # noqa: E402
 from benchmarks.run import prepared  # noqa: E402
-from benchmarks.seed import PASSWORD  # noqa: E402
-from marketplace import create_app  # noqa: E402
-from marketplace.config import normalise_database_url  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
 
 
@@ -43,24 +40,12 @@ def main():
     parser.add_argument("-n", type=int, default=1500, help="requests a pass")
     parser.add_argument("--passes", type=int, default=2)
     args = parser.parse_args()
-    url = prepared(args.database, args.mentors, keep=True)[0]
-    app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
-                      "SERVER_NAME": "127.0.0.1:5000", "SECRET_KEY": "x" * 32,
-                      "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
-                      "SESSION_COOKIE_SECURE": False})
-    logging.disable(logging.INFO)  # the access log, one line a request
+    app = in_process(prepared(args.database, args.mentors, keep=True)[0])
     rng = random.Random(2026)  # noqa: S311 (the plan run.py makes)
     with app.app_context():
         people = mix.mentees(args.users)
         rows = mix.plan(people, mix.mentor_ids(2000, rng), mix.area_ids(), mix.PER_USER, rng)
-    clients = []
-    for person in people:
-        client = app.test_client()
-        response = client.post("/auth/login",
-                               data={"email": person["email"], "password": PASSWORD})
-        if response.status_code != 302:
-            raise SystemExit(f"{person['email']} could not log in ({response.status_code})")
-        clients.append(client)
+    clients = [logged_in(app, person["email"]) for person in people]
     compiled = Counter()
 
     def count(_conn, _cursor, _statement, _parameters, context, _many):
