@@ -30,8 +30,8 @@ login_manager = LoginManager()
 class Domain(flask_babel.Domain):
     """flask-babel's messages, each language's translations found once per locale
     rather than once per message: flask-babel names the locale (`str(locale)`) to look
-    them up for every message, half of what a message cost (a page says hundreds).
-    They are kept in flask-babel's own cache, under the locale."""
+    them up for every message, a third of what a message cost (a request says about
+    130). They are kept in flask-babel's own cache, under the locale."""
 
     def get_translations(self):
         locale = get_locale()
