@@ -5,6 +5,8 @@ with the language switcher (kept in the session), then the browser's Accept-Lang
 negotiated with q-values, then English.
 """
 
+from functools import lru_cache
+
 from babel import Locale, negotiate_locale
 from flask import has_request_context, request, session
 from flask_babel import force_locale, get_locale, get_translations
@@ -13,6 +15,10 @@ from flask_login import current_user
 DEFAULT_LOCALE = "en"
 # Each language is named in its own language in the switcher.
 LANGUAGES = {"en": "English", "it": "Italiano"}
+# One Locale a language for the process: flask-babel takes a Locale as it is, where it
+# would parse a code afresh each request (reading Babel's data files), and a message's
+# translations are then found under that same object (see extensions.Domain).
+LOCALES = {code: Locale.parse(code) for code in LANGUAGES}
 SESSION_KEY = "language"
 
 # Keywords the extraction looks for, beyond Babel's defaults (`_`, `gettext`, `N_`…).
@@ -35,10 +41,15 @@ def accepted_locale():
     are sorted by quality (Werkzeug does that) and given to Babel's negotiation.
     """
     preferred = [value for value, quality in request.accept_languages if quality > 0]
-    return negotiate_locale(preferred, list(LANGUAGES), sep="-")
+    found = negotiate_locale(preferred, list(LANGUAGES), sep="-")
+    return found and found.lower()  # as the header wrote it: "IT" is "it"
 
 
 def select_locale():
+    return LOCALES[_selected_language()]
+
+
+def _selected_language():
     if not has_request_context():  # commands; what they send uses in_language_of()
         return DEFAULT_LOCALE
     if current_user.is_authenticated and current_user.language in LANGUAGES:
@@ -141,5 +152,12 @@ WTFORMS_MESSAGES = (
 def language_name(code, locale=None, capitalize=True):
     """A language's name in the viewer's language ("Francese", "French"; with
     `capitalize=False` as inside an Italian sentence, "francese")."""
-    name = Locale.parse(code).get_display_name(str(locale or get_locale() or "en"))
+    return _language_name(code, str(locale or get_locale() or DEFAULT_LOCALE), capitalize)
+
+
+@lru_cache(maxsize=1024)
+def _language_name(code, locale, capitalize):
+    """Worked out once a process: Babel reads its data files to make each Locale (a
+    card names its mentor's languages)."""
+    name = Locale.parse(code).get_display_name(locale)
     return name[:1].upper() + name[1:] if capitalize else name

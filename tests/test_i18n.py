@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 import flask_babel
 import pytest
 import wtforms.i18n
+from babel import Locale
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import CommandLineInterface, parse_mapping_cfg
 from babel.messages.mofile import read_mo
@@ -28,7 +29,7 @@ from marketplace import cli, create_app
 from marketplace.accounts.models import User
 from marketplace.config import PROJECT_ROOT, load_config
 from marketplace.extensions import babel, db
-from marketplace.i18n import EXTRACT_KEYWORDS
+from marketplace.i18n import EXTRACT_KEYWORDS, LOCALES, _language_name, language_name
 from marketplace.mentors import models as profiles
 from marketplace.web.labels import decision_label, status_label, timestamp, version_status
 
@@ -553,6 +554,38 @@ def test_a_language_catalog_is_looked_up_once_not_for_every_message(app, monkeyp
     finally:
         forget_loaded_translations()
     assert lookups == ["it", "en"]
+
+
+def test_each_language_is_one_locale_for_the_process(app):
+    """Requests in a language all get the same Locale object, made once: Babel reads
+    its data files to make one, and the translations are found under it by identity."""
+    seen = []
+    for language in ("it", "en", "it"):
+        with app.test_request_context(headers={"Accept-Language": language}):
+            seen.append(get_locale())
+    assert [str(locale) for locale in seen] == ["it", "en", "it"]
+    assert seen[0] is seen[2] is LOCALES["it"] and seen[1] is LOCALES["en"]
+
+
+def test_a_language_name_is_worked_out_once(app, monkeypatch):
+    """Naming a language makes a Locale (Babel reads its data files): done once for
+    each language, capitalisation and viewer's language, whatever the calls."""
+    made = []
+    parse = Locale.parse
+
+    def counted(code, *args, **kwargs):
+        made.append(code)
+        return parse(code, *args, **kwargs)
+
+    monkeypatch.setattr("marketplace.i18n.Locale.parse", counted)
+    _language_name.cache_clear()
+    try:
+        names = [(language_name("fr", "it"), language_name("fr", "en", capitalize=False))
+                 for _i in range(20)]
+    finally:
+        _language_name.cache_clear()
+    assert names[-1] == ("Francese", "French")
+    assert sorted(made) == ["en", "fr", "fr", "it"]  # the named and the viewer's, once
 
 
 def test_app_reads_the_project_translations_folder(database_url):
