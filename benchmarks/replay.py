@@ -10,7 +10,9 @@ cannot: play each in turn, several times.
 It uses the database run.py seeded (--mentors, default 10,000), seeding it first if
 there is none. It reports, for each pass, the median and mean CPU ms a request, the
 wall-clock mean, and how many statements SQLAlchemy compiled rather than found
-compiled. The first pass starts a process afresh, as the server's workers do.
+compiled. The first pass starts a process afresh, as the server's workers do. With
+--kinds, it also gives each kind of page's median CPU and wall-clock ms, and its share
+of the pass's CPU.
 """
 
 import argparse
@@ -39,6 +41,7 @@ def main():
     parser.add_argument("--users", type=int, default=48)
     parser.add_argument("-n", type=int, default=1500, help="requests a pass")
     parser.add_argument("--passes", type=int, default=2)
+    parser.add_argument("--kinds", action="store_true", help="CPU by kind of page")
     args = parser.parse_args()
     app = in_process(prepared(args.database, args.mentors, keep=True)[0])
     rng = random.Random(2026)  # noqa: S311 (the plan run.py makes)
@@ -57,17 +60,24 @@ def main():
           f"{args.n} requests a pass")
     for number in range(args.passes):
         compiled.clear()
-        cpu, wall, failed = [], [], 0
-        for user, _kind, path in rows[number * args.n:(number + 1) * args.n]:
+        cpu, wall, failed, by_kind = [], [], 0, {}
+        for user, kind, path in rows[number * args.n:(number + 1) * args.n]:
             started_cpu, started = time.process_time(), time.perf_counter()
             status = clients[user].get(path).status_code
             cpu.append(1000 * (time.process_time() - started_cpu))
             wall.append(1000 * (time.perf_counter() - started))
+            by_kind.setdefault(kind, []).append((cpu[-1], wall[-1]))
             failed += status != 200
         print(f"pass {number + 1}: CPU ms a request median {statistics.median(cpu):.2f}, "
               f"mean {statistics.fmean(cpu):.2f}; wall mean {statistics.fmean(wall):.2f}; "
               f"statements compiled {compiled['CACHE_MISS']} of "
               f"{sum(compiled.values())}; not 200: {failed}")
+        if args.kinds:
+            for kind, values in sorted(by_kind.items(), key=lambda item: -len(item[1])):
+                spent, waited = zip(*values, strict=True)
+                print(f"  {kind:<14} {len(values):>5} requests, median CPU "
+                      f"{statistics.median(spent):6.2f} ms, wall {statistics.median(waited):6.2f}"
+                      f" ms; {100 * sum(spent) / sum(cpu):4.1f}% of the CPU")
 
 
 if __name__ == "__main__":
