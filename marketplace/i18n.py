@@ -42,7 +42,7 @@ def accepted_locale():
     """
     preferred = [value for value, quality in request.accept_languages if quality > 0]
     found = negotiate_locale(preferred, list(LANGUAGES), sep="-")
-    return found and found.lower()  # as the header wrote it: "IT" is "it"
+    return found and found.lower()  # Babel answers as the header spells it ("IT")
 
 
 def select_locale():
