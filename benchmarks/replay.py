@@ -1,21 +1,23 @@
 """What the realistic mix costs the app's process, request by request: the requests
 `run.py --mix` plans (same users, same addresses, same order), played in process
-through the test client, with the CPU time the process spends on each (what the
-database server spends is not counted). On a machine whose speed varies from run to
-run, this tells two versions of the code apart where the mix's requests a second
-cannot: play each in turn, several times.
+through the test client, with the CPU time the process spends on each and, for a
+PostgreSQL server on this machine, what its processes spend over the pass. On a
+machine whose speed varies from run to run, this tells two versions of the code apart
+where the mix's requests a second cannot: play each in turn, several times.
 
     python benchmarks/replay.py -n 1500 --passes 3
 
 It uses the database run.py seeded (--mentors, default 10,000), seeding it first if
 there is none. It reports, for each pass, the median and mean CPU ms a request, the
-wall-clock mean, and how many statements SQLAlchemy compiled rather than found
-compiled. The first pass starts a process afresh, as the server's workers do. With
---kinds, it also gives each kind of page's median CPU and wall-clock ms, and its share
-of the pass's CPU.
+wall-clock mean, the database server's CPU ms a request (mean, read from /proc for
+the processes named postgres: Linux, local server), and how many statements
+SQLAlchemy compiled rather than found compiled. The first pass starts a process
+afresh, as the server's workers do. With --kinds, it also gives each kind of page's
+median CPU and wall-clock ms, and its share of the pass's CPU.
 """
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -32,6 +34,21 @@ from benchmarks import mix  # noqa: E402
 from benchmarks.hotspots import in_process, logged_in  # noqa: E402
 from benchmarks.run import prepared  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
+
+
+def database_cpu():
+    """CPU seconds the local PostgreSQL server's processes have spent (Linux), or None
+    where /proc does not tell."""
+    total = None
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            line = stat.read_text()
+        except OSError:  # the process ended
+            continue
+        if line[line.index("(") + 1:line.rindex(")")] == "postgres":
+            fields = line[line.rindex(")") + 2:].split()
+            total = (total or 0) + int(fields[11]) + int(fields[12])  # utime, stime
+    return None if total is None else total / os.sysconf("SC_CLK_TCK")
 
 
 def main():
@@ -61,6 +78,7 @@ def main():
     for number in range(args.passes):
         compiled.clear()
         cpu, wall, failed, by_kind = [], [], 0, {}
+        database_before = database_cpu() if args.database == "postgresql" else None
         for user, kind, path in rows[number * args.n:(number + 1) * args.n]:
             started_cpu, started = time.process_time(), time.perf_counter()
             status = clients[user].get(path).status_code
@@ -68,8 +86,11 @@ def main():
             wall.append(1000 * (time.perf_counter() - started))
             by_kind.setdefault(kind, []).append((cpu[-1], wall[-1]))
             failed += status != 200
+        database = "" if database_before is None else (
+            f"; database CPU mean {1000 * (database_cpu() - database_before) / len(cpu):.2f}")
         print(f"pass {number + 1}: CPU ms a request median {statistics.median(cpu):.2f}, "
-              f"mean {statistics.fmean(cpu):.2f}; wall mean {statistics.fmean(wall):.2f}; "
+              f"mean {statistics.fmean(cpu):.2f}{database}; "
+              f"wall mean {statistics.fmean(wall):.2f}; "
               f"statements compiled {compiled['CACHE_MISS']} of "
               f"{sum(compiled.values())}; not 200: {failed}")
         if args.kinds:
