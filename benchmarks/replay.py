@@ -58,7 +58,7 @@ def main():
     parser.add_argument("--users", type=int, default=48)
     parser.add_argument("-n", type=int, default=1500, help="requests a pass")
     parser.add_argument("--passes", type=int, default=2)
-    parser.add_argument("--kinds", action="store_true", help="CPU by kind of page")
+    parser.add_argument("--kinds", action="store_true", help="time by kind of page")
     args = parser.parse_args()
     app = in_process(prepared(args.database, args.mentors, keep=True)[0])
     rng = random.Random(2026)  # noqa: S311 (the plan run.py makes)

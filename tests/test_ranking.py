@@ -335,15 +335,15 @@ def test_on_postgresql_a_search_plans_for_index_look_ups_in_its_transaction_only
     if db.engine.dialect.name != "postgresql":
         pytest.skip("runs in the PostgreSQL pass (TEST_DATABASE_URL)")
     seeker, later = viewers()[1]
-    settings = text("SELECT current_setting('random_page_cost'), "
-                    "current_setting('max_parallel_workers_per_gather')")
+    planner = text("SELECT current_setting('random_page_cost'), "
+                   "current_setting('max_parallel_workers_per_gather')")
 
     def planned(filters):
         db.session.rollback()
-        default = tuple(db.session.execute(settings).one())
+        default = tuple(db.session.execute(planner).one())
         search.Page(page=1, per_page=search.PER_PAGE, error_out=False, filters=filters,
                     seeker=seeker, later=later)  # ranks as it is made
-        return default, tuple(db.session.execute(settings).one())
+        return default, tuple(db.session.execute(planner).one())
 
     default, searching = planned(search.Filters(q="negoti"))
     assert searching == ("1.1", "0") != default
