@@ -218,7 +218,7 @@ async def _offer(port, rows, cookies, rate, duration, rng):
         position += 1
         await asyncio.sleep(max(0.0, due - loop.time()))
         tasks.append(asyncio.create_task(
-            _get(port, path, cookies[user], due, (kind, user, path), responses, errors)))
+            _get(port, cookies[user], due, (kind, user, path), responses, errors)))
         due += rng.expovariate(rate)
     await asyncio.gather(*tasks)
     latencies = sorted(float(row[3]) for row in responses)
@@ -229,18 +229,21 @@ async def _offer(port, rows, cookies, rate, duration, rng):
             **summed_up(responses)}
 
 
-async def _get(port, path, cookie, due, about, responses, errors):
+async def _get(port, cookie, due, about, responses, errors):
     kind, user, path = about
+    writer = None
     try:
         reader, writer = await asyncio.wait_for(
             asyncio.open_connection("127.0.0.1", port), 30)
         writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
                      f"Cookie: {cookie}\r\nConnection: close\r\n\r\n".encode())
         answer = await asyncio.wait_for(reader.read(), 30)  # until the server closes
-        writer.close()
     except (OSError, TimeoutError) as error:
         errors[type(error).__name__] += 1
         return
+    finally:
+        if writer is not None:
+            writer.close()
     status = answer.split(b" ", 2)[1].decode() if answer.startswith(b"HTTP/") else "000"
     took = 1000 * (asyncio.get_running_loop().time() - due)
     responses.append((kind, str(user), status, f"{took:.3f}", path))
