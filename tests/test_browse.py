@@ -309,6 +309,12 @@ def test_the_score_is_the_sum_of_its_factors_within_0_and_100(
                 + 15 * has_place + 10 * (free_hours >= (hours or 1)))
     assert found.score == expected
     assert 0 <= found.score <= 100
+    if mentor_region != region or not region:
+        assert found.score <= matching.best_elsewhere(seeker(wanted, region, language, hours))
+    # The bound is reached: by a mentor elsewhere with everything else.
+    everything = offer(wanted, None, {language}, True, 40)
+    assert matching.match(seeker(wanted, region, language, hours), everything).score == (
+        matching.best_elsewhere(seeker(wanted, region, language, hours)))
 
 
 @pytest.fixture

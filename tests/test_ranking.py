@@ -3,6 +3,7 @@ the copy stays what it is copied from through the changes the product makes, and
 ranking, its counts and its pages are those of a straightforward ranking in Python
 over the profiles themselves, on a seeded database, for many viewers and filters."""
 
+import dataclasses
 import random
 from datetime import timedelta
 
@@ -223,6 +224,32 @@ def test_the_ranking_is_the_straightforward_one_for_many_viewers_and_filters(see
             compared += 1
             nonempty += bool(expected[12:])
     assert compared == 180 and nonempty > 40
+
+
+def test_the_best_match_takes_the_seekers_region_alone_only_when_nobody_else_can_beat_it(
+        seeded):
+    """The best match reads the seeker's region first and everyone only when the
+    region's best are not enough (see search._best_matches_near_first): its slices are
+    the straightforward ranking's in both cases, which the seekers below both meet
+    (without focus areas, a region's mentors can outscore everyone else's at the top of
+    this small database)."""
+    rng = random.Random(5)  # noqa: S311 (test data)
+    taken = {0: 0, 1: 0}
+    for seeker, later in viewers():
+        for looking in (seeker, dataclasses.replace(seeker, area_ids=frozenset()),
+                        dataclasses.replace(seeker, area_ids=frozenset(), language="it",
+                                            hours=6)):
+            for filters in [search.Filters(), *filter_sets(rng, 6)]:
+                filters = dataclasses.replace(filters, sort="match", region=None)
+                expected, _first = straightforward(filters, looking, later)
+                for offset, limit in ((0, 3), (0, 12), (6, 12), (12, 12), (40, 12)):
+                    found = [row.id for row in db.session.execute(
+                        search.ranked_slice(filters, looking, later, offset, limit))]
+                    assert found == expected[offset:offset + limit], (looking, filters,
+                                                                      offset)
+                    _near, enough = search._nearby(filters, looking, later, offset + limit)
+                    taken[db.session.scalar(select(enough))] += 1
+    assert taken[1] > 10 and taken[0] > 10, taken
 
 
 def test_cards_give_the_reasons_and_score_of_the_profile_itself(seeded):

@@ -103,6 +103,12 @@ def score_expression(seeker):
                     >= (seeker.hours or 1), HOURS), else_=0))
 
 
+def best_elsewhere(seeker):
+    """The highest score a mentor outside the seeker's region can have: every point but
+    the region's."""
+    return (AREAS if seeker.area_ids else 0) + LANGUAGE + PLACE + HOURS
+
+
 def reasons(result, seeker, areas_by_id, language):
     """The factors of a match, in words for the mentee."""
     words = []

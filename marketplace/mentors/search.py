@@ -187,7 +187,8 @@ def ranked_slice(filters, seeker, later, offset, limit):
     viewer read each group (the UNION ALL below: those the viewer can ask, those not
     open to requests, those open but not to them) from an index, in order, and stop at
     the slice's end. The best match depends on the viewer: the database sorts the
-    matches, keeping only the best `offset + limit` (a top-N sort). A search finds its
+    matches, keeping only the best `offset + limit` (a top-N sort), of the viewer's
+    region alone when they are enough (`_best_matches_near_first`). A search finds its
     mentors through the full-text indexes, not in an order: its matches are sorted and
     counted in the same statement (rows carry `total`), as looking them up costs more
     than sorting them all."""
@@ -196,6 +197,9 @@ def ranked_slice(filters, seeker, later, offset, limit):
         return (ranked(filters, seeker, later).add_columns(func.count().over().label("total"))
                 .limit(limit).offset(offset))
     if filters.sort == "match":
+        if seeker.region and filters.region is None:
+            return _best_matches_near_first(filters, seeker, later, offset + limit) \
+                .limit(limit).offset(offset)
         return ranked(filters, seeker, later).limit(limit).offset(offset)
     keys = _sort_keys(filters.sort, seeker)
     groups = [filtered(filters).add_columns(
@@ -209,6 +213,46 @@ def ranked_slice(filters, seeker, later, offset, limit):
             .order_by(both.c.later_group,
                       *(both.c[f"key_{n}"].desc() for n in range(len(keys))))
             .limit(limit).offset(offset))
+
+
+def _best_matches_near_first(filters, seeker, later, wanted):
+    """The best `wanted` matches in order (id, row_version), taken from the mentors of
+    the seeker's region alone when that is enough: when the region's best `wanted` are
+    all mentors the viewer can ask and each scores more than a mentor elsewhere can
+    (`matching.best_elsewhere`), nobody elsewhere comes before them.
+
+    The region's mentors come from its index (a fourteenth of everyone at 100,000
+    mentors: 6 ms against 28 to 40 for scoring everyone). The best match of everyone
+    runs only when they are not enough: its condition is known before it starts, and
+    the database skips it otherwise."""
+    near, enough = _nearby(filters, seeker, later, wanted)
+    everywhere = _scored(filters, seeker, later).limit(wanted).subquery()
+    both = union_all(select(near).where(enough == 1),
+                     select(everywhere).where(enough == 0)).subquery()
+    return select(both.c.id, both.c.row_version).order_by(
+        both.c.later_group, both.c.score.desc(), both.c.approved_at.desc(), both.c.id.desc())
+
+
+def _nearby(filters, seeker, later, wanted):
+    """The best `wanted` matches in the seeker's region (a CTE of `_scored` rows), and
+    whether they are the best of all (a scalar subquery, 1 or 0)."""
+    near = _scored(filters, seeker, later).where(
+        MentorProfile.region == seeker.region).limit(wanted).cte("near")
+    enough = select(case((and_(
+        func.count() == wanted, func.max(near.c.later_group) == 0,
+        func.min(near.c.score) > matching.best_elsewhere(seeker)), 1), else_=0)
+    ).scalar_subquery()
+    return near, enough
+
+
+def _scored(filters, seeker, later):
+    """`ranked` by best match, with what it orders by as columns (later_group, score,
+    approved_at)."""
+    group = case((_later_clause(later), 1), else_=0).label("later_group")
+    score = matching.score_expression(seeker).label("score")
+    return (filtered(filters).add_columns(group, score, MentorProfile.approved_at)
+            .order_by(group, score.desc(), MentorProfile.approved_at.desc(),
+                      MentorProfile.id.desc()))
 
 
 def _with_area_named(word):
