@@ -229,8 +229,9 @@ def test_the_ranking_is_the_straightforward_one_for_many_viewers_and_filters(see
 def test_the_best_match_takes_the_seekers_region_alone_only_when_nobody_else_can_beat_it(
         seeded):
     """The best match reads the seeker's region first and everyone only when the
-    region's best are not enough (see search._best_matches_near_first): its slices are
-    the straightforward ranking's in both cases, which the seekers below both meet
+    region's best are not enough (see search._best_matches_near_first, which ranked_slice
+    takes on PostgreSQL): its slices are the straightforward ranking's in both cases,
+    which the seekers below both meet
     (without focus areas, a region's mentors can outscore everyone else's at the top of
     this small database)."""
     rng = random.Random(5)  # noqa: S311 (test data)
@@ -243,11 +244,16 @@ def test_the_best_match_takes_the_seekers_region_alone_only_when_nobody_else_can
                 filters = dataclasses.replace(filters, sort="match", region=None)
                 expected, _first = straightforward(filters, looking, later)
                 for offset, limit in ((0, 3), (0, 12), (6, 12), (12, 12), (40, 12)):
-                    found = [row.id for row in db.session.execute(
-                        search.ranked_slice(filters, looking, later, offset, limit))]
-                    assert found == expected[offset:offset + limit], (looking, filters,
-                                                                      offset)
-                    _near, enough = search._nearby(filters, looking, later, offset + limit)
+                    for statement in (search.ranked_slice(filters, looking, later, offset,
+                                                          limit),
+                                      search._best_matches_near_first(
+                                          filters, looking, later, offset + limit)
+                                      .limit(limit).offset(offset)):
+                        found = [row.id for row in db.session.execute(statement)]
+                        assert found == expected[offset:offset + limit], (
+                            looking, filters, offset)
+                    _near, enough = search._nearby(search._scored(filters, looking, later),
+                                                   looking, offset + limit)
                     taken[db.session.scalar(select(enough))] += 1
     assert taken[1] > 10 and taken[0] > 10, taken
 
