@@ -11,16 +11,17 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
-from .core.db import Base
-from .core.fulltext import DATABASE_ONLY
+from .core.db import DATABASE_ONLY, Base
 
 db = SQLAlchemy(model_class=Base)
 
 
 def compared(obj, name, type_, reflected, compare_to):
     """Alembic's `include_object`: what comparing the models with a database looks at.
-    The full-text indexes and tables (see fulltext) exist only in the database."""
-    return not (reflected and compare_to is None and (name or "").startswith(DATABASE_ONLY))
+    What exists in one kind of database only (core.db.DATABASE_ONLY: the full-text
+    indexes and tables, the listed profiles' code indexes) is not."""
+    return not (reflected and compare_to is None
+                and (name or "").startswith(tuple(DATABASE_ONLY)))
 
 
 migrate = Migrate(render_as_batch=True, compare_type=True)

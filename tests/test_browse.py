@@ -309,12 +309,17 @@ def test_the_score_is_the_sum_of_its_factors_within_0_and_100(
                 + 15 * has_place + 10 * (free_hours >= (hours or 1)))
     assert found.score == expected
     assert 0 <= found.score <= 100
-    if mentor_region != region or not region:
-        assert found.score <= matching.best_elsewhere(seeker(wanted, region, language, hours))
-    # The bound is reached: by a mentor elsewhere with everything else.
-    everything = offer(wanted, None, {language}, True, 40)
-    assert matching.match(seeker(wanted, region, language, hours), everything).score == (
-        matching.best_elsewhere(seeker(wanted, region, language, hours)))
+    who = seeker(wanted, region, language, hours)
+    for by_region, by_areas in ((True, False), (False, True), (True, True)):
+        # No mentor left out of the region (and of every wanted area) scores more...
+        if not ((by_region and region and mentor_region == region)
+                or (by_areas and wanted and wanted <= offered)):
+            assert found.score <= matching.best_outside(who, by_region, by_areas)
+        # ...and one does score that much.
+        best = offer(set(sorted(wanted)[1:]) if by_areas else wanted,
+                     "elsewhere" if by_region else region, {language}, True, 40)
+        assert matching.match(who, best).score == matching.best_outside(
+            who, by_region, by_areas)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from marketplace.accounts.models import User
 from marketplace.accounts.services import hash_password
 from marketplace.core import fulltext
 from marketplace.extensions import compared, db
-from marketplace.mentors.models import MentorProfile, ProfileRevision
+from marketplace.mentors.models import CODE_INDEXES, MentorProfile, ProfileRevision
 from marketplace.mentorships import services as mentoring
 from marketplace.mentorships.models import CheckInDay, Mentorship, MentorshipRequest
 
@@ -51,7 +51,9 @@ def test_expression_indexes_exist(migrated_app):
                      if db.engine.dialect.name == "sqlite"
                      else "SELECT indexname FROM pg_indexes")
         names = set(db.session.scalars(text(names_sql)))
+        postgresql = db.engine.dialect.name == "postgresql"
     assert "ix_mentor_profiles_listed_availability" in names
+    assert set(CODE_INDEXES) & names == (set(CODE_INDEXES) if postgresql else set())
 
 
 def test_full_text_search_follows_the_data_on_a_migrated_database(migrated_app):

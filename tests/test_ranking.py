@@ -226,36 +226,40 @@ def test_the_ranking_is_the_straightforward_one_for_many_viewers_and_filters(see
     assert compared == 180 and nonempty > 40
 
 
-def test_the_best_match_takes_the_seekers_region_alone_only_when_nobody_else_can_beat_it(
+def test_the_best_match_reads_the_seekers_region_and_areas_alone_when_nobody_else_can_beat_them(
         seeded):
-    """The best match reads the seeker's region first and everyone only when the
-    region's best are not enough (see search._best_matches_near_first, which ranked_slice
-    takes on PostgreSQL): its slices are the straightforward ranking's in both cases,
-    which the seekers below both meet
-    (without focus areas, a region's mentors can outscore everyone else's at the top of
-    this small database)."""
+    """The best match reads the mentors of the seeker's region and those with every area
+    they chose first, and everyone only when those are not enough (see
+    search._best_matches_near_first, which ranked_slice takes on PostgreSQL): its slices
+    are the straightforward ranking's in both cases, which the seekers and filters below
+    all meet, with a region filter too, and with no region or no areas chosen."""
     rng = random.Random(5)  # noqa: S311 (test data)
+    postgresql = db.engine.dialect.name == "postgresql"
     taken = {0: 0, 1: 0}
     for seeker, later in viewers():
         for looking in (seeker, dataclasses.replace(seeker, area_ids=frozenset()),
-                        dataclasses.replace(seeker, area_ids=frozenset(), language="it",
-                                            hours=6)):
+                        dataclasses.replace(seeker, region=None),
+                        dataclasses.replace(seeker, area_ids=frozenset(sorted(
+                            seeker.area_ids)[:1]), language="it", hours=6)):
             for filters in [search.Filters(), *filter_sets(rng, 6)]:
-                filters = dataclasses.replace(filters, sort="match", region=None)
+                filters = dataclasses.replace(filters, sort="match")
+                near = search._near(filters, looking, postgresql)
+                if near is None:
+                    continue
                 expected, _first = straightforward(filters, looking, later)
                 for offset, limit in ((0, 3), (0, 12), (6, 12), (12, 12), (40, 12)):
                     for statement in (search.ranked_slice(filters, looking, later, offset,
                                                           limit),
                                       search._best_matches_near_first(
-                                          filters, looking, later, offset + limit)
+                                          filters, looking, later, offset + limit, *near)
                                       .limit(limit).offset(offset)):
                         found = [row.id for row in db.session.execute(statement)]
                         assert found == expected[offset:offset + limit], (
                             looking, filters, offset)
-                    _near, enough = search._nearby(search._scored(filters, looking, later),
-                                                   looking, offset + limit)
+                    _first, enough = search._nearby(search._scored(filters, looking, later),
+                                                    *near, offset + limit)
                     taken[db.session.scalar(select(enough))] += 1
-    assert taken[1] > 10 and taken[0] > 10, taken
+    assert taken[1] > 50 and taken[0] > 50, taken
 
 
 def test_cards_give_the_reasons_and_score_of_the_profile_itself(seeded):
@@ -381,3 +385,25 @@ def test_on_postgresql_a_search_plans_for_index_look_ups_in_its_transaction_only
     default, searching = planned(search.Filters(q="negoti"))
     assert searching == ("1.1", "0") != default
     assert planned(search.Filters(sort="newest")) == (default, default)
+
+
+def test_on_postgresql_area_and_language_filters_can_be_read_from_the_code_indexes(seeded):
+    """`has_codes` is the expression its GIN index is made of, or the index is never
+    read: with sequential scans off, the filters and the best match's mentors with every
+    area the viewer chose are read from it."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass (TEST_DATABASE_URL)")
+    seeker, later = viewers()[0]
+    db.session.execute(text("SET LOCAL enable_seqscan = off"))
+    for filters, index in ((search.Filters(area=min(seeker.area_ids)), "listed_areas"),
+                           (search.Filters(language="it"), "listed_languages")):
+        plan = "\n".join(db.session.scalars(text("EXPLAIN " + str(
+            search.filtered(filters).compile(db.engine,
+                                             compile_kwargs={"literal_binds": True})))))
+        assert f"ix_mentor_profiles_{index}_codes" in plan, plan
+    near, _best = search._near(search.Filters(), seeker, postgresql=True)
+    plan = "\n".join(db.session.scalars(text("EXPLAIN " + str(
+        select(MentorProfile.id).where(near).compile(
+            db.engine, compile_kwargs={"literal_binds": True})))))
+    assert "ix_mentor_profiles_listed_areas_codes" in plan and "BitmapOr" in plan, plan
+    db.session.rollback()

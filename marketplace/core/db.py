@@ -14,6 +14,12 @@ NAMING_CONVENTION = {
 }
 
 
+# What the migrations make in one kind of database only, which the models do not
+# describe: names, or how names start, added by the modules that make them. Comparing the
+# models with a database skips them (extensions.compared).
+DATABASE_ONLY = []
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

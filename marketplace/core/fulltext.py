@@ -20,6 +20,8 @@ import re
 
 from sqlalchemy import DDL, and_, event, false, literal_column, or_, select, text
 
+from .db import DATABASE_ONLY
+
 # Up to this many words of a query count.
 WORDS_MAX = 8
 
@@ -66,8 +68,8 @@ SQLITE = {
     "users": _fts5("users", "user_fulltext", ("full_name",)),
 }
 # What these make, which the models do not describe (see extensions.compared).
-DATABASE_ONLY = ("ix_profile_revisions_fulltext", "ix_users_fulltext", "revision_fulltext",
-                 "user_fulltext", "search_vector")
+DATABASE_ONLY.extend(("ix_profile_revisions_fulltext", "ix_users_fulltext",
+                      "revision_fulltext", "user_fulltext", "search_vector"))
 
 
 def statements(dialect_name, table_name):

@@ -103,10 +103,14 @@ def score_expression(seeker):
                     >= (seeker.hours or 1), HOURS), else_=0))
 
 
-def best_elsewhere(seeker):
-    """The highest score a mentor outside the seeker's region can have: every point but
-    the region's."""
-    return (AREAS if seeker.area_ids else 0) + LANGUAGE + PLACE + HOURS
+def best_outside(seeker, by_region, by_areas):
+    """The highest score of a mentor who is neither in the seeker's region (when
+    `by_region`) nor offers every focus area the seeker chose (when `by_areas`): every
+    point but the region's and one area's."""
+    wanted = len(seeker.area_ids)
+    areas = 0 if not wanted else (AREAS * (wanted - 1)) // wanted if by_areas else AREAS
+    region = REGION if seeker.region and not by_region else 0
+    return areas + LANGUAGE + region + PLACE + HOURS
 
 
 def reasons(result, seeker, areas_by_id, language):

@@ -9,6 +9,7 @@ shows its published revision, while a newer one waits for review.
 from datetime import datetime
 
 from sqlalchemy import (
+    ARRAY,
     DDL,
     Boolean,
     CheckConstraint,
@@ -19,15 +20,19 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
+    cast,
     event,
     false,
+    func,
+    literal_column,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import AFFILIATIONS, COMPANY_MAX, EXTERNAL, User
 from ..core import fulltext
 from ..core.clock import UTCDateTime, utcnow
-from ..core.db import one_of
+from ..core.db import DATABASE_ONLY, one_of
 from ..extensions import db
 from ..program.models import FocusArea
 
@@ -200,8 +205,33 @@ class MentorProfile(db.Model):
 
 def has_code(column, code):
     """A condition: the MentorProfile.listed_* `column` (codes between commas) holds
-    `code`."""
+    `code`. Tested on each row read (e.g. in the best match's score): see `has_codes` for
+    a filter that an index can answer."""
     return column.contains(f",{code},", autoescape=True)
+
+
+def has_codes(column, codes, postgresql):
+    """A condition: the listed_* `column` holds every one of `codes`. On PostgreSQL it
+    reads the column as an array of its codes, which a GIN index answers
+    (`CODE_INDEXES`): a focus area is on a fifth of the mentors, a language other than
+    English on fewer. (The indexes are not partial: PostgreSQL estimates how many rows
+    hold a code from the statistics of a whole index's expression only.)"""
+    if postgresql:
+        return func.string_to_array(column, literal_column("','"), type_=ARRAY(Text)).op(
+            "@>")(cast([str(code) for code in codes], ARRAY(Text)))
+    return and_(*(has_code(column, code) for code in codes))
+
+
+# The GIN indexes `has_codes` reads on PostgreSQL: made by migration 0020 and, for
+# databases made from the models (the tests), by the DDL below; no other database has
+# them.
+CODE_INDEXES = {f"ix_mentor_profiles_{column}_codes": column
+                for column in ("listed_areas", "listed_languages")}
+DATABASE_ONLY.extend(CODE_INDEXES)
+for _name, _column in CODE_INDEXES.items():
+    event.listen(MentorProfile.__table__, "after_create", DDL(
+        f"CREATE INDEX {_name} ON mentor_profiles USING gin "
+        f"(string_to_array({_column}, ','))").execute_if(dialect="postgresql"))
 
 
 class ProfileRevision(db.Model):

@@ -30,6 +30,7 @@ from .models import (
     MentorProfile,
     ProfileRevision,
     has_code,
+    has_codes,
     in_language,
 )
 from .queries import answer_time_text, typical_answer_times
@@ -154,12 +155,15 @@ def filtered(filters):
             filters.q, db.session.get_bind().dialect.name,
             MentorProfile.user_id, MentorProfile.published_revision_id,
             also=_with_area_named))
+    postgresql = _on_postgresql()
     if filters.area:
-        statement = statement.where(has_code(MentorProfile.listed_areas, filters.area))
+        statement = statement.where(
+            has_codes(MentorProfile.listed_areas, [filters.area], postgresql))
     if filters.region:
         statement = statement.where(MentorProfile.region == filters.region)
     if filters.language:
-        statement = statement.where(has_code(MentorProfile.listed_languages, filters.language))
+        statement = statement.where(
+            has_codes(MentorProfile.listed_languages, [filters.language], postgresql))
     if filters.affiliation:
         statement = statement.where(
             MentorProfile.listed_external == (filters.affiliation == EXTERNAL))
@@ -188,17 +192,17 @@ def ranked_slice(filters, seeker, later, offset, limit):
     open to requests, those open but not to them) from an index, in order, and stop at
     the slice's end. The best match depends on the viewer: the database sorts the
     matches, keeping only the best `offset + limit` (a top-N sort), of the viewer's
-    region alone when they are enough (`_best_matches_near_first`). A search finds its
-    mentors through the full-text indexes, not in an order: its matches are sorted and
-    counted in the same statement (rows carry `total`), as looking them up costs more
-    than sorting them all."""
+    region and areas alone when they are enough (`_best_matches_near_first`). A search
+    finds its mentors through the full-text indexes, not in an order: its matches are
+    sorted and counted in the same statement (rows carry `total`), as looking them up
+    costs more than sorting them all."""
     later = later or Later()
     if filters.q:  # counted as it is ranked: the look-ups cost more than sorting all
         return (ranked(filters, seeker, later).add_columns(func.count().over().label("total"))
                 .limit(limit).offset(offset))
     if filters.sort == "match":
-        if seeker.region and filters.region is None and _on_postgresql():
-            return _best_matches_near_first(filters, seeker, later, offset + limit) \
+        if _on_postgresql() and (near := _near(filters, seeker, postgresql=True)):
+            return _best_matches_near_first(filters, seeker, later, offset + limit, *near) \
                 .limit(limit).offset(offset)
         return ranked(filters, seeker, later).limit(limit).offset(offset)
     keys = _sort_keys(filters.sort, seeker)
@@ -215,36 +219,50 @@ def ranked_slice(filters, seeker, later, offset, limit):
             .limit(limit).offset(offset))
 
 
-def _best_matches_near_first(filters, seeker, later, wanted):
-    """The best `wanted` matches in order (id, row_version), taken from the mentors of
-    the seeker's region alone when that is enough: when the region's best `wanted` are
-    all mentors the viewer can ask and each scores more than a mentor elsewhere can
-    (`matching.best_elsewhere`), nobody elsewhere comes before them.
+def _near(filters, seeker, postgresql):
+    """Where the best match looks first, as a condition, and the highest score of the
+    mentors it leaves out (`matching.best_outside`): the mentors of the seeker's region
+    (unless the filters choose a region) and those with every focus area the seeker
+    chose, each read from an index. None when the seeker chose neither."""
+    by_region, by_areas = bool(seeker.region) and filters.region is None, bool(seeker.area_ids)
+    conditions = [*([MentorProfile.region == seeker.region] if by_region else []),
+                  *([has_codes(MentorProfile.listed_areas, sorted(seeker.area_ids), postgresql)]
+                    if by_areas else [])]
+    if not conditions:
+        return None
+    return or_(*conditions), matching.best_outside(seeker, by_region, by_areas)
 
-    The region's mentors come from its index (a fourteenth of everyone at 100,000
-    mentors: 6 ms against 28 to 40 for scoring everyone). The best match of everyone
-    runs only when they are not enough: its condition is known before it starts, and
-    PostgreSQL skips it otherwise. Only there: on SQLite, and wherever mentors are few,
-    the larger statement costs more than it saves (about 1 ms at 10,000 mentors)."""
+
+def _best_matches_near_first(filters, seeker, later, wanted, near, best_outside):
+    """The best `wanted` matches in order (id, row_version), taken from the mentors
+    `near` picks alone when that is enough: when the best `wanted` of those are all
+    mentors the viewer can ask and each scores more than `best_outside`, nobody else
+    comes before them.
+
+    The mentors of the seeker's region and those with every area they chose come from
+    indexes (at 100,000 mentors, 10,000 of them or so, 9 ms, against 28 to 40 for
+    scoring everyone). The best match of everyone runs only when they are not enough:
+    its condition is known before it starts, and PostgreSQL skips it otherwise. Only
+    there: on SQLite, and wherever mentors are few, the larger statement costs more than
+    it saves (about 1 ms at 10,000 mentors)."""
     scored = _scored(filters, seeker, later)
-    near, enough = _nearby(scored, seeker, wanted)
+    first, enough = _nearby(scored, near, best_outside, wanted)
     everywhere = scored.limit(wanted).subquery()
-    both = union_all(select(near).where(enough == 1),
+    both = union_all(select(first).where(enough == 1),
                      select(everywhere).where(enough == 0)).subquery()
     return select(both.c.id, both.c.row_version).order_by(
         both.c.later_group, both.c.score.desc(), both.c.approved_at.desc(), both.c.id.desc())
 
 
-def _nearby(scored, seeker, wanted):
-    """The best `wanted` of the `scored` rows in the seeker's region (a CTE), and
-    whether they are the best of all (a scalar subquery, 1 or 0)."""
-    near = scored.where(
-        MentorProfile.region == seeker.region).limit(wanted).cte("near")
+def _nearby(scored, near, best_outside, wanted):
+    """The best `wanted` of the `scored` rows that `near` picks (a CTE), and whether they
+    are the best of all (a scalar subquery, 1 or 0)."""
+    first = scored.where(near).limit(wanted).cte("near")
     enough = select(case((and_(
-        func.count() == wanted, func.max(near.c.later_group) == 0,
-        func.min(near.c.score) > matching.best_elsewhere(seeker)), 1), else_=0)
+        func.count() == wanted, func.max(first.c.later_group) == 0,
+        func.min(first.c.score) > best_outside), 1), else_=0)
     ).scalar_subquery()
-    return near, enough
+    return first, enough
 
 
 def _scored(filters, seeker, later):
