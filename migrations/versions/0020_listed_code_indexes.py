@@ -1,4 +1,4 @@
-"""on PostgreSQL, GIN indexes of the listed profiles' area and language codes
+"""on PostgreSQL, GIN indexes of the profiles' listed area and language codes
 
 The mentor list's focus-area and language filters, and the best match's look at the
 mentors with every area the viewer chose, read these (mentors.models.has_codes): a
