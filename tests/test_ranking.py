@@ -393,17 +393,17 @@ def test_on_postgresql_area_and_language_filters_can_be_read_from_the_code_index
     area the viewer chose are read from it."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("runs in the PostgreSQL pass (TEST_DATABASE_URL)")
-    seeker, later = viewers()[0]
+    seeker, _later = viewers()[0]
+
+    def plan(statement):
+        compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
+        return "\n".join(db.session.scalars(text(f"EXPLAIN {compiled}")))
+
     db.session.execute(text("SET LOCAL enable_seqscan = off"))
     for filters, index in ((search.Filters(area=min(seeker.area_ids)), "listed_areas"),
                            (search.Filters(language="it"), "listed_languages")):
-        plan = "\n".join(db.session.scalars(text("EXPLAIN " + str(
-            search.filtered(filters).compile(db.engine,
-                                             compile_kwargs={"literal_binds": True})))))
-        assert f"ix_mentor_profiles_{index}_codes" in plan, plan
+        assert f"ix_mentor_profiles_{index}_codes" in plan(search.filtered(filters))
     near, _best = search._near(search.Filters(), seeker, postgresql=True)
-    plan = "\n".join(db.session.scalars(text("EXPLAIN " + str(
-        select(MentorProfile.id).where(near).compile(
-            db.engine, compile_kwargs={"literal_binds": True})))))
-    assert "ix_mentor_profiles_listed_areas_codes" in plan and "BitmapOr" in plan, plan
+    found = plan(select(MentorProfile.id).where(near))
+    assert "ix_mentor_profiles_listed_areas_codes" in found and "BitmapOr" in found, found
     db.session.rollback()

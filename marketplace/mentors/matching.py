@@ -108,7 +108,8 @@ def best_outside(seeker, by_region, by_areas):
     `by_region`) nor offers every focus area the seeker chose (when `by_areas`): every
     point but the region's and one area's."""
     wanted = len(seeker.area_ids)
-    areas = 0 if not wanted else (AREAS * (wanted - 1)) // wanted if by_areas else AREAS
+    shared = wanted - 1 if by_areas and wanted else wanted
+    areas = (AREAS * shared) // wanted if wanted else 0
     region = REGION if seeker.region and not by_region else 0
     return areas + LANGUAGE + region + PLACE + HOURS
 

@@ -217,6 +217,8 @@ def has_codes(column, codes, postgresql):
     English on fewer. (The indexes are not partial: PostgreSQL estimates how many rows
     hold a code from the statistics of a whole index's expression only.)"""
     if postgresql:
+        # The separator is written into the statement, not bound: the expression must be
+        # the index's own for the planner to use the index.
         return func.string_to_array(column, literal_column("','"), type_=ARRAY(Text)).op(
             "@>")(cast([str(code) for code in codes], ARRAY(Text)))
     return and_(*(has_code(column, code) for code in codes))

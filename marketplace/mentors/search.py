@@ -150,12 +150,12 @@ def filtered(filters):
     order. Everything it reads is on the profile row (see listing)."""
     statement = (select(MentorProfile.id, MentorProfile.row_version)
                  .where(MentorProfile.listed == true()))
+    dialect = db.session.get_bind().dialect.name
+    postgresql = dialect == "postgresql"
     if filters.q:
         statement = statement.where(fulltext.matches(
-            filters.q, db.session.get_bind().dialect.name,
-            MentorProfile.user_id, MentorProfile.published_revision_id,
+            filters.q, dialect, MentorProfile.user_id, MentorProfile.published_revision_id,
             also=_with_area_named))
-    postgresql = _on_postgresql()
     if filters.area:
         statement = statement.where(
             has_codes(MentorProfile.listed_areas, [filters.area], postgresql))
