@@ -11,9 +11,7 @@ import json
 import os
 from pathlib import Path
 
-from marketplace import create_app
-
-app = create_app()
+from wsgi import app
 
 
 @app.get("/hello")

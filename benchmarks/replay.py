@@ -13,10 +13,13 @@ wall-clock mean, the database server's CPU ms a request (mean, read from /proc f
 the processes named postgres: Linux, local server), and how many statements
 SQLAlchemy compiled rather than found compiled. The first pass starts a process
 afresh, as the server's workers do. With --kinds, it also gives each kind of page's
-median CPU and wall-clock ms, and its share of the pass's CPU.
+median CPU and wall-clock ms, and its share of the pass's CPU. With --collector, it
+also gives the garbage collector's work in each pass: how many collections of each
+generation, their total and longest pause, and how many objects it tracked at the end.
 """
 
 import argparse
+import gc
 import os
 import random
 import statistics
@@ -33,6 +36,7 @@ sys.path.insert(0, str(HERE.parent))
 from benchmarks import mix  # noqa: E402
 from benchmarks.hotspots import in_process, logged_in  # noqa: E402
 from benchmarks.run import prepared  # noqa: E402
+from marketplace.core.ops import tune_collector  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
 
 
@@ -59,8 +63,11 @@ def main():
     parser.add_argument("-n", type=int, default=1500, help="requests a pass")
     parser.add_argument("--passes", type=int, default=2)
     parser.add_argument("--kinds", action="store_true", help="time by kind of page")
+    parser.add_argument("--collector", action="store_true",
+                        help="time the garbage collector's pauses")
     args = parser.parse_args()
     app = in_process(prepared(args.database, args.mentors, keep=True)[0])
+    tune_collector()  # as wsgi.py does
     rng = random.Random(2026)  # noqa: S311 (the plan run.py makes)
     with app.app_context():
         people = mix.mentees(args.users)
@@ -73,10 +80,13 @@ def main():
 
     with app.app_context():
         event.listen(db.engine, "after_cursor_execute", count)
+    pauses = collector_pauses() if args.collector else None
     print(f"{args.database}, {args.mentors:,} mentors, {len(people)} users, "
           f"{args.n} requests a pass")
     for number in range(args.passes):
         compiled.clear()
+        for spent in (pauses or {}).values():
+            spent.clear()
         cpu, wall, failed, by_kind = [], [], 0, {}
         database_before = database_cpu() if args.database == "postgresql" else None
         for user, kind, path in rows[number * args.n:(number + 1) * args.n]:
@@ -99,6 +109,27 @@ def main():
                 print(f"  {kind:<14} {len(values):>5} requests, median CPU "
                       f"{statistics.median(spent):6.2f} ms, wall {statistics.median(waited):6.2f}"
                       f" ms; {100 * sum(spent) / sum(cpu):4.1f}% of the CPU")
+        if pauses is not None:
+            for generation in range(3):
+                spent = pauses[generation]
+                print(f"  generation {generation}: {len(spent)} collections, "
+                      f"{sum(spent):.0f} ms in all, longest {max(spent, default=0):.1f} ms")
+            print(f"  objects tracked at the end: {len(gc.get_objects()):,}")
+
+
+def collector_pauses():
+    """A dict from generation to the ms each of its collections took, from now on."""
+    pauses = {0: [], 1: [], 2: []}
+    started = {}
+
+    def timed(phase, info):
+        if phase == "start":
+            started["at"] = time.perf_counter()
+        else:
+            pauses[info["generation"]].append(1000 * (time.perf_counter() - started["at"]))
+
+    gc.callbacks.append(timed)
+    return pauses
 
 
 if __name__ == "__main__":

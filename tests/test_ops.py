@@ -1,11 +1,14 @@
-"""Operations: health check, request ids in the logs, SQLite settings, busy database."""
+"""Operations: health check, request ids in the logs, SQLite settings, busy database,
+the serving process's garbage collector."""
 
+import gc
 import logging
 import sqlite3
 
 import pytest
 from sqlalchemy import text
 
+from marketplace.core.ops import YOUNG_COLLECTION_EVERY, tune_collector
 from marketplace.extensions import db
 
 from .factories import PASSWORD, make_user
@@ -120,3 +123,31 @@ def test_development_mail_is_printed_with_its_links(make_app, capsys, user):
     printed = capsys.readouterr().err
     assert f"Mail to {user.email}" in printed
     assert "/auth/reset/" in printed and "[redacted]" not in printed
+
+
+@pytest.fixture
+def collector():
+    """Python's collector as the test found it, again after the test."""
+    thresholds = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*thresholds)
+
+
+@pytest.mark.usefixtures("collector")
+def test_a_serving_process_freezes_what_its_start_made_and_collects_the_young_less_often():
+    class Cycle:  # garbage only the collector can free
+        def __init__(self):
+            self.me = self
+
+    kept = Cycle()
+    Cycle()  # dropped at once, but its own reference keeps it alive
+    left = gc.get_threshold()[1:]
+    tune_collector()
+    assert gc.get_threshold() == (YOUNG_COLLECTION_EVERY, *left)
+    assert gc.get_freeze_count() > 0
+    scanned = gc.get_objects()  # what later collections scan: nothing made before
+    assert not any(obj is kept for obj in scanned)
+    gc.unfreeze()
+    # The garbage was collected before the freeze, not frozen with the rest.
+    assert [type(obj) for obj in gc.get_objects() if type(obj) is Cycle] == [Cycle]
