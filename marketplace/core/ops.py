@@ -42,15 +42,14 @@ def tune_collector():
     every shape of statement it compiled, about 800 objects each, and the mentor list's
     filters, sorts and searches make well over a thousand shapes. A full collection
     scans them all; it comes each time the objects promoted out of the young generations
-    reach a quarter of those kept, and holds every request queued behind it. With
-    Python's defaults a request's own objects, still alive every 700 allocations, were
-    promoted by the thousand: the benchmark mix's replay made 8 full collections in its
-    first 3,000 requests and 2 in each further 3,000, of 0.5 to 1.1 s each on a 2-core
-    machine, and spent 1.5 ms a request collecting. Collecting the young every 10,000
-    allocations lets those objects die first: 1 full collection in each 3,000 requests
-    and half the time collecting. What exists once the app is built (modules,
-    templates, the app) is frozen, after a collection so that no garbage is: later
-    collections never scan it."""
+    reach a quarter of those kept, and holds every request queued behind it. Collected
+    every 700 allocations (Python's default), a request's objects are promoted while
+    still in use: the benchmark mix's replay made 8 full collections in its first 3,000
+    requests and 2 in each further 3,000, of 0.5 to 1.1 s each on a 2-core machine, and
+    spent 1.5 ms a request collecting. Every 10,000, most are gone first: 1 full
+    collection in each 3,000 requests, and half the time collecting. What exists once
+    the app is built (modules, templates, the app) is frozen, after a collection so that
+    no garbage is: later collections never scan it."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(YOUNG_COLLECTION_EVERY)
